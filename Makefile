@@ -1,0 +1,58 @@
+# Kefu: `make run` starts everything, `make test` runs the whole test suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# The venv is (re)built when the pinned dependencies change; the stamp records which ones.
+DEPS_STAMP := $(VENV)/.kefu-deps-$(shell cat requirements.txt constraints.txt 2>/dev/null | sha256sum | cut -c1-12)
+export RASA_TELEMETRY_ENABLED ?= false
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export PYTHONDONTWRITEBYTECODE ?= 1
+
+.PHONY: help run test prepare train faq check-faq bench clean venv
+
+help:
+	@echo "make run    install (first time), build FAQ data, train if needed, seed, start everything"
+	@echo "make test   install what is missing and run the whole test suite"
+	@echo "make bench  run the benchmarks in bench/"
+
+venv: $(DEPS_STAMP)
+
+$(DEPS_STAMP): requirements.txt constraints.txt
+	@py=$$(scripts/find-python310) || exit 1; \
+	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then \
+	  echo "==> $(VENV) is not Python 3.10; recreating it"; rm -rf $(VENV); fi; \
+	if [ ! -x $(PY) ]; then echo "==> creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
+	@echo "==> installing pinned dependencies into $(VENV) (first time: about 3 minutes, 3 GB)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@$(PY) -m pip check
+	@rm -f $(VENV)/.kefu-deps-* && touch $@
+	@echo "==> dependencies installed"
+
+run: venv
+	@exec $(PY) -m bot run
+
+prepare: venv
+	@$(PY) -m bot prepare
+
+train: venv
+	@$(PY) -m faq build && $(PY) -m bot train --force
+
+faq: venv
+	@$(PY) -m faq build
+
+check-faq: venv
+	@$(PY) -m faq check
+
+test: venv
+	@$(PY) -m faq build
+	@$(PY) -m bot train
+	@$(PY) -m pytest
+
+bench: venv
+	@$(PY) -m bench
+
+clean:
+	rm -rf models var results .pytest_cache

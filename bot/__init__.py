@@ -1,0 +1,1 @@
+"""Kefu's Rasa process wiring: NLU components, response generation, stores, channels, launcher."""

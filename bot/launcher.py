@@ -1,0 +1,220 @@
+"""``make run``: prepares Kefu and runs its processes in the foreground.
+
+Preparation is idempotent and quick when nothing changed: FAQ build, model training only
+when its inputs changed, database migration and demo seed. Then the action server, the web
+app and the Rasa server(s) start; their output is shown prefixed with their name. A process
+that dies is restarted (with a growing pause); Ctrl-C or SIGTERM stops them all.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.model import ensure_model, rasa_environment
+from kefu.settings import Settings, load_settings, read_secret
+
+PR_SET_PDEATHSIG = 1
+READY_TIMEOUT = 300  # seconds a process may take to answer its health check
+
+
+def step(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def _die_with_parent() -> None:  # runs in the child before exec
+    os.setsid()
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+@dataclass
+class Service:
+    """One supervised child process."""
+
+    name: str
+    command: list[str]
+    health_url: str
+    env: dict[str, str]
+    process: subprocess.Popen | None = None
+    restarts: list[float] = field(default_factory=list)
+
+    def start(self, root: Path) -> None:
+        self.process = subprocess.Popen(
+            self.command, cwd=root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent, text=True, errors="replace",
+        )
+        threading.Thread(target=self._relay, args=(self.process,), daemon=True).start()
+
+    def _relay(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            sys.stdout.write(f"[{self.name}] {line}")
+            sys.stdout.flush()
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as reply:
+                return reply.status < 500
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def prepare(settings: Settings) -> Path:
+    """Builds the FAQ data, trains when needed, migrates and seeds; returns the model path."""
+    root = settings.root
+    python = sys.executable
+    step("FAQ: validating faq/content and building the training data")
+    if subprocess.run([python, "-m", "faq", "build"], cwd=root).returncode != 0:
+        raise SystemExit(1)
+    step("model")
+    try:
+        model = ensure_model(root, python=python)
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(1) from error
+    step("database: migrating and seeding the demo data")
+    from kefu.setup import setup_database
+
+    setup_database(settings)
+    return model
+
+
+def services(settings: Settings, model: Path) -> list[Service]:
+    python = sys.executable
+    env = rasa_environment(
+        {
+            "BOT_API_TOKEN": settings.bot_api_token,
+            "KEFU_SECRET_KEY": settings.secret_key,
+            "ACTION_SERVER_URL": settings.action_server_url,
+            "DATABASE_URL": settings.database_url,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    result = [
+        Service("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+                f"http://127.0.0.1:{settings.actions_port}/health", env),
+        Service("web", [python, "-m", "web"], f"http://127.0.0.1:{settings.web_port}/healthz", env),
+    ]
+    for replica in range(settings.bot_replicas):
+        port = settings.bot_port + replica
+        name = "rasa" if settings.bot_replicas == 1 else f"rasa{replica + 1}"
+        result.append(Service(name, [python, "-m", "bot.server", "--model", str(model), "--port", str(port)],
+                              f"http://127.0.0.1:{port}/", env))
+    return result
+
+
+def banner(settings: Settings) -> None:
+    from kefu.setup import demo_credentials
+
+    lines = [
+        "",
+        "Kefu is running. Ctrl-C stops everything.",
+        f"  Storefront with chat widget  http://localhost:{settings.web_port}/",
+        f"  Agent console                http://localhost:{settings.web_port}/console",
+        f"  FAQ editor                   http://localhost:{settings.web_port}/faq",
+        f"  Rasa server (REST channel)   http://localhost:{settings.bot_port}/webhooks/rest/webhook",
+        f"  Rasa HTTP API token          {settings.bot_api_token}",
+    ]
+    for username, role, password in demo_credentials(settings):
+        lines.append(f"  Demo {role:<8} login          {username} / {password}")
+    lines.append("")
+    print("\n".join(lines), flush=True)
+
+
+def supervise(settings: Settings, model: Path) -> int:
+    root = settings.root
+    children = services(settings, model)
+    stopping = threading.Event()
+
+    def on_signal(signum, _frame):
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    step("starting the action server, the web app and the Rasa server (loading the model takes a while)")
+    for child in children:
+        child.start(root)
+    deadline = time.monotonic() + READY_TIMEOUT
+    pending = list(children)
+    while pending and not stopping.is_set():
+        for child in list(pending):
+            if child.process and child.process.poll() is not None:
+                print(f"{child.name} exited with code {child.process.returncode} while starting.", file=sys.stderr)
+                stopping.set()
+            elif child.ready():
+                step(f"{child.name} is ready")
+                pending.remove(child)
+        if time.monotonic() > deadline:
+            print(f"{', '.join(c.name for c in pending)} did not become ready in {READY_TIMEOUT} s.", file=sys.stderr)
+            stopping.set()
+        stopping.wait(0.5)
+    if not stopping.is_set():
+        banner(settings)
+
+    while not stopping.is_set():
+        for child in children:
+            if child.process and child.process.poll() is not None and not stopping.is_set():
+                now = time.monotonic()
+                child.restarts = [t for t in child.restarts if now - t < 60] + [now]
+                pause = min(2 ** len(child.restarts), 30)
+                print(f"{child.name} exited with code {child.process.returncode}; restarting in {pause} s.",
+                      file=sys.stderr, flush=True)
+                if stopping.wait(pause):
+                    break
+                child.start(root)
+        stopping.wait(1)
+
+    step("stopping")
+    for child in children:
+        child.stop()
+    deadline = time.monotonic() + 10
+    for child in children:
+        if child.process:
+            try:
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return 0
+
+
+def ensure_secrets(settings: Settings) -> None:
+    read_secret("BOT_API_TOKEN", settings.var_dir / "bot_api_token", create=True)
+    read_secret("KEFU_SECRET_KEY", settings.var_dir / "secret_key", create=True)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "run"
+    settings = load_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    ensure_secrets(settings)
+    if command == "prepare":
+        prepare(settings)
+        return 0
+    if command == "train":
+        ensure_model(settings.root, force="--force" in argv)
+        return 0
+    if command == "run":
+        model = prepare(settings)
+        return supervise(settings, model)
+    print("usage: python -m bot [run|prepare|train [--force]]", file=sys.stderr)
+    return 2

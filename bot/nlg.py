@@ -1,0 +1,73 @@
+"""Response generation in the customer's language.
+
+Kefu's domain writes each response in simplified Chinese (default variation) and English
+(``condition: language = en``). :class:`KefuNLG` is Rasa's templated generator plus two steps:
+it fills the shop's own details (``{shop_name}``, ``{hotline}`` from ``faq/shop.yml``) and
+converts Chinese replies to traditional characters when the customer wrote in traditional
+characters (``language`` slot ``zh-Hant``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from faq.loader import load_shop_profile
+from kefu.settings import ROOT
+from kefu.text import to_traditional
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_SLOT = "language"
+
+
+@functools.lru_cache(maxsize=1)
+def _shop_profile() -> dict[str, str]:
+    return load_shop_profile(ROOT / "faq" / "shop.yml")
+
+
+def shop_variables(language: str | None) -> dict[str, str]:
+    """Template variables describing the shop, in the reply's language."""
+    profile = _shop_profile()
+    english = language == "en"
+    return {
+        "shop_name": profile["name_en"] if english else profile["name_zh"],
+        "hotline": profile.get("hotline", ""),
+    }
+
+
+def localise(response: dict[str, Any], language: str | None) -> dict[str, Any]:
+    """Converts the visible text of a Chinese response to traditional characters if needed."""
+    if language != "zh-Hant":
+        return response
+    if response.get("text"):
+        response["text"] = to_traditional(response["text"])
+    for button in response.get("buttons") or []:
+        if button.get("title"):
+            button["title"] = to_traditional(button["title"])
+    return response
+
+
+class KefuNLG(TemplatedNaturalLanguageGenerator):
+    """Templated responses, filled with the shop's details and in the customer's script."""
+
+    def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
+        super().__init__(domain.responses if domain else {})
+
+    async def generate(
+        self,
+        utter_action: str,
+        tracker: DialogueStateTracker,
+        output_channel: str,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        language = tracker.get_slot(LANGUAGE_SLOT)
+        variables = {**shop_variables(language), **kwargs}
+        response = await super().generate(utter_action, tracker, output_channel, **variables)
+        return localise(response, language) if response else None

@@ -1,0 +1,1 @@
+"""Custom Rasa graph components of Kefu's NLU pipeline (see config.yml)."""

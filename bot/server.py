@@ -1,0 +1,46 @@
+"""Entry point of one Rasa server process: ``python -m bot.server``.
+
+Same as ``rasa run --enable-api`` with Kefu's files, except that the API token is taken from
+the environment (``BOT_API_TOKEN``) rather than the command line, where ``ps`` would show it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from kefu.settings import load_settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot.server")
+    parser.add_argument("--model", required=True, type=Path, help="trained model (.tar.gz)")
+    parser.add_argument("--port", type=int, help="port (default: BOT_PORT or 5005)")
+    parser.add_argument("--credentials", type=Path, help="channels file (default: credentials.yml)")
+    args = parser.parse_args()
+
+    settings = load_settings()
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("rasa.core.processor", "rasa.shared.utils.io", "sanic.access", "tensorflow"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    # Imported here: importing Rasa costs seconds and is only needed once we serve.
+    from rasa.core.run import serve_application
+    from rasa.core.utils import AvailableEndpoints
+
+    root = settings.root
+    serve_application(
+        model_path=str(args.model),
+        port=args.port or settings.bot_port,
+        credentials=str(args.credentials or root / "credentials.yml"),
+        cors="*",
+        auth_token=settings.bot_api_token,
+        enable_api=True,
+        endpoints=AvailableEndpoints.read_endpoints(str(root / "endpoints.yml")),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""Registry of the modules that define tables on :data:`kefu.db.Base`.
+
+Alembic's autogenerate and the test fixtures import them all through :func:`import_all_models`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = ("kefu.auth",)
+
+
+def import_all_models() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)

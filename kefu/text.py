@@ -1,0 +1,108 @@
+"""Text normalisation and language detection for shopper messages.
+
+Shoppers type full-width digits (２６１１), traditional characters (訂單), control characters
+pasted from apps, and mix Chinese with English. NLU sees one canonical form:
+NFKC (full-width → half-width), Taiwan/Hong Kong traditional → simplified (OpenCC ``tw2sp``,
+which also maps regional vocabulary such as 軟體 → 软件), lower-case Latin, single spaces.
+
+Replies go the other way: :func:`to_traditional` turns simplified answer text into traditional
+characters for customers who wrote in traditional characters.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Literal
+
+Language = Literal["zh-Hans", "zh-Hant", "en"]
+
+#: Longest text NLU looks at; longer messages are cut (the tracker keeps the original).
+MAX_NLU_CHARS = 500
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=None)
+def _converter(config: str):
+    import opencc  # imported lazily: importing this module must stay cheap
+
+    return opencc.OpenCC(f"{config}.json")
+
+
+def _clean_char(char: str) -> str:
+    """Maps control and format characters (zero-width space, BOM, bidi marks) to space or nothing."""
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return " "
+    if category in ("Cf", "Co", "Cs"):
+        return ""
+    return char
+
+
+def normalize(text: str | None) -> str:
+    """Returns the canonical form of a shopper message for NLU.
+
+    Args:
+        text: the raw message; ``None`` is treated as empty.
+
+    Returns:
+        NFKC-normalised, simplified-Chinese, lower-cased text with single spaces, at most
+        :data:`MAX_NLU_CHARS` characters long. Empty when the message holds nothing readable.
+    """
+    if not text:
+        return ""
+    text = "".join(_clean_char(c) for c in text[: MAX_NLU_CHARS * 2])
+    text = unicodedata.normalize("NFKC", text)
+    if _HAN.search(text):
+        # tw2sp also maps Taiwan vocabulary but mangles text that is already simplified
+        # (怎么 → 怎幺), so it only sees traditional text; t2s fixes stray traditional characters.
+        config = "tw2sp" if _is_traditional(text) else "t2s"
+        text = _converter(config).convert(text)
+    text = _SPACES.sub(" ", text).strip().lower()
+    return text[:MAX_NLU_CHARS]
+
+
+def detect_language(text: str | None) -> Language | None:
+    """Tells which language a message is written in.
+
+    Han characters are weighed against Latin words (a Chinese message with one English word is
+    Chinese; an English sentence naming a Chinese city is English; a tie goes to Chinese).
+    Chinese text is traditional when it holds more traditional-only than simplified-only
+    characters.
+
+    Returns:
+        ``"zh-Hans"``, ``"zh-Hant"``, ``"en"``, or ``None`` when the message has no words at all
+        (digits, emoji, punctuation), so that the conversation keeps its language.
+    """
+    if not text:
+        return None
+    text = unicodedata.normalize("NFKC", text)
+    han = _HAN.findall(text)
+    latin_words = len(_LATIN_WORD.findall(text))
+    if not han:
+        return "en" if latin_words else None
+    if latin_words > len(han):
+        return "en"
+    return "zh-Hant" if _is_traditional(text) else "zh-Hans"
+
+
+def _is_traditional(text: str) -> bool:
+    """True when the text holds more traditional-only than simplified-only Han characters."""
+    chars = "".join(dict.fromkeys(_HAN.findall(text)))  # distinct characters
+    traditional_only = sum(1 for a, b in zip(chars, _converter("t2s").convert(chars)) if a != b)
+    simplified_only = sum(1 for a, b in zip(chars, _converter("s2t").convert(chars)) if a != b)
+    return traditional_only > simplified_only
+
+
+def to_traditional(text: str) -> str:
+    """Converts simplified Chinese text to traditional characters (OpenCC ``s2t``)."""
+    return _converter("s2t").convert(text)
+
+
+def has_words(text: str | None) -> bool:
+    """True when the message holds at least one letter or Han character."""
+    return bool(text) and any(c.isalpha() for c in text)

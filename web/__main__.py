@@ -1,0 +1,20 @@
+"""``python -m web``: serves the web app on WEB_PORT (default 8000)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from kefu.settings import load_settings
+from web.app import create_app
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    settings = load_settings()
+    app = create_app(settings)
+    app.run(host="0.0.0.0", port=settings.web_port, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

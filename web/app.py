@@ -1,0 +1,29 @@
+"""The web app factory: one Sanic app, one blueprint per resource."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sanic import Sanic, response
+
+from kefu.settings import Settings
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
+    """Builds the web app for the given settings (nothing connects until it serves)."""
+    app = Sanic(name)
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.settings = settings
+
+    @app.get("/healthz")
+    async def healthz(_request):
+        return response.json({"status": "ok"})
+
+    @app.get("/")
+    async def storefront(_request):
+        return await response.file(STATIC / "index.html")
+
+    app.static("/static", str(STATIC))
+    return app
