@@ -30,8 +30,14 @@ def main() -> None:
     from rasa.core.run import serve_application
     from rasa.core.utils import AvailableEndpoints
 
+    def json_errors(app, _loop) -> None:
+        # Errors as JSON, never an HTML page with a stack trace.
+        app.config.FALLBACK_ERROR_FORMAT = "json"
+        app.config.DEBUG = False
+
     root = settings.root
     serve_application(
+        server_listeners=[(json_errors, "before_server_start")],
         model_path=str(args.model),
         port=args.port or settings.bot_port,
         credentials=str(args.credentials or root / "credentials.yml"),

@@ -83,7 +83,8 @@ def parse_entry(
 
     for name in raw:
         if name not in ENTRY_FIELDS and name != "category":
-            guess = difflib.get_close_matches(str(name), ENTRY_FIELDS, n=1)
+            missing = [f for f in ENTRY_FIELDS if f not in raw]  # a misspelling usually replaces one of these
+            guess = difflib.get_close_matches(str(name), missing, n=1) or difflib.get_close_matches(str(name), ENTRY_FIELDS, n=1)
             hint = f"did you mean '{guess[0]}'? " if guess else ""
             problem(str(name), f"unknown field '{name}'.", f"{hint}Allowed fields: {', '.join(ENTRY_FIELDS)}.")
     if raw.get("category") not in (None, category):

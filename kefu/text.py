@@ -103,6 +103,6 @@ def to_traditional(text: str) -> str:
     return _converter("s2t").convert(text)
 
 
-def has_words(text: str | None) -> bool:
-    """True when the message holds at least one letter or Han character."""
-    return bool(text) and any(c.isalpha() for c in text)
+def is_blank(text: str | None) -> bool:
+    """True when the message holds nothing but whitespace, control and format characters."""
+    return not text or all(c.isspace() or unicodedata.category(c)[0] == "C" for c in text)

@@ -7,6 +7,7 @@ from pathlib import Path
 from sanic import Sanic, response
 
 from kefu.settings import Settings
+from web import auth, errors
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -16,6 +17,8 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app = Sanic(name)
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
+    errors.install(app)
+    app.blueprint(auth.bp)
 
     @app.get("/healthz")
     async def healthz(_request):

@@ -1,0 +1,1 @@
+"""Kefu's Rasa input/output channels: REST, site widget (Socket.IO), Telegram, WeChat."""

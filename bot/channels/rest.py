@@ -1,0 +1,113 @@
+"""The REST channel (``POST /webhooks/rest/webhook``) with input checks for real traffic.
+
+Same request and response as Rasa's built-in ``rest`` channel (``{"sender", "message"}`` in,
+a list of ``{"recipient_id", "text", ...}`` out), with three differences:
+
+* malformed requests get a JSON 400 that names the problem, never an HTML page or a trace;
+* a request without ``sender`` is refused instead of joining a conversation shared by every
+  anonymous caller (Rasa's default sender is the literal ``"default"``);
+* a blank message gets a polite prompt without disturbing the conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import unicodedata
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from kefu.text import is_blank
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER = 128
+MAX_MESSAGE = 10_000
+BLANK_REPLY = "请输入您想咨询的问题。Please type your question."
+
+
+class BadRequest(ValueError):
+    """The request cannot be processed; the message says why (it is shown to the caller)."""
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """Checks a webhook body and returns ``{"sender", "message", "metadata"}``.
+
+    Raises:
+        BadRequest: naming the field that is missing or wrong.
+    """
+    try:
+        body = json.loads(raw or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body must be JSON: {\"sender\": \"<id>\", \"message\": \"<text>\"}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object with 'sender' and 'message'")
+    sender = body.get("sender")
+    if isinstance(sender, int) and not isinstance(sender, bool):
+        sender = str(sender)
+    if not isinstance(sender, str) or not sender.strip():
+        raise BadRequest("'sender' is required: a string that identifies the customer's conversation")
+    if len(sender) > MAX_SENDER or any(unicodedata.category(c).startswith("C") for c in sender):
+        raise BadRequest(f"'sender' must be printable text of at most {MAX_SENDER} characters")
+    message = body.get("message", "")
+    if message is None:
+        message = ""
+    if not isinstance(message, str):
+        raise BadRequest("'message' must be a string")
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise BadRequest("'metadata' must be a JSON object when given")
+    return {"sender": sender.strip(), "message": message[:MAX_MESSAGE], "metadata": metadata or {}}
+
+
+class KefuRestInput(RestInput):
+    """Rasa's REST channel with request validation; registered under the name ``rest``."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    async def pending_messages(self, sender_id: str) -> list[dict[str, Any]]:
+        """Messages for this customer that arrived since their last call (e.g. from an agent)."""
+        return []
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"kefu_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_request: Request):
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request):
+            try:
+                body = parse_body(request.body)
+            except BadRequest as error:
+                return response.json({"error": str(error)}, status=400)
+            sender = body["sender"]
+            if is_blank(body["message"]):
+                replies = [{"recipient_id": sender, "text": BLANK_REPLY}]
+                return response.json(await self.pending_messages(sender) + replies)
+
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(body["message"], collector, sender, input_channel=self.name(),
+                                metadata=body["metadata"])
+                )
+            except asyncio.CancelledError:
+                logger.error("rest: the reply to a message timed out")
+            except Exception:  # the customer gets an apology, the log gets the trace
+                logger.exception("rest: processing a message failed")
+                return response.json(
+                    [{"recipient_id": sender, "text": "抱歉，系统开小差了，请稍后再试。Sorry, something went wrong; please try again."}],
+                    status=500,
+                )
+            return response.json(await self.pending_messages(sender) + collector.messages)
+
+        return webhook

@@ -1,0 +1,110 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the trained model, a running stack."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.stack import ROOT, Stack, make_stack
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+POSTGRES_ADMIN_URL = os.environ.get("KEFU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_available() -> bool:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(POSTGRES_ADMIN_URL, future=True, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """Admin URL of the PostgreSQL server (tests needing it are skipped, visibly, without one)."""
+    if not _postgres_available():
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
+    return POSTGRES_ADMIN_URL
+
+
+def create_postgres_database(admin_url: str) -> str:
+    """Creates an empty database and returns its URL."""
+    import sqlalchemy as sa
+
+    name = f"kefu_test_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_postgres_database(admin_url: str, url: str) -> None:
+    import sqlalchemy as sa
+
+    from kefu.db import get_engine
+
+    name = url.rsplit("/", 1)[1]
+    get_engine(url).dispose()
+    engine = sa.create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path: Path) -> str:
+    """A migrated, empty app database: once on SQLite, once on PostgreSQL."""
+    from kefu.setup import migrate
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+        migrate(url)
+        yield url
+    else:
+        admin = request.getfixturevalue("postgres_server")
+        url = create_postgres_database(admin)
+        migrate(url)
+        yield url
+        drop_postgres_database(admin, url)
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model for the current training data (trained now if ``make test`` has not)."""
+    from bot.model import ensure_model
+
+    return ensure_model(ROOT)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, trained_model) -> Stack:
+    """The whole Kefu stack on SQLite, started once per test session like ``make run``."""
+    running = make_stack(tmp_path_factory.mktemp("stack"))
+    running.start()
+    yield running
+    running.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Prints the held-out NLU figures when the NLU evaluation ran."""
+    from tests.nlu.test_heldout import REPORT
+
+    if REPORT:
+        terminalreporter.section("NLU on the held-out set (tests/nlu/heldout.yml)")
+        terminalreporter.write_line(
+            f"{REPORT['messages']} messages: intent {REPORT['intent_accuracy']:.1%}, "
+            f"intent + FAQ key {REPORT['accuracy']:.1%}, FAQ key {REPORT['faq_key_accuracy']:.1%}, "
+            f"fallback {REPORT['fallback_rate']:.1%} (details: results/nlu-heldout.json)"
+        )

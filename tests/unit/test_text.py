@@ -1,0 +1,57 @@
+"""Normalisation and language detection of shopper messages."""
+
+import pytest
+
+from kefu.text import MAX_NLU_CHARS, detect_language, is_blank, normalize, to_traditional
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("２６１１０３００４８１７", "261103004817"),  # full-width digits
+        ("ＷＨＥＲＥ　ｉｓ　ｍｙ　ｏｒｄｅｒ", "where is my order"),  # full-width letters, ideographic space
+        ("我的訂單到哪了？", "我的订单到哪了?"),  # traditional → simplified, full-width punctuation
+        ("軟體怎麼下載", "软件怎么下载"),  # Taiwan vocabulary
+        ("运费怎么算", "运费怎么算"),  # simplified stays as it is (no 怎么 → 怎幺)
+        ("\u200b你好\x07呀\ufeff", "你好 呀"),  # zero-width and control characters
+        ("  多个   空格\n\t换行 ", "多个 空格 换行"),
+        ("我的Order到哪了", "我的order到哪了"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_normalize_cuts_very_long_messages():
+    assert len(normalize("退" * 5000)) == MAX_NLU_CHARS
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("运费怎么算", "zh-Hans"),
+        ("運費怎麼算", "zh-Hant"),
+        ("台灣可以寄嗎", "zh-Hant"),
+        ("where is my order", "en"),
+        ("我的order到哪了", "zh-Hans"),  # Chinese with an English word is Chinese
+        ("轉人工 please", "zh-Hant"),
+        ("Can you ship to 拉萨?", "en"),  # English naming a Chinese city is English
+        ("ｈｅｌｌｏ", "en"),
+        ("261103004817", None),  # no words: the conversation keeps its language
+        ("😀👍", None),
+        ("", None),
+    ],
+)
+def test_detect_language(text, language):
+    assert detect_language(text) == language
+
+
+def test_to_traditional():
+    assert to_traditional("退款多久能到账？") == "退款多久能到賬？"
+
+
+@pytest.mark.parametrize("text, blank", [("", True), ("   ", True), ("\u200b\n\t", True), ("😀", False), ("1", False)])
+def test_is_blank(text, blank):
+    assert is_blank(text) is blank
