@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONDONTWRITEBYTECODE ?= 1
 
-.PHONY: help run test prepare train faq check-faq bench clean venv
+.PHONY: help run test prepare train faq check-faq bench clean venv browser
 
 help:
 	@echo "make run    install (first time), build FAQ data, train if needed, seed, start everything"
@@ -46,7 +46,14 @@ faq: venv
 check-faq: venv
 	@$(PY) -m faq check
 
-test: venv
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "==> installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null || { echo "could not install chromium: run 'sudo apt-get install chromium'"; exit 1; }; }
+
+test: venv browser
 	@$(PY) -m faq build
 	@$(PY) -m bot train
 	@$(PY) -m pytest

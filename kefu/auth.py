@@ -116,3 +116,30 @@ def ensure_user(
         session.add(User(username=username, role=role, password_hash=hash_password(password),
                          display_name=display_name or username))
         return True
+
+
+#: How long a signed customer token (widget login) stays valid.
+CUSTOMER_TOKEN_LIFETIME = 24 * 3600
+
+
+def issue_customer_token(customer_id: str, secret_key: str, *, lifetime: int = CUSTOMER_TOKEN_LIFETIME) -> str:
+    """A token by which a shop page vouches for a logged-in customer (sent as message metadata).
+
+    The shop's site issues it after its own login and passes it to the widget; the bot's actions
+    accept order questions for that customer without the phone check.
+    """
+    now = int(time.time())
+    claims = {"sub": customer_id, "iat": now, "exp": now + lifetime, "aud": "customer"}
+    return jwt.encode(claims, secret_key, algorithm="HS256")
+
+
+def read_customer_token(token: object, secret_key: str) -> str | None:
+    """The customer id of a valid customer token; ``None`` for a missing, forged or expired one."""
+    if not isinstance(token, str) or not token:
+        return None
+    try:
+        claims = jwt.decode(token, secret_key, algorithms=["HS256"], audience="customer")
+    except jwt.PyJWTError:
+        return None
+    subject = claims.get("sub")
+    return subject if isinstance(subject, str) and subject else None
