@@ -20,6 +20,7 @@ TRAINING_INPUTS = (
     "data/**/*.yml",
     "bot/nlu/**/*.py",
     "bot/nlu/dict/*",
+    "kefu/text.py",  # the normaliser shapes the training examples too
 )
 MODEL_PREFIX = "kefu-"
 

@@ -21,6 +21,31 @@ Language = Literal["zh-Hans", "zh-Hant", "en"]
 #: Longest text NLU looks at; longer messages are cut (the tracker keeps the original).
 MAX_NLU_CHARS = 500
 
+#: Taiwan / Hong Kong shopping vocabulary that OpenCC's phrase tables leave alone, mapped to the
+#: mainland words the training data uses (Taiwanese shoppers write them in either script).
+REGIONAL_TERMS = {
+    "保固": "保修",
+    "出货": "发货",
+    "点数": "积分",
+    "红利点数": "积分",
+    "客诉": "投诉",
+    "宅配": "快递",
+    "超商取货": "自提",
+    "鉴赏期": "无理由退货期",
+    "退费": "退款",
+    "刷卡": "信用卡支付",
+    "折价券": "优惠券",
+    "优惠码": "优惠券",
+    "会员卡": "会员",
+    "埋单": "付款",
+    "唛头": "标签",
+    "速递": "快递",
+    "顺丰速运": "顺丰",
+}
+_REGIONAL = re.compile("|".join(sorted(map(re.escape, REGIONAL_TERMS), key=len, reverse=True)))
+#: Variant characters OpenCC's Taiwan tables produce that simplified Chinese writes otherwise.
+_VARIANT_FIXES = str.maketrans({"擡": "抬"})
+
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _SPACES = re.compile(r"\s+")
@@ -60,8 +85,11 @@ def normalize(text: str | None) -> str:
     if _HAN.search(text):
         # tw2sp also maps Taiwan vocabulary but mangles text that is already simplified
         # (怎么 → 怎幺), so it only sees traditional text; t2s fixes stray traditional characters.
-        config = "tw2sp" if _is_traditional(text) else "t2s"
-        text = _converter(config).convert(text)
+        if _is_traditional(text):
+            text = _converter("tw2sp").convert(text).translate(_VARIANT_FIXES)
+        else:
+            text = _converter("t2s").convert(text)
+        text = _REGIONAL.sub(lambda match: REGIONAL_TERMS[match.group(0)], text)
     text = _SPACES.sub(" ", text).strip().lower()
     return text[:MAX_NLU_CHARS]
 

@@ -12,6 +12,10 @@ from kefu.text import MAX_NLU_CHARS, detect_language, is_blank, normalize, to_tr
         ("ＷＨＥＲＥ　ｉｓ　ｍｙ　ｏｒｄｅｒ", "where is my order"),  # full-width letters, ideographic space
         ("我的訂單到哪了？", "我的订单到哪了?"),  # traditional → simplified, full-width punctuation
         ("軟體怎麼下載", "软件怎么下载"),  # Taiwan vocabulary
+        ("發票抬頭打錯了", "发票抬头打错了"),  # not 擡头 (a variant OpenCC's Taiwan tables produce)
+        ("充電寶壞了有保固嗎", "充电宝坏了有保修吗"),  # Taiwan shopping terms
+        ("我要客訴 還沒出貨", "我要投诉 还没发货"),
+        ("保固期多久", "保修期多久"),
         ("运费怎么算", "运费怎么算"),  # simplified stays as it is (no 怎么 → 怎幺)
         ("\u200b你好\x07呀\ufeff", "你好 呀"),  # zero-width and control characters
         ("  多个   空格\n\t换行 ", "多个 空格 换行"),
