@@ -27,7 +27,15 @@ from sqlalchemy import delete, func, select
 
 from kefu.db import session_scope
 from shop import policy
-from shop.models import AfterSalesRequest, Customer, DemoSeedState, Order, OrderItem, Product
+from shop.models import (
+    AfterSalesRequest,
+    Customer,
+    DemoSeedState,
+    Order,
+    OrderCheckFailures,
+    OrderItem,
+    Product,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +169,7 @@ def seed_demo_shop(database_url: str, *, today: date | None = None, force: bool 
             return SeedResult("unchanged", seed_day=today)
 
         customers, products, orders, items = load_demo_rows(today, directory)
-        for model in (AfterSalesRequest, OrderItem, Order, Product, Customer):
+        for model in (OrderCheckFailures, AfterSalesRequest, OrderItem, Order, Product, Customer):
             session.execute(delete(model))
         session.add_all(customers)
         session.add_all(products)

@@ -1,4 +1,4 @@
-"""demo shop: customers, products, orders, order items, after-sales requests
+"""demo shop: customers, products, orders, order items, after-sales requests, check failures
 
 Revision ID: 0002
 Revises: 0001
@@ -80,6 +80,12 @@ def upgrade() -> None:
         sa.Column("created_at", UTC(), nullable=False),
     )
     op.create_table(
+        "shop_order_check_failures",
+        sa.Column("order_id", sa.String(20), primary_key=True),
+        sa.Column("failures", sa.Integer, nullable=False),
+        sa.Column("first_failed_at", UTC(), nullable=False),
+    )
+    op.create_table(
         "shop_demo_seed",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("seed_day", sa.Date(), nullable=False),
@@ -90,6 +96,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("shop_demo_seed")
+    op.drop_table("shop_order_check_failures")
     op.drop_table("shop_after_sales_requests")
     op.drop_index("ix_shop_order_items_order_id", table_name="shop_order_items")
     op.drop_table("shop_order_items")

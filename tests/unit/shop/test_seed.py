@@ -48,7 +48,8 @@ def test_dates_keep_their_distance_to_the_day_of_seeding(database_url):
     assert local_date(order.delivered_at) == date(2026, 11, 20) + shift  # still two days old
     assert order.eta == date(2026, 11, 20) + shift
     assert order.return_check(later).ok
-    assert ShopRepository(database_url).get_order(order_id="261112000345").return_check(later).outcome == "window_closed"
+    late = ShopRepository(database_url).get_order(order_id="261112000345")
+    assert late.return_check(later).outcome == "window_closed"
 
 
 def test_same_day_keeps_the_data_a_later_day_reseeds(database_url):

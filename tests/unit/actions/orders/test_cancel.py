@@ -27,7 +27,8 @@ def test_cancellable_order_is_cancelled_only_after_yes(chat, shop, order_id, pho
 
 @pytest.mark.parametrize("text, intent", [("否", "deny"), ("不取消了", "cancel_order"), ("no", "deny")])
 def test_no_keeps_the_order(chat, shop, text, intent):
-    run = chat(confirm, text, intent=intent, slots=verified("261121000215", "7812", cancel_pending_order="261121000215"))
+    pending = verified("261121000215", "7812", cancel_pending_order="261121000215")
+    run = chat(confirm, text, intent=intent, slots=pending)
     assert run.responses == ["utter_cancel_kept"] and run.slot("cancel_pending_order") is None
     assert shop.get_order(order_id="261121000215").status == "paid"
 
@@ -62,7 +63,8 @@ def test_status_is_rechecked_when_cancelling(chat, shop):
 
     with session_scope(shop.database_url) as session:
         session.get(Order, "261120000733").status = "shipped"
-    run = chat(confirm, "是", intent="affirm", slots=verified("261120000733", "8123", cancel_pending_order="261120000733"))
+    pending = verified("261120000733", "8123", cancel_pending_order="261120000733")
+    run = chat(confirm, "是", intent="affirm", slots=pending)
     assert run.responses == ["utter_cancel_not_possible"] and "已发货" in run.texts
     assert shop.get_order(order_id="261120000733").status == "shipped"
 
