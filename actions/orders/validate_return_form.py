@@ -45,6 +45,9 @@ class ValidateReturnForm(Action):
             return [SlotSet(access.RETURN_REASON, None), SlotSet("requested_slot", None)]
         if intent in NOT_A_REASON or (intent == "faq" and _QUESTION.search(normalize(text))):
             return []
+        if intent == "affirm" and len(text.strip()) <= 4:
+            # "好的" / "ok" is not a reason: ask again
+            return [SlotSet(access.RETURN_REASON, None), SlotSet("requested_slot", access.RETURN_REASON)]
         answer = read_answer(text)
         if is_blank(text) or (answer.order_id and len(text.strip()) <= 20):
             return []  # an order number alone is not a reason

@@ -28,6 +28,8 @@ def test_reason_is_taken_from_the_shoppers_words(chat):
     run = chat(validate, "衣服大了，想换小一码", intent="faq", loop="return_form", slots=asking)
     assert run.slot("return_reason") == "衣服大了，想换小一码"
     assert chat(validate, "退款多久到账？", intent="faq", loop="return_form", slots=asking).events == []
+    again = chat(validate, "好的", intent="affirm", loop="return_form", slots=asking)
+    assert again.slot("return_reason") is None and again.slot("requested_slot") == "return_reason"
     stop = chat(validate, "不退了", intent="nlu_fallback", loop="return_form", slots=asking)
     assert stop.slot("return_reason") is None and stop.slot("requested_slot") is None
 
