@@ -2,7 +2,8 @@
 
 Kefu's domain writes each response in simplified Chinese (default variation) and English
 (``condition: language = en``). :class:`KefuNLG` is Rasa's templated generator plus two steps:
-it fills the shop's own details (``{shop_name}``, ``{hotline}`` from ``faq/shop.yml``) and
+it fills the shop's own details (``{shop_name}``, ``{hotline}``, ``{return_address}`` from
+``faq/shop.yml``) and
 converts Chinese replies to traditional characters when the customer wrote in traditional
 characters (``language`` slot ``zh-Hant``).
 """
@@ -39,6 +40,7 @@ def shop_variables(language: str | None) -> dict[str, str]:
     return {
         "shop_name": profile["name_en"] if english else profile["name_zh"],
         "hotline": profile.get("hotline", ""),
+        "return_address": profile.get("return_address_en" if english else "return_address_zh", ""),
     }
 
 

@@ -70,3 +70,15 @@ def setup_database(settings: Settings) -> None:
                        password=passwords[username], display_name=display_name,
                        reset_password=bool(os.environ.get(variable, "").strip())):
             print(f"database: created demo account '{username}' ({role})", flush=True)
+    seed_shop(settings)
+
+
+def seed_shop(settings: Settings) -> None:
+    """Loads the demo shop (shop/demo/*.csv) with its dates moved to today; see shop.seed."""
+    from shop.seed import seed_demo_shop
+
+    result = seed_demo_shop(settings.database_url)
+    if result.action == "seeded":
+        print(f"database: demo shop seeded for {result.seed_day} ({result.orders} orders)", flush=True)
+    elif result.action == "skipped":
+        print(f"database: demo shop not seeded: {result.detail}", flush=True)

@@ -1,0 +1,1 @@
+"""Human handoff actions (owned by the handoff work; see request.py)."""

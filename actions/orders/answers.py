@@ -1,0 +1,139 @@
+"""Reading order numbers, phone endings and yes/no out of what shoppers type.
+
+Shoppers write ``订单号：２６１１ ０３００ ４８１７``, ``261103004817 尾号8123``, ``phone ends with
+0926`` or their whole mobile number. Text is first put in the canonical form of
+:func:`kefu.text.normalize` (full-width → ASCII digits, traditional → simplified, lower case);
+digit groups separated by spaces or dashes are then read together when together they make an
+order number (12 digits) or a phone ending (4 digits).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kefu.text import normalize
+
+#: Digits in an order number (the fixtures README: ``26`` + month + day + sequence).
+ORDER_ID_DIGITS = 12
+PHONE_DIGITS = 4
+
+# A run of digit groups joined by single spaces or dashes: "2611 0300 4817", "2611-1800-0033".
+_DIGIT_RUN = re.compile(r"(?<![\d])(\+?)(\d+(?:[ \-]\d+)*)(?![\d])")
+_LETTER = re.compile(r"[a-z]")
+_PHONE_CONTEXT = re.compile(
+    r"尾号|尾数|后四位|后4位|末四位|末4位|手机|电话|phone|mobile|last ?(?:4|four)|ending|ends? (?:in|with)"
+)
+_KEEP = re.compile(r"不取消|别取消|不要取消|先不取消|不用取消|暂不取消|保留|留着|算了|先不|还是不|再想想|"
+                   r"don'?t cancel|do not cancel|not cancel|keep (?:it|the order|my order)|never ?mind")
+_YES = re.compile(r"^(?:是|是的|对|对的|好|好的|嗯|确认|确定|取消吧|取消|可以|行|yes|y|yeah|yep|ok|okay|sure|confirm)"
+                  r"(?:[\s,，。.!！]|$)")
+
+
+@dataclass
+class Answer:
+    """What a message holds for the order lookup.
+
+    Attributes:
+        order_ids: 12-digit numbers, in the order written.
+        phone_endings: 4-digit groups, and the last 4 digits of whole phone numbers.
+        malformed: something that looks like an attempt at a number but is not one (letters
+            inside, too long, too short).
+        phone_context: the message speaks of a phone (尾号, 后四位, phone ends with ...).
+    """
+
+    order_ids: list[str] = field(default_factory=list)
+    phone_endings: list[str] = field(default_factory=list)
+    malformed: bool = False
+    phone_context: bool = False
+
+    @property
+    def order_id(self) -> str | None:
+        return self.order_ids[0] if self.order_ids else None
+
+    @property
+    def phone_last4(self) -> str | None:
+        return self.phone_endings[0] if self.phone_endings else None
+
+    @property
+    def has_numbers(self) -> bool:
+        return bool(self.order_ids or self.phone_endings or self.malformed)
+
+
+def _touches_letter(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return bool(_LETTER.match(before) or _LETTER.match(after))
+
+
+def _split_run(groups: list[str]) -> tuple[list[str], list[str]] | None:
+    """Reads digit groups as order number(s) and/or a phone ending; ``None`` when they are neither."""
+    joined = "".join(groups)
+    if len(joined) == ORDER_ID_DIGITS:
+        return [joined], []
+    if len(joined) == PHONE_DIGITS:
+        return [], [joined]
+    # "261103004817 8123": an order number followed by a phone ending
+    for cut in range(1, len(groups)):
+        head, tail = "".join(groups[:cut]), "".join(groups[cut:])
+        if len(head) == ORDER_ID_DIGITS and len(tail) == PHONE_DIGITS:
+            return [head], [tail]
+    return None
+
+
+def read_answer(text: str | None, entities: list[dict[str, Any]] | None = None) -> Answer:
+    """Finds order numbers and phone endings in a message.
+
+    Args:
+        text: the message as the shopper wrote it (or already normalised).
+        entities: the message's entities; ``order_id`` / ``phone_last4`` values sent by buttons
+            (``/inform{"order_id": "261..."}``) are read like typed text.
+    """
+    answer = Answer()
+    pieces = [normalize(text or "")]
+    for entity in entities or []:
+        if entity.get("entity") in ("order_id", "phone_last4") and isinstance(entity.get("value"), (str, int)):
+            pieces.append(normalize(str(entity["value"])))
+    for piece in pieces:
+        if _PHONE_CONTEXT.search(piece):
+            answer.phone_context = True
+        for match in _DIGIT_RUN.finditer(piece):
+            plus, run = match.group(1), match.group(2)
+            groups = re.split(r"[ \-]", run)
+            joined = "".join(groups)
+            if _touches_letter(piece, match.start(), match.end()):
+                answer.malformed = True
+                continue
+            if plus or (len(joined) == 11 and joined.startswith("1")):
+                # a whole phone number: +886 912 345 601, 13812345678
+                if 8 <= len(joined) <= 15:
+                    answer.phone_endings.append(joined[-PHONE_DIGITS:])
+                    answer.phone_context = True
+                else:
+                    answer.malformed = True
+                continue
+            split = _split_run(groups)
+            if split is None:
+                # a lone digit or two ("第1单") is not an attempt at a number; longer runs are
+                if len(joined) >= 3:
+                    answer.malformed = True
+                continue
+            answer.order_ids.extend(split[0])
+            answer.phone_endings.extend(split[1])
+    return answer
+
+
+def read_decision(text: str | None, intent: str | None) -> bool | None:
+    """Reads a yes/no reply to "cancel this order?".
+
+    Returns:
+        True to go ahead, False to keep the order, ``None`` when the reply is neither. "不取消了"
+        is recognised as cancel_order by NLU yet means "keep it", so the words decide first.
+    """
+    normalized = normalize(text or "")
+    if intent == "deny" or _KEEP.search(normalized):
+        return False
+    if intent in ("affirm", "cancel_order") or _YES.match(normalized):
+        return True
+    return None

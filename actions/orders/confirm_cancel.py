@@ -1,0 +1,56 @@
+"""``action_cancel_order_confirm``: the shopper's answer to "cancel order X?".
+
+Runs right after ``action_cancel_order`` when the reply is affirm, deny or cancel_order (rules).
+Only "yes" for the order still pending, still visible to this shopper, cancels it; the status is
+re-checked in the same transaction that changes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.orders import access
+from actions.orders.answers import read_answer, read_decision
+from actions.orders.labels import status_label
+
+
+class ActionCancelOrderConfirm(Action):
+    """Cancels the pending order on "yes", keeps it on "no"."""
+
+    def name(self) -> str:
+        return "action_cancel_order_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        pending = tracker.get_slot(access.CANCEL_PENDING)
+        cleared = [SlotSet(access.CANCEL_PENDING, None)]
+        message = tracker.latest_message or {}
+        mentioned = read_answer(message.get("text"), message.get("entities")).order_id
+        if pending is None or (mentioned and mentioned != pending):
+            # Nothing was waiting for a yes, or the shopper names another order: look that one up.
+            if access.latest_intent(tracker) == "cancel_order":
+                return cleared + [SlotSet(access.TASK, "cancel"), FollowupAction("order_lookup_form")]
+            dispatcher.utter_message(response="utter_ack")
+            return cleared
+        decision = read_decision(access.latest_user_text(tracker), access.latest_intent(tracker))
+        if decision is not True:
+            dispatcher.utter_message(response="utter_cancel_kept", order_id=pending)
+            return cleared
+        order = access.authorised_order(tracker)
+        if order is None or order.order_id != pending:
+            dispatcher.utter_message(response="utter_order_verification_failed")
+            return cleared
+        result = access.repository().cancel_order(order_id=pending)
+        language = access.language(tracker)
+        if not result.cancelled:
+            dispatcher.utter_message(response="utter_cancel_not_possible", order_id=pending,
+                                     status=status_label(result.status or order.status, language))
+            return cleared
+        dispatcher.utter_message(response="utter_cancel_done", order_id=pending,
+                                 status=status_label("cancelled", language))
+        if result.was_paid:
+            dispatcher.utter_message(response="utter_cancel_refund")
+        return cleared

@@ -1,0 +1,208 @@
+"""Tables of the demo shop (customers, products, orders, order items, after-sales requests).
+
+They live in Kefu's app database next to Kefu's own tables, prefixed ``shop_``; migration
+``0002`` creates them. Times are stored in UTC (:class:`UTCDateTime`) and shown to customers in
+the shop's time zone (:data:`shop.policy.SHOP_TZ`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import relationship
+from sqlalchemy.types import TypeDecorator
+
+from kefu.db import Base
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored as UTC; SQLite (which keeps no zone) reads back as UTC too."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: shop times must carry a time zone")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Money(TypeDecorator):
+    """An amount in yuan (:class:`~decimal.Decimal`), stored exactly as whole fen (1/100 yuan)."""
+
+    impl = sa.Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | int | str | None, dialect) -> int | None:
+        if value is None:
+            return None
+        return int((Decimal(value) * 100).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value: int | None, dialect) -> Decimal | None:
+        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+class Customer(Base):
+    """A shopper with an account at the shop."""
+
+    __tablename__ = "shop_customers"
+
+    #: the shop's customer number, e.g. ``C1001``; the subject of a signed customer token
+    customer_id = sa.Column(sa.String(32), primary_key=True)
+    #: name as the shopper registered it (never shown by the bot)
+    name = sa.Column(sa.String(100), nullable=False)
+    #: phone number on the account (mainland 11 digits or +886/+852); the identity check uses its last 4 digits
+    phone = sa.Column(sa.String(32), nullable=False)
+    #: e-mail address (not used by the bot)
+    email = sa.Column(sa.String(200), nullable=False, default="")
+    #: profile language: zh-CN, zh-TW, zh-HK or en (the bot answers in the language of each message)
+    language = sa.Column(sa.String(8), nullable=False, default="zh-CN")
+    #: membership tier: regular, silver, gold, black_gold
+    member_level = sa.Column(sa.String(16), nullable=False, default="regular")
+
+
+class Product(Base):
+    """An item the shop sells."""
+
+    __tablename__ = "shop_products"
+
+    #: stock-keeping unit, e.g. ``LM-AP-001``
+    sku = sa.Column(sa.String(32), primary_key=True)
+    #: product name in Chinese (shown to Chinese-speaking customers; converted for traditional script)
+    name_zh = sa.Column(sa.String(200), nullable=False)
+    #: product name in English
+    name_en = sa.Column(sa.String(200), nullable=False)
+    #: shop category, e.g. apparel, fresh_food, digital
+    category = sa.Column(sa.String(32), nullable=False)
+    #: list price in yuan
+    price_cny = sa.Column(Money, nullable=False)
+    #: 7-day no-reason return: ``yes``; ``unopened_only`` (returnable while sealed); or ``no:<reason>``
+    #: with an Article 25 exclusion reason (custom_made, perishable, intimate_apparel, digital_content)
+    no_reason_return = sa.Column(sa.String(40), nullable=False, default="yes")
+
+
+class Order(Base):
+    """A customer's order and where it stands."""
+
+    __tablename__ = "shop_orders"
+
+    #: 12 digits: ``26`` + month + day + sequence; what the customer quotes to the bot
+    order_id = sa.Column(sa.String(20), primary_key=True)
+    #: who placed the order
+    customer_id = sa.Column(sa.String(32), sa.ForeignKey("shop_customers.customer_id"), nullable=False, index=True)
+    #: one of the contract's eleven statuses (pending_payment ... refunded), see shop.policy.STATUSES
+    status = sa.Column(sa.String(24), nullable=False)
+    #: when the order was placed
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    #: when it was paid; empty while unpaid
+    paid_at = sa.Column(UTCDateTime)
+    #: when the carrier collected it; empty until shipped
+    shipped_at = sa.Column(UTCDateTime)
+    #: when the customer signed for it; empty until delivered. The return window counts from the next day
+    delivered_at = sa.Column(UTCDateTime)
+    #: when it was cancelled (by the customer through the bot, or by the shop)
+    cancelled_at = sa.Column(UTCDateTime)
+    #: carrier code: sf (SF Express), zto (ZTO Express), yto (YTO Express); empty until shipped
+    carrier = sa.Column(sa.String(16))
+    #: the carrier's tracking number; shown only after the identity check
+    tracking_no = sa.Column(sa.String(40))
+    #: expected delivery date given at shipping
+    eta = sa.Column(sa.Date)
+    #: shipping fee paid, yuan
+    shipping_cny = sa.Column(Money, nullable=False, default=0)
+    #: amount paid (or to pay) including shipping, yuan
+    total_cny = sa.Column(Money, nullable=False)
+    #: destination city (a hint for the customer; the full address is never shown)
+    ship_city = sa.Column(sa.String(64), nullable=False, default="")
+
+    items = relationship("OrderItem", back_populates="order", order_by="OrderItem.id", lazy="selectin")
+
+
+class OrderItem(Base):
+    """One line of an order: a product and how many."""
+
+    __tablename__ = "shop_order_items"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: the order this line belongs to
+    order_id = sa.Column(sa.String(20), sa.ForeignKey("shop_orders.order_id", ondelete="CASCADE"),
+                         nullable=False, index=True)
+    #: the product
+    sku = sa.Column(sa.String(32), sa.ForeignKey("shop_products.sku"), nullable=False)
+    #: number of pieces
+    quantity = sa.Column(sa.Integer, nullable=False, default=1)
+
+    order = relationship("Order", back_populates="items")
+    product = relationship("Product", lazy="joined")
+
+
+class AfterSalesRequest(Base):
+    """A return or exchange a customer asked for; at most one per order (the unique key makes
+    a repeated request idempotent even when two arrive at once)."""
+
+    __tablename__ = "shop_after_sales_requests"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: the order to be returned or exchanged
+    order_id = sa.Column(sa.String(20), sa.ForeignKey("shop_orders.order_id", ondelete="CASCADE"),
+                         nullable=False, unique=True)
+    #: ``return`` (refund) or ``exchange`` (another size or colour)
+    kind = sa.Column(sa.String(16), nullable=False)
+    #: the customer's reason, in their words (at most 200 characters)
+    reason = sa.Column(sa.String(200), nullable=False, default="")
+    #: space-separated SKUs covered by the request (excluded goods are left out)
+    skus = sa.Column(sa.String(400), nullable=False, default="")
+    #: ``requested`` until the warehouse receives the parcel; later states belong to the shop
+    status = sa.Column(sa.String(16), nullable=False, default="requested")
+    #: where it was filed: ``bot`` for requests made in a chat
+    source = sa.Column(sa.String(16), nullable=False, default="bot")
+    #: when it was filed
+    created_at = sa.Column(UTCDateTime, nullable=False)
+
+
+class OrderCheckFailures(Base):
+    """Failed identity checks per order number, across all conversations.
+
+    The per-conversation limit (3 wrong answers) alone does not stop guessing: a new conversation
+    is one new ``sender`` away, and a phone ending has only 10,000 values. After
+    :data:`shop.repository.MAX_CHECK_FAILURES` failures within a day an order number fails every
+    check, right or wrong, until the day is over; the customer is then helped by a human.
+    """
+
+    __tablename__ = "shop_order_check_failures"
+
+    #: the order number that was tried (unknown numbers are counted too, so that the answer stays
+    #: the same for both)
+    order_id = sa.Column(sa.String(20), primary_key=True)
+    #: failed checks since ``first_failed_at``
+    failures = sa.Column(sa.Integer, nullable=False, default=0)
+    #: start of the counting window
+    first_failed_at = sa.Column(UTCDateTime, nullable=False)
+
+
+class DemoSeedState(Base):
+    """Bookkeeping of the demo data: which day the fixtures were shifted to, and from which files.
+
+    Its presence also marks the shop tables as demo data that may be replaced; without it, rows in
+    the shop tables belong to someone else and are never touched by the seeder.
+    """
+
+    __tablename__ = "shop_demo_seed"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: the day the fixtures' 2026-11-22 was moved to
+    seed_day = sa.Column(sa.Date, nullable=False)
+    #: sha256 of the demo CSV files, so that edited fixtures are re-seeded
+    fixtures_digest = sa.Column(sa.String(64), nullable=False)
+    #: when the seeding happened
+    seeded_at = sa.Column(UTCDateTime, nullable=False)

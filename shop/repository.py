@@ -1,0 +1,321 @@
+"""The shop repository: everything the order actions read from or write to the shop.
+
+This class is Kefu's adapter to a shop. The demo implementation reads the ``shop_*`` tables
+of the app database; a real shop replaces it with one that has the same keyword-only
+``get_/list_/check_`` methods (and the two writes) over its own database or API, returning the
+same plain value objects, so that no action changes.
+
+Values returned are frozen dataclasses, never ORM objects, and they hold nothing the bot must
+not show (no phone numbers, no names, no addresses).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from kefu.db import session_scope
+from shop import policy
+from shop.models import AfterSalesRequest, Customer, Order, OrderCheckFailures
+
+logger = logging.getLogger(__name__)
+
+#: What an order number looks like (the fixtures README: 12 digits).
+ORDER_ID = re.compile(r"^\d{12}$")
+#: What the last four digits of a phone number look like.
+PHONE_LAST4 = re.compile(r"^\d{4}$")
+#: Longest reason stored with an after-sales request.
+MAX_REASON = 200
+#: Failed phone checks on one order number, from all conversations, before it is closed to checks
+#: (20 a day: guessing one of 10,000 endings would take over a year on average) ...
+MAX_CHECK_FAILURES = 20
+#: ... for this long after the first of them.
+CHECK_FAILURE_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One product of an order."""
+
+    sku: str
+    name_zh: str
+    name_en: str
+    quantity: int
+    no_reason_return: str
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as the bot may show it once the customer proved it is theirs."""
+
+    order_id: str
+    status: str
+    created_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    cancelled_at: datetime | None
+    carrier: str | None
+    tracking_no: str | None
+    eta: date | None
+    shipping_cny: Decimal
+    total_cny: Decimal
+    ship_city: str
+    lines: tuple[OrderLine, ...]
+
+    def return_check(self, today: date) -> policy.ReturnCheck:
+        """The 7-day no-reason return rules applied to this order today."""
+        return policy.check_return(self.status, self.delivered_at,
+                                   [(line.sku, line.no_reason_return) for line in self.lines], today)
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """Outcome of a cancellation: ``cancelled`` is False when the status no longer allows it."""
+
+    cancelled: bool
+    status: str | None
+    was_paid: bool = False
+
+
+@dataclass(frozen=True)
+class AfterSalesView:
+    """A filed return or exchange."""
+
+    id: int
+    order_id: str
+    kind: str
+    reason: str
+    skus: tuple[str, ...]
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AfterSalesResult:
+    """Outcome of an after-sales request.
+
+    ``created`` is False when the order already had a request (the existing one is returned) or
+    when the order may not be returned (``request_id`` is then ``None``; ``check`` says why).
+    """
+
+    created: bool
+    request_id: int | None
+    kind: str | None
+    skus: tuple[str, ...]
+    check: policy.ReturnCheck
+
+
+def is_order_id(value: object) -> bool:
+    return isinstance(value, str) and bool(ORDER_ID.match(value))
+
+
+def _phone_digits(phone: str) -> str:
+    return "".join(c for c in phone if c.isdigit())
+
+
+def _view(order: Order) -> OrderView:
+    return OrderView(
+        order_id=order.order_id,
+        status=order.status,
+        created_at=order.created_at,
+        paid_at=order.paid_at,
+        shipped_at=order.shipped_at,
+        delivered_at=order.delivered_at,
+        cancelled_at=order.cancelled_at,
+        carrier=order.carrier,
+        tracking_no=order.tracking_no,
+        eta=order.eta,
+        shipping_cny=order.shipping_cny if order.shipping_cny is not None else Decimal("0.00"),
+        total_cny=order.total_cny,
+        ship_city=order.ship_city or "",
+        lines=tuple(
+            OrderLine(item.sku, item.product.name_zh, item.product.name_en, item.quantity,
+                      item.product.no_reason_return)
+            for item in order.items
+        ),
+    )
+
+
+class ShopRepository:
+    """Read-write access to the demo shop in the app database.
+
+    Args:
+        database_url: SQLAlchemy URL of the app database (``Settings.database_url``). Nothing
+            connects until a method is called.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    # ------------------------------------------------------------------ reads
+    def get_order(self, *, order_id: str) -> OrderView | None:
+        """The order with this number, or ``None``. Callers check ownership first."""
+        if not is_order_id(order_id):
+            return None
+        with session_scope(self.database_url) as session:
+            order = session.get(Order, order_id)
+            return _view(order) if order else None
+
+    def list_customer_orders(self, *, customer_id: str, limit: int = 5) -> list[OrderView]:
+        """A customer's most recent orders, newest first."""
+        with session_scope(self.database_url) as session:
+            orders = session.execute(
+                select(Order).where(Order.customer_id == customer_id)
+                .order_by(Order.created_at.desc(), Order.order_id.desc()).limit(limit)
+            ).scalars().all()
+            return [_view(order) for order in orders]
+
+    def check_order_owner(self, *, order_id: str, phone_last4: str, at: datetime | None = None) -> bool:
+        """True when the order exists and the phone number on it ends with these 4 digits.
+
+        An unknown order and a wrong phone give the same ``False``, and both take the same path
+        (one query, one constant-time comparison), so the answer reveals nothing. Each ``False``
+        is counted against the order number; after :data:`MAX_CHECK_FAILURES` of them within
+        :data:`CHECK_FAILURE_WINDOW` every check of that number fails, whoever asks.
+        """
+        if not is_order_id(order_id):
+            return False
+        moment = at or policy.now()
+        candidate = phone_last4 if isinstance(phone_last4, str) and PHONE_LAST4.match(phone_last4) else "----"
+        with session_scope(self.database_url) as session:
+            phone = session.execute(
+                select(Customer.phone).join(Order, Order.customer_id == Customer.customer_id)
+                .where(Order.order_id == order_id)
+            ).scalar_one_or_none()
+            record = session.get(OrderCheckFailures, order_id)
+            if record is not None and moment - record.first_failed_at >= CHECK_FAILURE_WINDOW:
+                session.delete(record)
+                session.flush()
+                record = None
+            closed = record is not None and record.failures >= MAX_CHECK_FAILURES
+            actual = _phone_digits(phone)[-4:] if phone else "####"
+            matches = hmac.compare_digest(actual.encode(), candidate.encode()) and phone is not None
+            if matches and not closed:
+                return True
+            if record is None:
+                session.add(OrderCheckFailures(order_id=order_id, failures=1, first_failed_at=moment))
+            else:
+                record.failures += 1
+            if closed:
+                logger.warning("order %s…%s: identity checks closed after %d failures", order_id[:4],
+                               order_id[-2:], record.failures)
+            return False
+
+    def check_order_customer(self, *, order_id: str, customer_id: str) -> bool:
+        """True when the order exists and belongs to this customer (the signed-in shopper)."""
+        if not is_order_id(order_id) or not customer_id:
+            return False
+        with session_scope(self.database_url) as session:
+            owner = session.execute(
+                select(Order.customer_id).where(Order.order_id == order_id)
+            ).scalar_one_or_none()
+        return owner is not None and hmac.compare_digest(owner.encode(), customer_id.encode())
+
+    def get_after_sales_request(self, *, order_id: str) -> AfterSalesView | None:
+        """The after-sales request of an order, if one was filed."""
+        with session_scope(self.database_url) as session:
+            row = session.execute(
+                select(AfterSalesRequest).where(AfterSalesRequest.order_id == order_id)
+            ).scalar_one_or_none()
+            if row is None:
+                return None
+            return AfterSalesView(row.id, row.order_id, row.kind, row.reason, tuple(row.skus.split()),
+                                  row.status, row.created_at)
+
+    # ------------------------------------------------------------------ writes
+    def cancel_order(self, *, order_id: str, at: datetime | None = None) -> CancelResult:
+        """Cancels an order that has not shipped.
+
+        The status is re-checked in the same statement that changes it, so an order that shipped
+        since the customer was asked is left alone.
+        """
+        if not is_order_id(order_id):
+            return CancelResult(False, None)
+        moment = at or policy.now()
+        with session_scope(self.database_url) as session:
+            before = session.execute(
+                select(Order.status, Order.paid_at).where(Order.order_id == order_id)
+            ).one_or_none()
+            if before is None:
+                return CancelResult(False, None)
+            changed = session.execute(
+                update(Order)
+                .where(Order.order_id == order_id, Order.status.in_(policy.CANCELLABLE))
+                .values(status="cancelled", cancelled_at=moment)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if changed != 1:
+                status = session.execute(select(Order.status).where(Order.order_id == order_id)).scalar_one()
+                return CancelResult(False, status)
+            logger.info("order %s…%s cancelled by the customer", order_id[:4], order_id[-2:])
+            return CancelResult(True, "cancelled", was_paid=before.paid_at is not None)
+
+    def request_after_sales(self, *, order_id: str, kind: str, reason: str, today: date | None = None,
+                            at: datetime | None = None) -> AfterSalesResult:
+        """Files a return or exchange for a delivered order inside the 7-day window.
+
+        Idempotent: when the order already has a request, nothing is written and that request
+        is returned. The order moves to ``return_requested`` in the same transaction, and only
+        from ``delivered``.
+
+        Args:
+            kind: ``return`` or ``exchange``.
+            reason: the customer's words (cut to :data:`MAX_REASON` characters).
+            today: the shop's current date (default: now).
+        """
+        if kind not in ("return", "exchange"):
+            raise ValueError(f"kind must be 'return' or 'exchange', not {kind!r}")
+        moment = at or policy.now()
+        today = today or policy.shop_today(moment)
+        reason = " ".join((reason or "").split())[:MAX_REASON]
+        with session_scope(self.database_url) as session:
+            existing = session.execute(
+                select(AfterSalesRequest).where(AfterSalesRequest.order_id == order_id)
+            ).scalar_one_or_none()
+            order = session.get(Order, order_id) if is_order_id(order_id) else None
+            if order is None:
+                return AfterSalesResult(False, None, None, (), policy.ReturnCheck("not_delivered"))
+            if existing is not None:
+                return AfterSalesResult(False, existing.id, existing.kind, tuple(existing.skus.split()),
+                                        policy.ReturnCheck("in_progress"))
+            check = _view(order).return_check(today)
+            if not check.ok:
+                return AfterSalesResult(False, None, None, (), check)
+            changed = session.execute(
+                update(Order).where(Order.order_id == order_id, Order.status == "delivered")
+                .values(status="return_requested").execution_options(synchronize_session=False)
+            ).rowcount
+            if changed != 1:
+                return AfterSalesResult(False, None, None, (), policy.ReturnCheck("in_progress"))
+            request = AfterSalesRequest(order_id=order_id, kind=kind, reason=reason, skus=" ".join(check.eligible),
+                                        status="requested", source="bot", created_at=moment)
+            session.add(request)
+            try:
+                session.flush()
+            except IntegrityError:  # a parallel request won the race; report that one
+                session.rollback()
+                existing = session.execute(
+                    select(AfterSalesRequest).where(AfterSalesRequest.order_id == order_id)
+                ).scalar_one()
+                return AfterSalesResult(False, existing.id, existing.kind, tuple(existing.skus.split()),
+                                        policy.ReturnCheck("in_progress"))
+            logger.info("after-sales request %s (%s) filed for order %s…%s", request.id, kind,
+                        order_id[:4], order_id[-2:])
+            return AfterSalesResult(True, request.id, kind, check.eligible, check)
+
+    def count_after_sales_requests(self, *, order_id: str) -> int:
+        """How many after-sales requests an order has (0 or 1; used by tests and operators)."""
+        with session_scope(self.database_url) as session:
+            return session.execute(
+                select(sa.func.count()).select_from(AfterSalesRequest).where(AfterSalesRequest.order_id == order_id)
+            ).scalar_one()
+

@@ -1,0 +1,74 @@
+"""action_cancel_order and action_cancel_order_confirm: only unshipped orders, only after "yes"."""
+
+import pytest
+
+from actions.orders.cancel_order import ActionCancelOrder
+from actions.orders.confirm_cancel import ActionCancelOrderConfirm
+
+ask, confirm = ActionCancelOrder(), ActionCancelOrderConfirm()
+
+
+def verified(order_id, phone, **extra):
+    return {"order_id": order_id, "phone_last4": phone, "verified_order_id": order_id, **extra}
+
+
+@pytest.mark.parametrize("order_id, phone, label", [
+    ("261122000102", "2913", "待付款"), ("261122000047", "7319", "已付款"), ("261121000091", "4420", "备货中")])
+def test_cancellable_order_is_cancelled_only_after_yes(chat, shop, order_id, phone, label):
+    asked = chat(ask, "取消订单", intent="cancel_order", slots=verified(order_id, phone))
+    assert asked.responses == ["utter_cancel_confirm"] and label in asked.texts
+    assert asked.slot("cancel_pending_order") == order_id
+    assert shop.get_order(order_id=order_id).status != "cancelled"
+    done = chat(confirm, "是的", intent="affirm", slots=verified(order_id, phone, cancel_pending_order=order_id))
+    assert done.responses[0] == "utter_cancel_done" and "已取消" in done.texts
+    assert shop.get_order(order_id=order_id).status == "cancelled"
+    assert ("utter_cancel_refund" in done.responses) == (label != "待付款")
+
+
+@pytest.mark.parametrize("text, intent", [("否", "deny"), ("不取消了", "cancel_order"), ("no", "deny")])
+def test_no_keeps_the_order(chat, shop, text, intent):
+    pending = verified("261121000215", "7812", cancel_pending_order="261121000215")
+    run = chat(confirm, text, intent=intent, slots=pending)
+    assert run.responses == ["utter_cancel_kept"] and run.slot("cancel_pending_order") is None
+    assert shop.get_order(order_id="261121000215").status == "paid"
+
+
+@pytest.mark.parametrize("order_id, phone, label", [
+    ("261120000815", "9043", "已发货"), ("261103004817", "8123", "运输中"), ("261117000611", "9043", "已签收"),
+    ("261110000187", "7319", "退款中")])
+def test_shipped_or_later_orders_cannot_be_cancelled(chat, shop, order_id, phone, label):
+    run = chat(ask, "取消订单", intent="cancel_order", slots=verified(order_id, phone))
+    assert run.responses == ["utter_cancel_not_possible"] and label in run.texts
+    assert run.slot("cancel_pending_order") is None
+    assert shop.get_order(order_id=order_id).status != "cancelled"
+
+
+def test_yes_without_a_pending_question_cancels_nothing(chat, shop):
+    run = chat(confirm, "是", intent="affirm", slots=verified("261122000101", "6781"))
+    assert run.responses == ["utter_ack"] and shop.get_order(order_id="261122000101").status == "pending_payment"
+
+
+def test_yes_for_an_order_the_shopper_no_longer_may_see(chat, shop):
+    run = chat(confirm, "是", intent="affirm", slots={"order_id": "261122000101", "phone_last4": "0000",
+                                                      "verified_order_id": "261122000101",
+                                                      "cancel_pending_order": "261122000101"})
+    assert run.responses == ["utter_order_verification_failed"]
+    assert shop.get_order(order_id="261122000101").status == "pending_payment"
+
+
+def test_status_is_rechecked_when_cancelling(chat, shop):
+    # the order shipped between the question and the answer
+    from kefu.db import session_scope
+    from shop.models import Order
+
+    with session_scope(shop.database_url) as session:
+        session.get(Order, "261120000733").status = "shipped"
+    pending = verified("261120000733", "8123", cancel_pending_order="261120000733")
+    run = chat(confirm, "是", intent="affirm", slots=pending)
+    assert run.responses == ["utter_cancel_not_possible"] and "已发货" in run.texts
+    assert shop.get_order(order_id="261120000733").status == "shipped"
+
+
+def test_already_cancelled(chat):
+    run = chat(ask, "取消", intent="cancel_order", slots=verified("261116000903", "7812"))
+    assert run.responses == ["utter_cancel_already"] and "已取消" in run.texts
