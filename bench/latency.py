@@ -1,0 +1,135 @@
+"""Latency of a bare NLU parse against a full REST turn, and throughput under concurrency.
+
+``python -m bench.latency [--bot-url http://127.0.0.1:5005] [--token T]`` drives a running Rasa
+server from this separate process (aiohttp client):
+
+1. ``/model/parse`` sequentially (N requests) → p50 / p99;
+2. ``/webhooks/rest/webhook`` sequentially, each request a one-turn FAQ question in a conversation
+   of its own sender → p50 / p99;
+3. the same REST turns from C concurrent conversations for D seconds → turns/s, p50 / p99, errors.
+
+Messages cycle through a fixed list of Chinese and English FAQ questions and greetings (the same
+for every run). Without ``--bot-url`` it starts the stack itself (``python -m bot run`` with a
+temporary ``var/``) and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+MESSAGES = [
+    "运费怎么算", "七天无理由退货怎么规定的", "退款多久到账", "你好", "能开发票吗", "how much is shipping",
+    "what is your return policy", "hello", "怎么修改收货地址", "支持花呗分期吗", "do you ship to hong kong",
+    "忘记密码怎么办", "会员等级有哪些", "积分怎么用", "thank you", "客服几点上班",
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def _timed(session, method: str, url: str, body: dict) -> tuple[float, bool]:
+    started = time.perf_counter()
+    try:
+        async with session.request(method, url, json=body) as reply:
+            payload = await reply.read()
+            ok = reply.status == 200 and bool(payload)
+    except Exception:
+        ok = False
+    return (time.perf_counter() - started) * 1000, ok
+
+
+async def sequential(session, url: str, make_body, count: int) -> dict:
+    timings, errors = [], 0
+    for i in range(count):
+        ms, ok = await _timed(session, "POST", url, make_body(i))
+        timings.append(ms)
+        errors += not ok
+    return {"requests": count, "p50_ms": round(percentile(timings, 50), 1), "p99_ms": round(percentile(timings, 99), 1),
+            "errors": errors}
+
+
+async def concurrent(session, url: str, conversations: int, seconds: float) -> dict:
+    timings: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def conversation(index: int) -> None:
+        nonlocal errors
+        sender = f"bench-{uuid.uuid4().hex[:8]}"
+        turn = 0
+        while time.perf_counter() < deadline:
+            body = {"sender": sender, "message": MESSAGES[(index + turn) % len(MESSAGES)]}
+            ms, ok = await _timed(session, "POST", url, body)
+            timings.append(ms)
+            errors += not ok
+            turn += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(conversation(i) for i in range(conversations)))
+    elapsed = time.perf_counter() - started
+    return {"conversations": conversations, "seconds": round(elapsed, 1), "turns": len(timings),
+            "turns_per_s": round(len(timings) / elapsed, 1), "p50_ms": round(percentile(timings, 50), 1),
+            "p99_ms": round(percentile(timings, 99), 1), "errors": errors}
+
+
+async def measure(bot_url: str, token: str, count: int, conversations: int, seconds: float) -> dict:
+    import aiohttp
+
+    timeout = aiohttp.ClientTimeout(total=60)
+    connector = aiohttp.TCPConnector(limit=conversations * 2)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        parse_url = f"{bot_url}/model/parse?token={token}"
+        rest_url = f"{bot_url}/webhooks/rest/webhook"
+        # warm-up: first calls load lazily initialised parts
+        await sequential(session, parse_url, lambda i: {"text": MESSAGES[i % len(MESSAGES)]}, 20)
+        await sequential(session, rest_url, lambda i: {"sender": f"warm-{i}", "message": MESSAGES[i % len(MESSAGES)]}, 20)
+        parse = await sequential(session, parse_url, lambda i: {"text": MESSAGES[i % len(MESSAGES)]}, count)
+        run_id = uuid.uuid4().hex[:6]
+        turn = await sequential(session, rest_url,
+                                lambda i: {"sender": f"seq-{run_id}-{i}", "message": MESSAGES[i % len(MESSAGES)]}, count)
+        load = await concurrent(session, rest_url, conversations, seconds)
+    return {"parse": parse, "turn": turn, "turn_over_parse_p50": round(turn["p50_ms"] / parse["p50_ms"], 2),
+            "concurrent": load}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bot-url", help="a running Rasa server (default: start the stack)")
+    parser.add_argument("--token", help="its API token (default: var/bot_api_token of the started stack)")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--conversations", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--replicas", type=int, default=1)
+    args = parser.parse_args()
+
+    stack = None
+    if not args.bot_url:
+        from tests.stack import make_stack
+
+        stack = make_stack(Path(tempfile.mkdtemp(prefix="kefu-bench-")), replicas=args.replicas)
+        stack.start()
+        bot_url, token = stack.bot_url, stack.token
+    else:
+        bot_url, token = args.bot_url.rstrip("/"), args.token or ""
+    try:
+        result = asyncio.run(measure(bot_url, token, args.requests, args.conversations, args.seconds))
+    finally:
+        if stack:
+            stack.stop()
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Kefu's NLU graph components, trained and run with Rasa's real featurizers and model storage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.classifier import LinearIntentClassifier
+from bot.nlu.normalizer import TextNormalizer
+from bot.nlu.tokenizer import ShopTokenizer
+from kefu.settings import ROOT
+
+EXAMPLES = {
+    "greet": ["你好", "在吗", "亲在不在", "hello", "hi there", "早上好"],
+    "order_status": ["我的快递到哪了", "查一下我的订单", "帮我查物流", "where is my order", "track my package",
+                     "我买的东西发货了没"],
+    "faq/shipping_fee": ["运费怎么算", "包邮吗", "满多少包邮", "how much is shipping", "is delivery free",
+                         "运费多少钱"],
+    "faq/refund_time": ["退款多久到账", "退款几天能到", "钱什么时候退回来", "how long does a refund take",
+                        "when do i get my money back", "退款要多久"],
+}
+RESPONSES = {"utter_faq/shipping_fee": [{"text": "满99包邮"}], "utter_faq/refund_time": [{"text": "1-3天"}]}
+
+
+def _message(text: str, label: str) -> Message:
+    intent, _, _ = label.partition("/")
+    data = {"text": text, "intent": intent}
+    if "/" in label:
+        data["intent_response_key"] = label
+    return Message(data=data)
+
+
+@pytest.fixture()
+def storage(tmp_path):
+    return LocalModelStorage(tmp_path)
+
+
+@pytest.fixture()
+def context():
+    return ExecutionContext(GraphSchema({}), "test")
+
+
+def _pipeline(storage, context):
+    normalizer = TextNormalizer.create({}, storage, Resource("normalizer"), context)
+    tokenizer = ShopTokenizer.create({**ShopTokenizer.get_default_config(),
+                                      "dictionary_path": str(ROOT / "bot" / "nlu" / "dict")},
+                                     storage, Resource("tokenizer"), context)
+    words = CountVectorsFeaturizer.create({**CountVectorsFeaturizer.get_default_config(), "analyzer": "word"},
+                                          storage, Resource("words"), context)
+    chars = CountVectorsFeaturizer.create({**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb",
+                                           "min_ngram": 1, "max_ngram": 4}, storage, Resource("chars"), context)
+    return normalizer, tokenizer, words, chars
+
+
+@pytest.fixture()
+def trained(storage, context):
+    normalizer, tokenizer, words, chars = _pipeline(storage, context)
+    data = TrainingData([_message(t, label) for label, texts in EXAMPLES.items() for t in texts], responses=RESPONSES)
+    normalizer.process_training_data(data)
+    tokenizer.process_training_data(data)
+    for featurizer in (words, chars):
+        featurizer.train(data)
+        featurizer.process_training_data(data)
+    resource = Resource("classifier")
+    config = LinearIntentClassifier.get_default_config()
+    classifier = LinearIntentClassifier.create(config, storage, resource, context)
+    classifier.train(data)
+
+    def parse(text: str, model=classifier) -> dict:
+        message = Message(data={"text": text})
+        for component in (normalizer, tokenizer, words, chars, model):
+            component.process([message])
+        return message.as_dict(only_output_properties=True)
+
+    return parse, config, resource
+
+
+def test_normalizer_rewrites_text_and_tags_language(storage, context):
+    normalizer = TextNormalizer.create({}, storage, Resource("n"), context)
+    message = Message(data={"text": "我的訂單到哪了？２６１１"})
+    normalizer.process([message])
+    assert message.get("text") == "我的订单到哪了?2611"
+    assert message.get("entities") == [{"entity": "language", "value": "zh-Hant", "start": 0, "end": 0,
+                                        "confidence_entity": 1.0, "extractor": "TextNormalizer"}]
+    digits = Message(data={"text": "261103004817"})
+    normalizer.process([digits])
+    assert not digits.get("entities")  # no words: the conversation keeps its language
+
+
+def test_tokenizer_drops_spaces_and_shapes_numbers(storage, context):
+    tokenizer = ShopTokenizer.create({**ShopTokenizer.get_default_config(),
+                                      "dictionary_path": str(ROOT / "bot" / "nlu" / "dict")},
+                                     storage, Resource("t"), context)
+    tokens = tokenizer.tokenize(Message(data={"text": "where is 订单 261103004817 花呗"}), "text")
+    assert [t.text for t in tokens] == ["where", "is", "订单", "261103004817", "花呗"]
+    assert tokens[3].lemma == "<num12>" and tokens[4].lemma == "花呗"  # 花呗 from the shop dictionary
+
+
+def test_classifier_predicts_intents_and_fills_the_standard_response_selector(trained):
+    parse, _, _ = trained
+    result = parse("運費怎麼算呀")
+    assert result["intent"]["name"] == "faq"
+    selector = result["response_selector"]
+    assert selector["all_retrieval_intents"] == ["faq"]
+    response = selector["faq"]["response"]
+    assert response["intent_response_key"] == "faq/shipping_fee"
+    assert response["utter_action"] == "utter_faq/shipping_fee"
+    assert response["responses"] == [{"text": "满99包邮"}]
+    assert [r["intent_response_key"] for r in selector["faq"]["ranking"]] == ["faq/shipping_fee", "faq/refund_time"]
+    assert parse("where is my parcel")["intent"]["name"] == "order_status"
+
+
+def test_faq_confidence_is_the_sum_of_its_sub_intents(trained):
+    parse, _, _ = trained
+    result = parse("退款多久能到")
+    ranking = {r["name"]: r["confidence"] for r in result["intent_ranking"]}
+    assert sum(ranking.values()) == pytest.approx(1.0)
+    selector = result["response_selector"]["faq"]["ranking"]
+    sub_intents = {r["intent_response_key"]: r["confidence"] for r in selector}
+    assert sum(sub_intents.values()) == pytest.approx(1.0)
+    assert result["intent"]["confidence"] == pytest.approx(ranking["faq"])
+    assert max(sub_intents, key=sub_intents.get) == "faq/refund_time"
+
+
+def test_probabilities_equal_scikit_learn_and_survive_persistence(trained, storage, context):
+    parse, config, resource = trained
+    loaded = LinearIntentClassifier.load(config, storage, resource, context)
+    for text in ("你好", "how long is a refund", "包邮吗亲", "查物流"):
+        assert parse(text, loaded) == parse(text)
+    model = loaded._model
+    x = loaded._matrix([_featurised(parse, "运费多少")])
+    assert np.allclose(loaded._predict_proba(x), model["classifier"].predict_proba(x)[0])
+
+
+def _featurised(parse, text):
+    """A message carrying the features the pipeline gives it."""
+    captured = {}
+
+    class Capture:
+        _model = None
+
+        def process(self, messages):
+            captured["message"] = messages[0]
+            return messages
+
+    parse(text, Capture())
+    return captured["message"]
+
+
+def test_empty_text_predicts_no_intent(trained):
+    parse, _, _ = trained
+    assert parse("")["intent"]["name"] is None
