@@ -6,11 +6,19 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
@@ -20,11 +28,28 @@ logger = logging.getLogger(__name__)
 
 
 class KefuTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store on the database named by Kefu's settings."""
+    """Rasa's SQL tracker store (same table, same events) on the database of Kefu's settings,
+    made cheap per turn:
+
+    * SQLite runs in WAL mode with ``synchronous=NORMAL`` (commits without a full fsync; readers
+      never wait for the writer), so concurrent conversations don't queue on the file lock;
+    * a save inserts the events added since the tracker was loaded or last saved, in one
+      transaction, instead of first counting the stored events with a sub-query; new events are
+      published to the event broker from that same list (Rasa's store re-reads the whole
+      conversation to find them);
+    * the tracker a turn leaves behind is kept in a per-process cache and handed to the next turn
+      of that conversation when the newest event id in the database is still the one it saved —
+      one indexed lookup instead of reading and replaying the session. Any other writer (another
+      replica, the HTTP API) moves that id and the next retrieve reads the database as Rasa does.
+    """
+
+    #: Conversations whose tracker is kept in memory per process (least recently used dropped).
+    CACHE_SIZE = 5000
 
     def __init__(self, domain=None, host: str | None = None, event_broker=None, **kwargs: Any) -> None:
         url = make_url(host or load_settings().tracker_store_url)
         dialect = url.get_backend_name()
+        self._cache: OrderedDict[str, _Known] = OrderedDict()
         super().__init__(
             domain=domain,
             dialect=dialect,
@@ -37,7 +62,100 @@ class KefuTrackerStore(SQLTrackerStore):
             query=dict(url.query),
             **kwargs,
         )
+        if dialect == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine.dispose()  # reconnect with the pragmas
         logger.info("tracker store: %s", url.render_as_string(hide_password=True))
+
+    # Rasa assigns ``domain`` when a new model is loaded; trackers built for the old one go.
+    @property
+    def domain(self):
+        return self._domain
+
+    @domain.setter
+    def domain(self, value) -> None:
+        self._domain = value
+        if hasattr(self, "_cache"):
+            self._cache.clear()
+
+    async def retrieve(self, sender_id: str):
+        with self.session_scope() as session:
+            last_id = (
+                session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+            )
+            known = self._cache.get(sender_id)
+            if known is not None and last_id is not None and known.last_id == last_id:
+                self._cache.move_to_end(sender_id)
+                return known.tracker
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+        if not rows or not self.domain:
+            self._cache.pop(sender_id, None)
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
+        self._remember(sender_id, _Known(tracker, last_id=rows[-1].id, stored=len(tracker.events)))
+        return tracker
+
+    async def save(self, tracker) -> None:
+        sender_id = tracker.sender_id
+        known = self._cache.get(sender_id)
+        try:
+            if known is None or known.tracker is not tracker or len(tracker.events) < known.stored:
+                # not a tracker this store handed out: find its new events the way Rasa does
+                await super().save(tracker)
+                self._cache.pop(sender_id, None)
+                return
+            new_events = list(itertools.islice(tracker.events, known.stored, None))
+            if not new_events:
+                return
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new_events, sender_id)
+            with self.session_scope() as session:
+                rows = [self._row(sender_id, event) for event in new_events]
+                session.add_all(rows)
+                session.commit()
+                last_id = rows[-1].id
+        except Exception:
+            self._cache.pop(sender_id, None)
+            raise
+        if any(isinstance(event, SessionStarted) for event in new_events):
+            # a reload would hold only the new session; let the next turn read it like that
+            self._cache.pop(sender_id, None)
+        else:
+            self._remember(sender_id, _Known(tracker, last_id=last_id, stored=len(tracker.events)))
+
+    def _row(self, sender_id: str, event):
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    def _remember(self, sender_id: str, known: _Known) -> None:
+        self._cache[sender_id] = known
+        self._cache.move_to_end(sender_id)
+        while len(self._cache) > self.CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+
+@dataclass
+class _Known:
+    """A tracker this process saved or loaded, and what of it is in the database."""
+
+    tracker: Any
+    last_id: int
+    stored: int
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 class KefuLockStore:
