@@ -30,6 +30,10 @@ def main() -> None:
     from rasa.core.run import serve_application
     from rasa.core.utils import AvailableEndpoints
 
+    from bot import runner
+
+    runner.install()  # prediction graphs in plain topological order instead of through dask
+
     def json_errors(app, _loop) -> None:
         # Errors as JSON, never an HTML page with a stack trace.
         app.config.FALLBACK_ERROR_FORMAT = "json"
