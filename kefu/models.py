@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("kefu.auth",)
+MODEL_MODULES = ("kefu.auth", "kefu.conversation", "handoff.models")
 
 
 def import_all_models() -> None:
