@@ -20,6 +20,7 @@ TRAINING_INPUTS = (
     "data/**/*.yml",
     "bot/nlu/**/*.py",
     "bot/nlu/dict/*",
+    "bot/nlu/sentiment/*",
 )
 MODEL_PREFIX = "kefu-"
 
