@@ -19,7 +19,7 @@ from handoff.hours import ServiceHours
 from handoff.models import ComplaintTicket, Handoff
 from handoff.states import CLAIMABLE, HandoffError, Reason, Status, parse_reason, priority_of
 from handoff.store import HandoffConflict, HandoffStore, NewHandoff
-from kefu.conversation import TranscriptLine, utcnow
+from kefu.conversation import TranscriptLine, as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,9 @@ class NotHolder(HandoffError):
     def __init__(self, handoff: Handoff, agent: str) -> None:
         self.handoff = handoff
         holder = handoff.claimed_by
-        if handoff.status != Status.ACTIVE.value:
+        if handoff.status in (Status.RESOLVED.value, Status.ABANDONED.value):
+            message = f"Handoff {handoff.id} is {handoff.status}: the conversation is back with the bot."
+        elif handoff.status != Status.ACTIVE.value:
             message = f"Handoff {handoff.id} is {handoff.status}; claim it before writing or resolving."
         else:
             message = f"Handoff {handoff.id} is held by '{holder}', not by '{agent}'."
@@ -64,6 +66,8 @@ class HandoffRequest:
     wait_minutes: int | None
     #: outside service hours: when the customer will hear back (service's time zone)
     callback_at: dt.datetime | None
+    #: the complaint ticket opened for it (complaint, negative_sentiment)
+    ticket_id: int | None = None
 
     @property
     def is_callback(self) -> bool:
@@ -117,16 +121,18 @@ class HandoffService:
         if not created and handoff.status == Status.CALLBACK.value and is_open:
             handoff = self.store.transition(handoff.id, Status.WAITING, actor="bot", at=now,
                                             note="asked again in service hours")
+        ticket_id = None
         if created and reason in TICKET_REASONS:
-            self._open_ticket(handoff, transcript or [], now)
+            ticket_id = self._open_ticket(handoff, transcript or [], now).id
         if handoff.status == Status.CALLBACK.value:
             due = handoff.callback_due_at
             return HandoffRequest(handoff, created, None, None,
-                                  due.astimezone(self.hours.zone) if due else self.hours.next_opening(now))
+                                  as_utc(due).astimezone(self.hours.zone) if due else self.hours.next_opening(now),
+                                  ticket_id)
         if handoff.status == Status.ACTIVE.value:
-            return HandoffRequest(handoff, created, 0, 0, None)
+            return HandoffRequest(handoff, created, 0, 0, None, ticket_id)
         position = self.queue_position(handoff)
-        return HandoffRequest(handoff, created, position, self.estimate_wait(position), None)
+        return HandoffRequest(handoff, created, position, self.estimate_wait(position), None, ticket_id)
 
     def _open_ticket(self, handoff: Handoff, transcript: list[dict], now: dt.datetime) -> ComplaintTicket:
         summary = handoff.trigger_text or next(

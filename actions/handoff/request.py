@@ -19,7 +19,6 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff.common import Clocks, format_callback_time, handoff_service, known_customer, transcript_of
-from handoff.service import TICKET_REASONS
 from handoff.states import Reason
 
 logger = logging.getLogger(__name__)
@@ -76,8 +75,8 @@ class ActionHandoffRequest(Action):
         handoff = outcome.handoff
         logger.info("handoff %s: %s (%s, priority %s) → %s", handoff.id, handoff.reason, handoff.channel,
                     handoff.priority, handoff.status)
-        if outcome.created and reason in TICKET_REASONS:
-            dispatcher.utter_message(response="utter_handoff_complaint_recorded", ticket_id=str(handoff.id))
+        if outcome.ticket_id is not None:
+            dispatcher.utter_message(response="utter_handoff_complaint_recorded", ticket_id=str(outcome.ticket_id))
         if outcome.is_callback:
             dispatcher.utter_message(
                 response="utter_handoff_callback",

@@ -122,7 +122,7 @@ async def test_complaint_is_recorded_as_a_ticket_and_the_customer_told(app_datab
     assert [m["response"] for m in messages] == ["utter_handoff_complaint_recorded", "utter_handoff_queued"]
     [handoff] = store(app_database).list(["waiting"])
     ticket = store(app_database).ticket_for(handoff.id)
-    assert ticket.category == "delivery" and messages[0]["ticket_id"] == str(handoff.id)
+    assert ticket.category == "delivery" and messages[0]["ticket_id"] == str(ticket.id)
     assert [line["text"] for line in ticket.transcript] == ["你好", "您好！请问有什么可以帮您？", "快递十天了还没到，太差了"]
 
 

@@ -156,7 +156,7 @@ def test_writing_and_resolving_need_the_conversation_in_hand(service):
         with pytest.raises(InvalidMessage):
             service.check_can_write(handoff.id, "lin", bad)
     service.resolve(handoff.id, "lin")
-    with pytest.raises(NotHolder, match="resolved"):
+    with pytest.raises(NotHolder, match="resolved: the conversation is back with the bot"):
         service.check_can_write(handoff.id, "lin", "还在吗")
 
 
@@ -208,8 +208,10 @@ def test_transcript_is_the_conversation_from_its_session_start(service, database
 
 def test_complaint_opens_a_ticket_with_category_and_transcript(service, clock):
     transcript = [{"role": "customer", "text": "快递十天了还没到，太差了", "ts": clock().isoformat()}]
-    handoff = ask(service, "alice", "complaint", trigger_text="快递十天了还没到，太差了", transcript=transcript).handoff
+    outcome = ask(service, "alice", "complaint", trigger_text="快递十天了还没到，太差了", transcript=transcript)
+    handoff = outcome.handoff
     ticket = service.store.ticket_for(handoff.id)
+    assert outcome.ticket_id == ticket.id
     assert ticket.category == "delivery" and ticket.status == "open" and ticket.summary == "快递十天了还没到，太差了"
     assert ticket.transcript == transcript
     assert service.store.ticket_for(ask(service, "bob", "customer_request").handoff.id) is None
