@@ -26,6 +26,8 @@ _WORDS: tuple[tuple[str, int], ...] = tuple(sorted({
     "not satisfied": 2, "not bad": 4, "unsatisfied": 2, "dissatisfied": 2, "poor": 2, "bad": 2, "not good": 2,
     "very bad": 1, "terrible": 1, "awful": 1, "horrible": 1, "very dissatisfied": 1, "worst": 1,
 }.items(), key=lambda item: -len(item[0])))
+#: Answers that name no rating even though they contain a rating word (不好 in 说不好).
+_NON_ANSWERS = ("说不好", "不好说", "说不清", "不知道", "不清楚", "随便", "无所谓", "not sure", "don't know", "dont know")
 _NUMBER = re.compile(r"(?<!\d)(\d+)(?:\s*(?:/\s*5|分|星|颗星|stars?|points?))?(?!\d)")
 _CHINESE = re.compile(r"([一二两三四五])\s*(?:分|星|颗星)")
 
@@ -38,6 +40,8 @@ def parse_rating(text: str | None) -> int | None:
     if stars and not re.sub(r"[⭐★🌟\s]", "", text):
         return stars if stars <= 5 else None
     canonical = normalize(unicodedata.normalize("NFKC", text))
+    if any(phrase in canonical for phrase in _NON_ANSWERS):
+        return None
     numbers = _NUMBER.findall(canonical)
     if len(numbers) == 1:
         value = int(numbers[0])

@@ -53,6 +53,14 @@ def known_customer(tracker: Tracker) -> str | None:
     return None
 
 
+def latest_user_text(tracker: Tracker) -> str | None:
+    """What the customer last typed, as typed (the parse data holds the normalised text)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("text")
+    return (tracker.latest_message or {}).get("text")
+
+
 def transcript_of(tracker: Tracker, *, limit: int = 200) -> list[dict[str, Any]]:
     """The customer and bot messages of the current session, ``[{"role", "text", "ts"}]``."""
     lines: list[dict[str, Any]] = []

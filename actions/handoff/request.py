@@ -18,7 +18,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff.common import Clocks, format_callback_time, handoff_service, known_customer, transcript_of
+from actions.handoff.common import (
+    Clocks,
+    format_callback_time,
+    handoff_service,
+    known_customer,
+    latest_user_text,
+    transcript_of,
+)
 from handoff.states import Reason
 
 logger = logging.getLogger(__name__)
@@ -64,7 +71,7 @@ class ActionHandoffRequest(Action):
                 language=language,
                 customer_id=known_customer(tracker),
                 order_id=order_id if isinstance(order_id, str) else None,
-                trigger_text=(tracker.latest_message or {}).get("text"),
+                trigger_text=latest_user_text(tracker),
                 transcript=transcript_of(tracker),
             ))
         except Exception:

@@ -18,7 +18,7 @@ def test_ratings_customers_type(text, rating):
     assert parse_rating(text) == rating
 
 
-@pytest.mark.parametrize("text", ["", None, "0", "6", "10分", "123", "我的订单到哪了", "1 或 5", "hello",
+@pytest.mark.parametrize("text", ["", None, "0", "6", "10分", "123", "我的订单到哪了", "1 或 5", "hello", "我也说不好", "不知道", "随便吧",
                                   "⭐⭐⭐⭐⭐⭐"])
 def test_no_rating(text):
     assert parse_rating(text) is None
