@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from handoff.models import OPEN_STATUSES, ComplaintTicket, Handoff, HandoffTransition
 from handoff.states import HandoffError, Status, check_transition
 from kefu import conversation
-from kefu.conversation import TranscriptLine, as_utc, utcnow
+from kefu.conversation import TranscriptLine, as_utc
 from kefu.db import session_scope
 
 #: How far back a transcript reaches when the conversation's session start is unknown.
