@@ -6,7 +6,8 @@ a list of ``{"recipient_id", "text", ...}`` out), with three differences:
 * malformed requests get a JSON 400 that names the problem, never an HTML page or a trace;
 * a request without ``sender`` is refused instead of joining a conversation shared by every
   anonymous caller (Rasa's default sender is the literal ``"default"``);
-* a blank message gets a polite prompt without disturbing the conversation.
+* a blank message gets a polite prompt without disturbing the conversation (or, when messages
+  are waiting for the customer, just those: an empty message is how a REST client polls).
 
 Messages that reach a REST customer outside a reply (an agent's message during a handoff, the
 rating question after it) arrive through Rasa's HTTP API with ``output_channel=latest``; Rasa
@@ -141,8 +142,9 @@ class KefuRestInput(RestInput):
                 return response.json({"error": str(error)}, status=400)
             sender = body["sender"]
             if is_blank(body["message"]):
-                replies = [{"recipient_id": sender, "text": BLANK_REPLY}]
-                return response.json(await self.pending_messages(sender) + replies)
+                # an empty message fetches what is waiting (an agent's words); else a polite prompt
+                pending = await self.pending_messages(sender)
+                return response.json(pending or [{"recipient_id": sender, "text": BLANK_REPLY}])
 
             collector = CollectingOutputChannel()
             try:
