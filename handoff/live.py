@@ -73,7 +73,10 @@ class LiveFeed:
                     self._publish(item)
                 await asyncio.sleep(self.interval)
         finally:
+            # with nobody listening the feed stops; the next console starts from "now" (it loads
+            # the state through the REST API first)
             self._task = None
+            self._cursor = None
 
     def _poll(self) -> list[FeedItem]:
         transition_id, event_id = self._cursor
