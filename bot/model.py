@@ -21,6 +21,7 @@ TRAINING_INPUTS = (
     "bot/nlu/**/*.py",
     "bot/nlu/dict/*",
     "kefu/text.py",  # the normaliser shapes the training examples too
+    "bot/nlu/sentiment/*",
 )
 MODEL_PREFIX = "kefu-"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("kefu.auth", "shop.models")
+MODEL_MODULES = ("kefu.auth", "kefu.conversation", "shop.models", "handoff.models")
 
 
 def import_all_models() -> None:

@@ -70,6 +70,8 @@ class OrderView:
     total_cny: Decimal
     ship_city: str
     lines: tuple[OrderLine, ...]
+    #: the customer who placed it (staff screens; the bot checks ownership before showing anything)
+    customer_id: str = ""
 
     def return_check(self, today: date) -> policy.ReturnCheck:
         """The 7-day no-reason return rules applied to this order today."""
@@ -142,7 +144,20 @@ def _view(order: Order) -> OrderView:
                       item.product.no_reason_return)
             for item in order.items
         ),
+        customer_id=order.customer_id,
     )
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """A shop customer as staff screens show it."""
+
+    customer_id: str
+    name: str
+    phone: str
+    email: str
+    language: str
+    member_level: str
 
 
 class ShopRepository:
@@ -157,6 +172,15 @@ class ShopRepository:
         self.database_url = database_url
 
     # ------------------------------------------------------------------ reads
+    def get_customer(self, *, customer_id: str) -> CustomerView | None:
+        """The customer with this number, or ``None`` (for staff screens; the bot never shows it)."""
+        with session_scope(self.database_url) as session:
+            customer = session.get(Customer, customer_id)
+            if customer is None:
+                return None
+            return CustomerView(customer.customer_id, customer.name, customer.phone, customer.email,
+                                customer.language, customer.member_level)
+
     def get_order(self, *, order_id: str) -> OrderView | None:
         """The order with this number, or ``None``. Callers check ownership first."""
         if not is_order_id(order_id):

@@ -90,8 +90,12 @@ def trained_model() -> Path:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, trained_model) -> Stack:
-    """The whole Kefu stack on SQLite, started once per test session like ``make run``."""
-    running = make_stack(tmp_path_factory.mktemp("stack"))
+    """The whole Kefu stack on SQLite, started once per test session like ``make run``.
+
+    Agents are on duty round the clock here (``HANDOFF_SERVICE_HOURS``), so conversation tests
+    do not depend on the time of day; service hours are tested with a clock the test sets.
+    """
+    running = make_stack(tmp_path_factory.mktemp("stack"), env={"HANDOFF_SERVICE_HOURS": "00:00-24:00"})
     running.start()
     yield running
     running.stop()

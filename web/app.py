@@ -6,8 +6,9 @@ from pathlib import Path
 
 from sanic import Sanic, response
 
+from handoff import api as handoff_api
 from kefu.settings import Settings
-from web import auth, errors
+from web import auth, customers, errors
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -19,6 +20,7 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app.ctx.settings = settings
     errors.install(app)
     app.blueprint(auth.bp)
+    handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
 
     @app.get("/healthz")
     async def healthz(_request):

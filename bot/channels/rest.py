@@ -6,7 +6,14 @@ a list of ``{"recipient_id", "text", ...}`` out), with three differences:
 * malformed requests get a JSON 400 that names the problem, never an HTML page or a trace;
 * a request without ``sender`` is refused instead of joining a conversation shared by every
   anonymous caller (Rasa's default sender is the literal ``"default"``);
-* a blank message gets a polite prompt without disturbing the conversation.
+* a blank message gets a polite prompt without disturbing the conversation (or, when messages
+  are waiting for the customer, just those: an empty message is how a REST client polls).
+
+Messages that reach a REST customer outside a reply (an agent's message during a handoff, the
+rating question after it) arrive through Rasa's HTTP API with ``output_channel=latest``; Rasa
+hands them to :meth:`KefuRestInput.get_output_channel`, an :class:`OutboxOutputChannel` that
+keeps them in the app database's outbox. The customer's next REST call returns them first,
+before the replies to that call (:meth:`KefuRestInput.pending_messages`).
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from kefu.conversation import put_outbox, take_outbox
+from kefu.settings import load_settings
 from kefu.text import is_blank
 
 logger = logging.getLogger(__name__)
@@ -65,16 +74,58 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     return {"sender": sender.strip(), "message": message[:MAX_MESSAGE], "metadata": metadata or {}}
 
 
-class KefuRestInput(RestInput):
-    """Rasa's REST channel with request validation; registered under the name ``rest``."""
+class OutboxOutputChannel(CollectingOutputChannel):
+    """Keeps messages for REST customers in the outbox until their next call."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__()
+        self.database_url = database_url
 
     @classmethod
     def name(cls) -> str:
         return "rest"
 
+    async def _persist_message(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+        await asyncio.get_running_loop().run_in_executor(
+            None, put_outbox, self.database_url, message["recipient_id"], message
+        )
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        for part in text.strip().split("\n\n"):
+            message = self._message(recipient_id, text=part)
+            if kwargs.get("agent"):  # an agent's message says who wrote it
+                message["agent"] = kwargs["agent"]
+            await self._persist_message(message)
+
+
+class KefuRestInput(RestInput):
+    """Rasa's REST channel with request validation; registered under the name ``rest``."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self._database_url = database_url
+
+    @property
+    def database_url(self) -> str:
+        if self._database_url is None:
+            self._database_url = load_settings().database_url
+        return self._database_url
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def get_output_channel(self) -> OutboxOutputChannel:
+        """Where messages sent outside a reply go: the outbox (see the module docstring)."""
+        return OutboxOutputChannel(self.database_url)
+
     async def pending_messages(self, sender_id: str) -> list[dict[str, Any]]:
         """Messages for this customer that arrived since their last call (e.g. from an agent)."""
-        return []
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, take_outbox, self.database_url, sender_id)
+        except Exception:  # the customer still gets the replies to this call
+            logger.exception("rest: reading the outbox failed")
+            return []
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"kefu_webhook_{type(self).__name__}", __name__)
@@ -91,8 +142,9 @@ class KefuRestInput(RestInput):
                 return response.json({"error": str(error)}, status=400)
             sender = body["sender"]
             if is_blank(body["message"]):
-                replies = [{"recipient_id": sender, "text": BLANK_REPLY}]
-                return response.json(await self.pending_messages(sender) + replies)
+                # an empty message fetches what is waiting (an agent's words); else a polite prompt
+                pending = await self.pending_messages(sender)
+                return response.json(pending or [{"recipient_id": sender, "text": BLANK_REPLY}])
 
             collector = CollectingOutputChannel()
             try:

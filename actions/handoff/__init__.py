@@ -1,1 +1,0 @@
-"""Human handoff actions (owned by the handoff work; see request.py)."""

@@ -1,0 +1,1 @@
+"""Human handoff actions: hand over to the agent queue, ask for and store the rating."""

@@ -1,0 +1,94 @@
+"""What the handoff actions share: the service (created on first use) and value formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from handoff.service import Clock, HandoffService
+from kefu.auth import read_customer_token
+from kefu.conversation import utcnow
+from kefu.settings import load_settings
+
+#: Message metadata keys that may carry a widget's signed customer token.
+CUSTOMER_TOKEN_KEYS = ("customer_token", "customerToken")
+SHANGHAI = "Asia/Shanghai"
+
+
+class Clocks:
+    """Where the handoff actions read the time; tests replace :attr:`now`."""
+
+    now: Clock = staticmethod(utcnow)
+
+
+@functools.lru_cache(maxsize=1)
+def _service_for(database_url: str) -> HandoffService:
+    return HandoffService.create(database_url, clock=lambda: Clocks.now())
+
+
+def handoff_service() -> HandoffService:
+    """The process's handoff service on ``DATABASE_URL`` (first call reads the settings)."""
+    return _service_for(load_settings().database_url)
+
+
+def known_customer(tracker: Tracker) -> str | None:
+    """The shop customer id, when the conversation proved who it is.
+
+    From a ``customer_id`` slot (set by the orders flow once verified) or a valid signed customer
+    token in the latest message's metadata (widget login).
+    """
+    slot = tracker.slots.get("customer_id")
+    if isinstance(slot, str) and slot:
+        return slot
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    for key in CUSTOMER_TOKEN_KEYS:
+        if metadata.get(key):
+            try:
+                return read_customer_token(metadata[key], load_settings().secret_key)
+            except Exception:  # no secret configured: treat as anonymous
+                return None
+    return None
+
+
+def latest_user_text(tracker: Tracker) -> str | None:
+    """What the customer last typed, as typed (the parse data holds the normalised text)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("text")
+    return (tracker.latest_message or {}).get("text")
+
+
+def transcript_of(tracker: Tracker, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The customer and bot messages of the current session, ``[{"role", "text", "ts"}]``."""
+    lines: list[dict[str, Any]] = []
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "session_started":
+            lines = []
+        if kind not in ("user", "bot") or not event.get("text"):
+            continue
+        if kind == "user" and str(event.get("text", "")).startswith("EXTERNAL: "):
+            continue
+        role = "customer" if kind == "user" else ("agent" if (event.get("metadata") or {}).get("agent") else "bot")
+        stamp = event.get("timestamp")
+        ts = dt.datetime.fromtimestamp(stamp, dt.timezone.utc).isoformat() if isinstance(stamp, (int, float)) else None
+        lines.append({"role": role, "text": event["text"], "ts": ts})
+    return lines[-limit:]
+
+
+def format_callback_time(moment: dt.datetime, now: dt.datetime, language: str | None) -> str:
+    """When the customer will hear back, in their language: "明天 09:00（北京时间）" / "9:00 tomorrow (Beijing time)"."""
+    local_now = now.astimezone(moment.tzinfo)
+    days = (moment.date() - local_now.date()).days
+    zone = getattr(moment.tzinfo, "key", None) or moment.strftime("%Z")
+    clock = f"{moment:%H:%M}"
+    if language == "en":
+        day = "today" if days == 0 else "tomorrow" if days == 1 else f"on {moment:%b} {moment.day}"
+        where = "Beijing time" if zone == SHANGHAI else zone
+        return f"{clock} {day} ({where})"
+    day = "今天" if days == 0 else "明天" if days == 1 else f"{moment.month}月{moment.day}日"
+    where = "北京时间" if zone == SHANGHAI else zone
+    return f"{day} {clock}（{where}）"

@@ -1,0 +1,99 @@
+"""``action_handoff_request``: hands the conversation to the human queue.
+
+Runs when the customer asks for a human, complains (or sounds upset, see
+``bot.nlu.sentiment``), is misunderstood twice in a row, or fails the order verification (the
+orders flow sets ``handoff_reason`` to ``verification_failed`` first). In service hours it tells
+the customer their place in the queue and the expected wait and pauses the bot
+(``ConversationPaused``) until an agent resolves the conversation; outside service hours it
+takes a callback request, says when they will hear back, and the bot carries on meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.human_handoff.common import (
+    Clocks,
+    format_callback_time,
+    handoff_service,
+    known_customer,
+    latest_user_text,
+    transcript_of,
+)
+from handoff.states import Reason
+
+logger = logging.getLogger(__name__)
+
+REASON_SLOT = "handoff_reason"
+#: The reason a triggering intent stands for.
+INTENT_REASONS = {
+    "request_human": Reason.CUSTOMER_REQUEST,
+    "complaint": Reason.COMPLAINT,
+    "nlu_fallback": Reason.LOW_CONFIDENCE,
+}
+
+
+def reason_for(tracker: Tracker) -> Reason:
+    """Why the conversation is handed over: the ``handoff_reason`` slot, else the latest message."""
+    slot = tracker.get_slot(REASON_SLOT)
+    if slot:
+        try:
+            return Reason(slot)
+        except ValueError:
+            logger.warning("handoff: ignoring unknown handoff_reason %r", slot)
+    latest = tracker.latest_message or {}
+    intent = (latest.get("intent") or {}).get("name")
+    if intent == "complaint" and (latest.get("sentiment") or {}).get("intent_before"):
+        return Reason.NEGATIVE_SENTIMENT
+    return INTENT_REASONS.get(intent, Reason.CUSTOMER_REQUEST)
+
+
+class ActionHandoffRequest(Action):
+    def name(self) -> str:
+        return "action_handoff_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        reason = reason_for(tracker)
+        language = tracker.get_slot("language")
+        order_id = tracker.slots.get("order_id")
+        service = handoff_service()
+        try:
+            outcome = await asyncio.get_running_loop().run_in_executor(None, lambda: service.request(
+                sender_id=tracker.sender_id,
+                channel=tracker.get_latest_input_channel() or "",
+                reason=reason,
+                language=language,
+                customer_id=known_customer(tracker),
+                order_id=order_id if isinstance(order_id, str) else None,
+                trigger_text=latest_user_text(tracker),
+                transcript=transcript_of(tracker),
+            ))
+        except Exception:
+            logger.exception("handoff: could not queue conversation for a human")
+            dispatcher.utter_message(response="utter_handoff_unavailable")
+            return [SlotSet(REASON_SLOT, None)]
+
+        handoff = outcome.handoff
+        logger.info("handoff %s: %s (%s, priority %s) → %s", handoff.id, handoff.reason, handoff.channel,
+                    handoff.priority, handoff.status)
+        if outcome.ticket_id is not None:
+            dispatcher.utter_message(response="utter_handoff_complaint_recorded", ticket_id=str(outcome.ticket_id))
+        if outcome.is_callback:
+            dispatcher.utter_message(
+                response="utter_handoff_callback",
+                callback_time=format_callback_time(outcome.callback_at, Clocks.now(), language),
+                service_hours=service.hours.describe().split(" ")[0],
+            )
+            return [SlotSet(REASON_SLOT, None)]
+        dispatcher.utter_message(response="utter_handoff_queued", queue_position=outcome.position,
+                                 wait_minutes=outcome.wait_minutes)
+        events: list = [SlotSet(REASON_SLOT, None)]
+        if tracker.active_loop_name:
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return events + [ConversationPaused()]

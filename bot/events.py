@@ -1,0 +1,96 @@
+"""The Rasa event broker that records every conversation event in the app database.
+
+Configured in ``endpoints.yml`` (``event_broker: type: bot.events.KefuEventBroker``). Rasa's
+tracker store hands it each new event after a conversation turn is saved; it writes them to
+``conversation_events`` (:mod:`kefu.conversation`) on one background thread, in order, so the
+Rasa server's event loop never waits for the database. Handoff transcripts, the agent console's
+live feed and analytics read that table; it works the same with one Rasa replica or several.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import time
+from typing import Any
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.utils.endpoints import EndpointConfig
+
+from kefu.conversation import record_events
+from kefu.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+#: Pauses between attempts to store a batch of events when the database does not answer.
+RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0, 0.0)
+
+
+class KefuEventBroker(EventBroker):
+    """Writes Rasa events to ``conversation_events`` in the app database (``DATABASE_URL``)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._pending: list[dict[str, Any]] = []
+        self._scheduled = False
+        self._writer = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-events")
+        self._last_write: concurrent.futures.Future | None = None
+
+    @classmethod
+    async def from_endpoint_config(
+        cls, broker_config: EndpointConfig | None = None, event_loop: asyncio.AbstractEventLoop | None = None,
+    ) -> KefuEventBroker:
+        url = (broker_config.url if broker_config is not None else None) or load_settings().database_url
+        return cls(url)
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Queues one event; the events of one turn are written together right after it."""
+        self._pending.append(event)
+        if self._scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside an event loop: write now
+            self.flush()
+            return
+        self._scheduled = True
+        loop.call_soon(self.flush)
+
+    def flush(self) -> concurrent.futures.Future | None:
+        """Hands the queued events to the writer thread; returns its future."""
+        self._scheduled = False
+        batch, self._pending = self._pending, []
+        if not batch:
+            return self._last_write
+        self._last_write = self._writer.submit(self._write, batch)
+        return self._last_write
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        for attempt, pause in enumerate(RETRY_PAUSES):
+            try:
+                record_events(self.database_url, batch)
+                return
+            except Exception as error:  # the conversation goes on; its record is retried
+                if attempt == len(RETRY_PAUSES) - 1:
+                    logger.error("event broker: %d conversation events (of %s) could not be stored: %s",
+                                 len(batch), ", ".join(sorted({str(e.get("sender_id"))[:8] + "…" for e in batch})),
+                                 error)
+                    return
+                logger.warning("event broker: storing events failed (%s); retrying in %.1f s", error, pause)
+                time.sleep(pause)
+
+    def wait(self, timeout: float | None = 10) -> None:
+        """Blocks until everything published so far is written (tests, shutdown)."""
+        future = self.flush()
+        if future is not None:
+            future.result(timeout=timeout)
+
+    def is_ready(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        future = self.flush()
+        if future is not None:
+            await asyncio.wrap_future(future)
+        self._writer.shutdown(wait=True)

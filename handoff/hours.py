@@ -1,0 +1,76 @@
+"""Service hours of the human agents (default 9:00-22:00, Asia/Shanghai).
+
+Configured by ``HANDOFF_SERVICE_HOURS`` (``"09:00-22:00"``; ``"00:00-24:00"`` for always open)
+and ``HANDOFF_TIMEZONE`` (an IANA zone name, default ``Asia/Shanghai``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kefu.settings import SettingsError
+
+DEFAULT_HOURS = "09:00-22:00"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+@dataclass(frozen=True)
+class ServiceHours:
+    """Daily opening hours in a time zone; ``closes`` may be 24:00."""
+
+    opens: dt.time
+    closes_minutes: int  # minutes after midnight, up to 1440
+    zone: ZoneInfo
+
+    @classmethod
+    def parse(cls, span: str = DEFAULT_HOURS, timezone: str = DEFAULT_TIMEZONE) -> ServiceHours:
+        """Reads ``"HH:MM-HH:MM"`` in an IANA time zone.
+
+        Raises:
+            SettingsError: naming the variable and the expected form.
+        """
+        match = _SPAN.match(span or "")
+        if not match:
+            raise SettingsError(f"HANDOFF_SERVICE_HOURS={span!r}: use the form 09:00-22:00.")
+        oh, om, ch, cm = (int(g) for g in match.groups())
+        closes = ch * 60 + cm
+        if oh > 23 or om > 59 or cm > 59 or closes > 1440 or closes <= oh * 60 + om:
+            raise SettingsError(f"HANDOFF_SERVICE_HOURS={span!r}: opening must come before closing, "
+                                "within one day (closing may be 24:00).")
+        try:
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"HANDOFF_TIMEZONE={timezone!r} is not a known time zone "
+                                "(use an IANA name such as Asia/Shanghai).") from None
+        return cls(dt.time(oh, om), closes, zone)
+
+    @classmethod
+    def from_environment(cls) -> ServiceHours:
+        return cls.parse(os.environ.get("HANDOFF_SERVICE_HOURS", "").strip() or DEFAULT_HOURS,
+                         os.environ.get("HANDOFF_TIMEZONE", "").strip() or DEFAULT_TIMEZONE)
+
+    @property
+    def always_open(self) -> bool:
+        return self.opens == dt.time(0, 0) and self.closes_minutes == 1440
+
+    def is_open(self, now: dt.datetime) -> bool:
+        local = now.astimezone(self.zone)
+        minutes = local.hour * 60 + local.minute
+        return self.opens.hour * 60 + self.opens.minute <= minutes < self.closes_minutes
+
+    def next_opening(self, now: dt.datetime) -> dt.datetime:
+        """The next moment the service opens (``now`` itself when open), in the service's zone."""
+        local = now.astimezone(self.zone)
+        if self.is_open(now):
+            return local
+        today = dt.datetime.combine(local.date(), self.opens, tzinfo=self.zone)
+        return today if local < today else today + dt.timedelta(days=1)
+
+    def describe(self) -> str:
+        closes = f"{self.closes_minutes // 60:02d}:{self.closes_minutes % 60:02d}"
+        return f"{self.opens:%H:%M}-{closes} {self.zone.key}"

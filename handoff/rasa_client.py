@@ -1,0 +1,86 @@
+"""The web app's line to the Rasa server: the one way anything reaches a customer outside a reply.
+
+Every call goes through Rasa's HTTP API with the conversation's own channel
+(``output_channel=latest``), so Rasa records the message in the transcript and sends it through
+``get_output_channel()`` of the channel the customer last wrote on (Socket.IO and Telegram push
+it; the REST channel keeps it in the outbox for the customer's next call). See docs/design.md,
+"Channels and agent messages".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from handoff.states import HandoffError
+
+logger = logging.getLogger(__name__)
+
+#: The intent the web app triggers when an agent resolves a handoff (rule: ask for a rating).
+RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
+
+
+class BotUnavailable(HandoffError):
+    """The Rasa server did not take the call; the message says what failed."""
+
+
+class RasaConversations:
+    """Async client of Rasa's conversation API (``/conversations/{sender}/...``)."""
+
+    def __init__(self, bot_url: str, token: str, *, timeout: float = 15.0) -> None:
+        self.bot_url = bot_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._session = None
+
+    async def _client(self):
+        import aiohttp
+
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+        return self._session
+
+    async def _post(self, sender_id: str, path: str, body: Any, **params: str) -> Any:
+        url = f"{self.bot_url}/conversations/{quote(sender_id, safe='')}/{path}"
+        query = {"token": self.token, **params}
+        try:
+            session = await self._client()
+            async with session.post(url, json=body, params=query) as reply:
+                if reply.status >= 400:
+                    detail = (await reply.text())[:300]
+                    raise BotUnavailable(f"the bot answered {reply.status} to {path}: {detail}")
+                return await reply.json(content_type=None)
+        except BotUnavailable:
+            raise
+        except (OSError, asyncio.TimeoutError, Exception) as error:  # aiohttp.ClientError and friends
+            raise BotUnavailable(f"the bot at {self.bot_url} could not be reached ({type(error).__name__})") from error
+
+    async def send_agent_message(self, sender_id: str, text: str, agent_name: str) -> None:
+        """Delivers an agent's message through the customer's channel and records it."""
+        await self._post(
+            sender_id, "tracker/events",
+            {"event": "bot", "text": text, "metadata": {"agent": agent_name}},
+            output_channel="latest", execute_side_effects="true",
+        )
+
+    async def pause(self, sender_id: str) -> None:
+        """Keeps the bot silent in this conversation (an agent holds it)."""
+        await self._post(sender_id, "tracker/events", {"event": "pause"})
+
+    async def resume(self, sender_id: str) -> None:
+        """Lets the bot answer again. A paused conversation logs the customer's messages without the
+        bot's ``action_listen`` between turns, so one is recorded: the next message (or the triggered
+        intent) is then read as a fresh turn, as rules expect."""
+        await self._post(sender_id, "tracker/events", [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
+
+    async def hand_back(self, sender_id: str, *, ask_rating: bool = True) -> None:
+        """Gives the conversation back to the bot, which asks for a rating (rule on :data:`RESOLVED_INTENT`)."""
+        await self.resume(sender_id)
+        if ask_rating:
+            await self._post(sender_id, "trigger_intent", {"name": RESOLVED_INTENT}, output_channel="latest")
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()

@@ -1,0 +1,67 @@
+"""The event broker: Rasa's tracker store publishes each turn's events, they land in conversation_events."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaused, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.events import KefuEventBroker
+from kefu.conversation import ConversationEvent
+from kefu.db import session_scope
+
+
+async def test_every_event_of_a_turn_is_stored_in_order(database_url, tmp_path):
+    broker = await KefuEventBroker.from_endpoint_config(EndpointConfig(url=database_url))
+    domain = Domain.from_dict({"slots": {"handoff_reason": {"type": "any", "mappings": [{"type": "custom"}]}}})
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"), event_broker=broker)
+    tracker = DialogueStateTracker.from_events("shopper-1", [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("我要投诉", intent={"name": "complaint", "confidence": 0.97}, input_channel="rest",
+                    parse_data={"sentiment": {"label": "negative"}}, metadata={"customer_token": "secret.jwt.value",
+                                                                             "page": "/orders"}),
+        SlotSet("handoff_reason", "complaint"),
+        ActionExecuted("action_handoff_request"),
+        BotUttered("正在为您转接人工客服", metadata={"utter_action": "utter_handoff_queued"}),
+        ConversationPaused(),
+    ])
+    await store.save(tracker)
+    tracker = await store.retrieve("shopper-1")  # the next turn starts from the stored conversation
+    tracker.update(BotUttered("您好，我是小林", metadata={"agent": "小林"}))
+    await store.save(tracker)
+    await broker.close()
+
+    with session_scope(database_url) as session:
+        rows = session.execute(sa.select(ConversationEvent).order_by(ConversationEvent.id)).scalars().all()
+    assert [r.type for r in rows] == ["action", "session_started", "action", "user", "slot", "action", "bot",
+                                      "pause", "bot"]
+    assert all(r.sender_id == "shopper-1" for r in rows)
+    user = rows[3]
+    assert (user.text, user.intent, user.confidence, user.input_channel) == ("我要投诉", "complaint", 0.97, "rest")
+    assert user.event_metadata == {"page": "/orders"}  # the customer token is never stored
+    assert "secret.jwt.value" not in str(user.data)
+    assert user.data["parse_data"]["sentiment"] == {"label": "negative"}
+    assert rows[4].name == "handoff_reason" and rows[5].name == "action_handoff_request"
+    assert rows[6].text == "正在为您转接人工客服" and rows[8].event_metadata == {"agent": "小林"}
+    stamps = [r.timestamp for r in rows]
+    assert stamps == sorted(stamps)
+
+
+def test_table_is_indexed_for_conversation_and_time_queries(database_url):
+    from kefu.db import get_engine
+
+    indexes = {tuple(ix["column_names"]) for ix in sa.inspect(get_engine(database_url)).get_indexes("conversation_events")}
+    assert ("sender_id",) in indexes and ("timestamp",) in indexes and ("sender_id", "timestamp") in indexes
+
+
+def test_publishing_outside_an_event_loop_writes_at_once(database_url):
+    broker = KefuEventBroker(database_url)
+    broker.publish({"sender_id": "s", "event": "user", "text": "hi", "timestamp": 1_700_000_000.0})
+    broker.wait()
+    with session_scope(database_url) as session:
+        assert session.execute(sa.select(ConversationEvent.text)).scalar_one() == "hi"

@@ -1,0 +1,44 @@
+"""The console's customer panel on the seeded demo shop (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from shop.seed import seed_demo_shop
+from web.customers import customer_panel, mask_phone
+
+
+@pytest.fixture
+def shop_url(database_url: str) -> str:
+    seed_demo_shop(database_url, today=date(2026, 11, 22))
+    return database_url
+
+
+def test_known_customer_with_recent_orders(shop_url):
+    panel = customer_panel(shop_url, customer_id="C1001")
+    assert panel["verified"]
+    assert panel["customer"]["name"] == "王芳" and panel["customer"]["phone"] == "*******5678"
+    assert panel["customer"]["member_level"] == "gold"
+    # C1001 has two orders in the fixtures, newest first
+    assert [o["order_id"] for o in panel["orders"]] == ["261120000612", "261112000345"]
+
+
+def test_customer_inferred_from_an_order_number_is_marked_unverified(shop_url):
+    panel = customer_panel(shop_url, order_id="261103004817")
+    assert panel["customer"]["customer_id"] == "C1004" and panel["verified"] is False
+
+
+def test_unknown_order_number_shows_no_customer(shop_url):
+    panel = customer_panel(shop_url, order_id="269999999999")
+    assert panel["customer"] is None and panel["orders"] == []
+
+
+def test_anonymous_customer(shop_url):
+    panel = customer_panel(shop_url)
+    assert panel["customer"] is None and panel["orders"] == []
+
+
+def test_phone_masking():
+    assert mask_phone("+886912345678") == "*********5678" and mask_phone(None) is None

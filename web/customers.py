@@ -1,0 +1,62 @@
+"""The console's customer panel: who the customer is and their recent orders.
+
+Reads the shop through ``shop.repository.ShopRepository``, the adapter to the shop's database.
+Agents see the last 4 digits of the phone number only (what the identity check uses).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shop.repository import ShopRepository
+
+RECENT_ORDERS = 5
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Shows agents the last 4 digits only."""
+    if not phone:
+        return phone
+    return "*" * max(len(phone) - 4, 0) + phone[-4:]
+
+
+def _order(order) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id,
+        "status": order.status,
+        "created_at": order.created_at.isoformat() if order.created_at else None,
+        "total_cny": str(order.total_cny),
+        "carrier": order.carrier,
+        "tracking_no": order.tracking_no,
+    }
+
+
+def customer_panel(database_url: str, *, customer_id: str | None = None, order_id: str | None = None
+                   ) -> dict[str, Any]:
+    """What the console shows about the customer of a handoff.
+
+    Args:
+        customer_id: the customer vouched for by a signed token (a logged-in widget shopper).
+        order_id: an order number the shopper typed (the customer is inferred, not verified).
+
+    Returns:
+        ``{"verified": bool, "customer": {...} | None, "orders": [...],
+        "order_id": ...}``; ``verified`` is False when the customer was only inferred from an
+        order number.
+    """
+    repository = ShopRepository(database_url)
+    verified = bool(customer_id)
+    if not customer_id and order_id:
+        order = repository.get_order(order_id=order_id)
+        customer_id = order.customer_id if order is not None else None
+    if not customer_id:
+        return {"verified": False, "customer": None, "orders": [], "order_id": order_id}
+    customer = repository.get_customer(customer_id=customer_id)
+    details = (
+        {"customer_id": customer.customer_id, "name": customer.name, "phone": mask_phone(customer.phone),
+         "email": customer.email, "member_level": customer.member_level, "language": customer.language}
+        if customer is not None else {"customer_id": customer_id}
+    )
+    orders = repository.list_customer_orders(customer_id=customer_id, limit=RECENT_ORDERS)
+    return {"verified": verified, "customer": details, "orders": [_order(o) for o in orders],
+            "order_id": order_id}
