@@ -7,7 +7,7 @@ from pathlib import Path
 from sanic import Sanic, response
 
 from kefu.settings import Settings
-from web import auth, errors
+from web import auth, demo, errors, widget
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -19,6 +19,8 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app.ctx.settings = settings
     errors.install(app)
     app.blueprint(auth.bp)
+    app.blueprint(widget.bp)
+    app.blueprint(demo.bp)
 
     @app.get("/healthz")
     async def healthz(_request):
