@@ -15,7 +15,7 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from tests.channels.fakes import FakeTelegramApi, FakeWeChatApi
+from tests.fakes import FakeTelegramApi, FakeWeChatApi
 from tests.stack import Stack, http, make_stack
 
 TELEGRAM_TOKEN = "123456789:AAkefu-test-token"

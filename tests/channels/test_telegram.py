@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.channels.conftest import push_to, unique_id, user_texts
-from tests.channels.fakes import wait_for
+from tests.fakes import wait_for
 
 pytestmark = pytest.mark.stack
 

@@ -22,7 +22,7 @@ from tests.channels.conftest import (
     wechat_signature,
     wechat_text,
 )
-from tests.channels.fakes import wait_for
+from tests.fakes import wait_for
 from tests.stack import http
 
 pytestmark = pytest.mark.stack
