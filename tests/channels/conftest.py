@@ -198,9 +198,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium driven by Playwright."""
+    """Headless Debian Chromium driven by Playwright.
+
+    Module-scoped on purpose: Playwright's sync API keeps an event loop running in the main thread
+    while it is open, which would break every later asyncio test of the session.
+    """
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists("/usr/bin/chromium"):
