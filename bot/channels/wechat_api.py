@@ -42,23 +42,22 @@ class WeChatApiError(RuntimeError):
 
 
 def split_utf8(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
-    """Cuts ``text`` into pieces of at most ``limit`` UTF-8 bytes, preferring line breaks."""
+    """Cuts ``text`` into as few pieces of at most ``limit`` UTF-8 bytes as it can, at line
+    breaks where possible."""
     pieces: list[str] = []
     current = ""
     for line in text.splitlines(keepends=True):
-        while len(line.encode("utf-8")) > limit:
-            cut = len(line)
-            while len(line[:cut].encode("utf-8")) > limit:
-                cut = cut * 3 // 4 or 1
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:cut])
-            line = line[cut:]
-        if len((current + line).encode("utf-8")) > limit:
+        if len((current + line).encode("utf-8")) <= limit:
+            current += line
+            continue
+        if current:
             pieces.append(current)
             current = ""
-        current += line
+        while len(line.encode("utf-8")) > limit:  # a single over-long line: cut at a character boundary
+            head = line.encode("utf-8")[:limit].decode("utf-8", "ignore")
+            pieces.append(head)
+            line = line[len(head):]
+        current = line
     if current or not pieces:
         pieces.append(current)
     return [piece.rstrip("\n") for piece in pieces]

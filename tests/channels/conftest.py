@@ -15,7 +15,7 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from tests.fakes import FakeTelegramApi, FakeWeChatApi
+from tests.fakes import FakeTelegramApi, FakeWeChatApi, wait_for
 from tests.stack import Stack, http, make_stack
 
 TELEGRAM_TOKEN = "123456789:AAkefu-test-token"
@@ -66,6 +66,16 @@ def unique_id() -> int:
 def user_texts(stack: Stack, sender: str) -> list[str]:
     """What the customer said in a conversation, from Rasa's tracker."""
     return [e.get("text") for e in stack.tracker(sender).get("events", []) if e.get("event") == "user"]
+
+
+def user_events(stack: Stack, sender: str, count: int) -> list[dict[str, Any]]:
+    """The customer's messages in Rasa's tracker once it holds ``count`` of them (Rasa stores the
+    tracker just after the replies have gone out, so a test that saw the reply may have to wait)."""
+    def stored() -> list[dict[str, Any]] | None:
+        events = [e for e in stack.tracker(sender).get("events", []) if e.get("event") == "user"]
+        return events if len(events) >= count else None
+
+    return wait_for(stored, timeout=10)
 
 
 def push_to(stack: Stack, sender: str, event: dict[str, Any]) -> None:

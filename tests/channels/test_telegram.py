@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.channels.conftest import push_to, unique_id, user_texts
+from tests.channels.conftest import push_to, unique_id, user_events, user_texts
 from tests.fakes import wait_for
 
 pytestmark = pytest.mark.stack
@@ -50,6 +50,7 @@ def test_an_update_delivered_twice_is_answered_once(telegram, fake_telegram, cha
     assert telegram.post(update)[0] == 200
     assert telegram.post(update)[0] == 200
     wait_for(lambda: fake_telegram.sent_texts(chat))
+    user_events(channels_stack, f"tg:{chat}", 1)
     time.sleep(1.5)
     assert len(fake_telegram.sent_texts(chat)) == 1
     assert user_texts(channels_stack, f"tg:{chat}") == ["运费怎么算"]
@@ -105,7 +106,7 @@ def test_bot_buttons_become_an_inline_keyboard_and_a_press_is_the_payload(telegr
     assert wait_for(lambda: fake_telegram.calls_of("answerCallbackQuery"))
     reply = wait_for(lambda: fake_telegram.sent_texts(chat)[before:])[0]
     assert "明镜商城" in reply  # /greet answered with the greeting
-    assert user_texts(channels_stack, f"tg:{chat}")[-1] == "/greet"
+    assert user_events(channels_stack, f"tg:{chat}", 2)[-1]["text"] == "/greet"
 
 
 def test_bot_api_failing_then_recovering_still_delivers_the_reply(telegram, fake_telegram):

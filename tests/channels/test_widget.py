@@ -10,7 +10,7 @@ import time
 import pytest
 
 from kefu.auth import read_customer_token
-from tests.channels.conftest import push_to
+from tests.channels.conftest import push_to, user_events
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -145,7 +145,7 @@ def test_reload_keeps_the_conversation(stack, shopper):
     assert messages(shopper) == before  # the panel stayed open with the history
     ask(shopper, "谢谢")
     wait_count(shopper, BOT, 2)
-    assert [e["text"] for e in stack.tracker(sender)["events"] if e["event"] == "user"] == ["你好", "谢谢"]
+    assert [e["text"] for e in user_events(stack, sender, 2)] == ["你好", "谢谢"]
 
 
 def test_agent_messages_are_shown_as_the_agents(stack, shopper):
@@ -234,15 +234,14 @@ def test_logged_in_customer_token_reaches_the_bot_and_a_tampered_one_does_not(st
     ask(shopper, "你好")
     shopper.wait_for_selector(BOT)
     sender = session_id(shopper)
-    user_events = [e for e in stack.tracker(sender)["events"] if e["event"] == "user"]
-    token = user_events[-1]["metadata"]["customer_token"]
+    token = user_events(stack, sender, 1)[-1]["metadata"]["customer_token"]
     assert read_customer_token(token, secret_key(stack)) == "C1001"
 
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     shopper.evaluate("t => KefuWidget.setCustomerToken(t)", tampered)
     ask(shopper, "运费怎么算")
     wait_count(shopper, BOT, 2)
-    last = [e for e in stack.tracker(sender)["events"] if e["event"] == "user"][-1]
+    last = user_events(stack, sender, 2)[-1]
     assert last["text"] == "运费怎么算"
     assert "customer_token" not in (last.get("metadata") or {})  # treated as anonymous
 
@@ -252,7 +251,7 @@ def test_anonymous_shopper_sends_no_customer_token(stack, shopper):
     shopper.click("[data-kefu=launcher]")
     ask(shopper, "你好")
     shopper.wait_for_selector(BOT)
-    user = [e for e in stack.tracker(session_id(shopper))["events"] if e["event"] == "user"][-1]
+    user = user_events(stack, session_id(shopper), 1)[-1]
     assert "customer_token" not in (user.get("metadata") or {})
 
 

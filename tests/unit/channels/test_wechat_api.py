@@ -92,4 +92,6 @@ def test_split_utf8():
     assert split_utf8("短") == ["短"]
     assert split_utf8("") == [""]
     pieces = split_utf8("字" * 1000, limit=2000)  # 3000 bytes, no line breaks
-    assert all(len(p.encode()) <= 2000 for p in pieces) and "".join(pieces) == "字" * 1000
+    assert [len(p) for p in pieces] == [666, 334] and "".join(pieces) == "字" * 1000
+    pieces = split_utf8("a\n" + "字" * 700 + "\nb", limit=2000)
+    assert pieces == ["a", "字" * 666, "字" * 34 + "\nb"]
