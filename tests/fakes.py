@@ -59,11 +59,14 @@ class _FakeServer:
                 body = self.rfile.read(length) if length else b""
                 status, payload = fake.handle(self.command, self.path, self.headers, body)
                 data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client went away (e.g. a long poll cut short by a stopping server)
 
             do_GET = do_POST = _serve
 
