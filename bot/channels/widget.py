@@ -16,15 +16,15 @@ Same events and payloads as Rasa's channel (``session_request`` → ``session_co
   messages, so a reconnecting widget shows what it missed (e.g. an agent's reply while offline).
 * Malformed events are ignored instead of raising.
 
-Sender id of a widget conversation: its Socket.IO session id (32 hex characters, kept by the
-widget in the browser's localStorage).
+Sender id of a widget conversation: its Socket.IO session id (the widget makes 32 hex characters
+and keeps them in the browser's localStorage; any client may bring its own, as with Rasa's channel).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
+import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -42,10 +42,24 @@ from kefu.text import is_blank
 
 logger = logging.getLogger(__name__)
 
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_SESSION_ID = 128
 MAX_MESSAGE = 10_000
 MAX_METADATA_BYTES = 4096
 HISTORY_LIMIT = 200
+
+
+def session_id_of(data: Any) -> str | None:
+    """The ``session_id`` of an event's payload when it is usable as a sender id (printable
+    text of at most 128 characters, as for REST senders; numbers are taken as text)."""
+    value = data.get("session_id") if isinstance(data, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > MAX_SESSION_ID or any(unicodedata.category(c).startswith("C") for c in value):
+        return None
+    return value
 
 
 def clean_metadata(raw: Any, secret_key: str | None) -> dict[str, Any]:
@@ -182,8 +196,7 @@ class KefuSocketIOInput(SocketIOInput):
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: Any = None) -> None:
-            requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else uuid.uuid4().hex
+            session_id = session_id_of(data) or uuid.uuid4().hex
             await join(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
@@ -195,8 +208,8 @@ class KefuSocketIOInput(SocketIOInput):
             if not isinstance(message, str) or is_blank(message):
                 return
             if self.session_persistence:
-                session_id = data.get("session_id")
-                if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+                session_id = session_id_of(data)
+                if session_id is None:
                     logger.info("widget: message without a valid session_id ignored")
                     return
                 await join(sid, session_id)
@@ -210,8 +223,8 @@ class KefuSocketIOInput(SocketIOInput):
 
         @sio.on("kefu_history", namespace=namespace)
         async def history(sid: str, data: Any = None) -> list[dict[str, Any]]:
-            session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+            session_id = session_id_of(data)
+            if session_id is None:
                 return []
             try:
                 return await self.history(session_id)

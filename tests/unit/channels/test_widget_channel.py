@@ -76,3 +76,14 @@ async def test_agent_messages_carry_the_agents_name_to_the_widget():
         ("bot_uttered", {"text": "评分", "quick_replies": [{"content_type": "text", "title": "5", "payload": "/rate"}],
                          "metadata": {"agent": "小林"}}, "s1"),
     ]
+
+
+def test_session_ids_like_rasas_channel_but_printable():
+    from bot.channels.widget import session_id_of
+
+    assert session_id_of({"session_id": "0f" * 16}) == "0f" * 16
+    assert session_id_of({"session_id": "user-1"}) == "user-1"
+    assert session_id_of({"session_id": 42}) == "42"
+    for bad in ({"session_id": ""}, {"session_id": "a\nb"}, {"session_id": "x" * 129}, {"session_id": None},
+                {"session_id": True}, {}, None, "abc"):
+        assert session_id_of(bad) is None
