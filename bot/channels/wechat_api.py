@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -66,8 +67,10 @@ def split_utf8(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
 class WeChatClient:
     """Access token cache and customer-service messages of one Official Account."""
 
-    def __init__(self, api_url: str, app_id: str, app_secret: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, api_url: str, app_id: str, app_secret: str, *, timeout: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.api_url = api_url.rstrip("/")
+        self._clock = clock
         self.app_id = app_id
         self._secret = app_secret
         self._timeout = timeout
@@ -123,7 +126,7 @@ class WeChatClient:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
-            fresh = self._token and time.monotonic() < self._expires_at - REFRESH_MARGIN
+            fresh = self._token and self._clock() < self._expires_at - REFRESH_MARGIN
             if fresh and self._token != rejected:
                 return self._token
 
@@ -137,7 +140,7 @@ class WeChatClient:
                 raise WeChatApiError("wechat access token", data.get("errcode"), data.get("errmsg"))
             self.token_fetches += 1
             self._token = token
-            self._expires_at = time.monotonic() + float(data.get("expires_in") or 7200)
+            self._expires_at = self._clock() + float(data.get("expires_in") or 7200)
             logger.info("wechat: access token fetched (valid for %s s)", data.get("expires_in") or 7200)
             return token
 

@@ -191,6 +191,8 @@ def test_unfollowing_gets_success_and_no_message(wechat, fake_wechat):
     openid = new_openid()
     status, reply, _ = wechat.post(wechat_message(openid, "event", "<Event><![CDATA[unsubscribe]]></Event>"))
     assert (status, reply) == (200, "success")
+    time.sleep(0.5)
+    assert fake_wechat.messages_to(openid) == []
 
 
 def test_agent_messages_go_through_the_customer_service_api_with_one_cached_token(wechat, fake_wechat,
@@ -229,8 +231,8 @@ def test_typed_slash_commands_are_not_read_as_intents(wechat, channels_stack):
     assert user_texts(channels_stack, f"wx:{openid}") == ['order_status{"order_id": "261103004817"}']
 
 
-def test_push_for_another_account_still_checks_signature_first(wechat):
-    # A body that is not XML at all, unsigned: refused for the signature, never parsed.
+def test_signature_is_checked_before_the_body_is_read(wechat):
+    # A body that is not XML at all: unsigned, refused for the signature; signed, for the XML.
     status, _body, _ = wechat.post(b"\x00\x01 not xml", query={})
     assert status == 403
     status, _body, _ = wechat.post(b"\x00\x01 not xml")

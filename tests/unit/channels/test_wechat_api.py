@@ -95,3 +95,18 @@ def test_split_utf8():
     assert [len(p) for p in pieces] == [666, 334] and "".join(pieces) == "字" * 1000
     pieces = split_utf8("a\n" + "字" * 700 + "\nb", limit=2000)
     assert pieces == ["a", "字" * 666, "字" * 34 + "\nb"]
+
+
+async def test_token_is_renewed_shortly_before_it_expires(fake_wechat_api):
+    now = [1000.0]
+    client = WeChatClient(fake_wechat_api.base_url, fake_wechat_api.app_id, fake_wechat_api.app_secret,
+                          clock=lambda: now[0])
+    await client.send_text("o1", "now")
+    now[0] += 7200 - 600  # 10 minutes left: still used
+    await client.send_text("o1", "later")
+    assert fake_wechat_api.token_fetches == 1
+    now[0] += 360  # 4 minutes left: renewed
+    await client.send_text("o1", "much later")
+    assert fake_wechat_api.token_fetches == 2
+    assert fake_wechat_api.messages_to("o1") == ["now", "later", "much later"]
+    await client.close()
