@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONDONTWRITEBYTECODE ?= 1
 
-.PHONY: help run test prepare train faq check-faq bench clean venv browser
+.PHONY: help run test prepare train faq check-faq bench clean venv browser widget-vendor
 
 help:
 	@echo "make run    install (first time), build FAQ data, train if needed, seed, start everything"
@@ -60,6 +60,14 @@ test: venv browser
 
 bench: venv
 	@$(PY) -m bench
+
+# The widget needs no build: it ships socket.io-client's browser bundle from web/static/widget/vendor/.
+# This refreshes that copy from the npm registry, exactly as pinned by web/widget/package-lock.json.
+widget-vendor:
+	@cd web/widget && npm ci --no-audit --no-fund --ignore-scripts
+	@cp web/widget/node_modules/socket.io-client/dist/socket.io.min.js web/static/widget/vendor/
+	@cp web/widget/node_modules/socket.io-client/LICENSE web/static/widget/vendor/socket.io-client.LICENSE
+	@echo "==> web/static/widget/vendor/socket.io.min.js refreshed ($$(head -2 web/static/widget/vendor/socket.io.min.js | tail -1))"
 
 clean:
 	rm -rf models var results .pytest_cache

@@ -20,6 +20,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.channels import optional_channels, write_runtime_credentials
 from bot.model import ensure_model, rasa_environment
 from kefu.settings import Settings, load_settings, read_secret
 
@@ -114,10 +115,19 @@ def services(settings: Settings, model: Path) -> list[Service]:
                 f"http://127.0.0.1:{settings.actions_port}/health", env),
         Service("web", [python, "-m", "web"], f"http://127.0.0.1:{settings.web_port}/healthz", env),
     ]
+    # Channels: credentials.yml + Telegram/WeChat when configured. In Telegram polling mode only
+    # the first replica polls (Telegram allows one poller per bot); the others can still push.
+    credentials = write_runtime_credentials(settings, settings.var_dir / "credentials.yml")
+    replica_credentials = credentials
+    if settings.bot_replicas > 1 and settings.telegram_mode == "polling":
+        replica_credentials = write_runtime_credentials(
+            settings, settings.var_dir / "credentials-replica.yml", telegram_polling=False)
     for replica in range(settings.bot_replicas):
         port = settings.bot_port + replica
         name = "rasa" if settings.bot_replicas == 1 else f"rasa{replica + 1}"
-        result.append(Service(name, [python, "-m", "bot.server", "--model", str(model), "--port", str(port)],
+        channels = credentials if replica == 0 else replica_credentials
+        result.append(Service(name, [python, "-m", "bot.server", "--model", str(model), "--port", str(port),
+                                     "--credentials", str(channels)],
                               f"http://127.0.0.1:{port}/", env))
     return result
 
@@ -133,7 +143,9 @@ def banner(settings: Settings) -> None:
         f"  FAQ editor                   http://localhost:{settings.web_port}/faq",
         f"  Rasa server (REST channel)   http://localhost:{settings.bot_port}/webhooks/rest/webhook",
         f"  Rasa HTTP API token          {settings.bot_api_token}",
+        f"  Widget for any shop page     <script src=\"http://localhost:{settings.web_port}/widget.js\" defer></script>",
     ]
+    lines += [f"  {note}" for note in optional_channels(settings)[1]]
     for username, role, password in demo_credentials(settings):
         lines.append(f"  Demo {role:<8} login          {username} / {password}")
     lines.append("")

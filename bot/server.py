@@ -2,6 +2,8 @@
 
 Same as ``rasa run --enable-api`` with Kefu's files, except that the API token is taken from
 the environment (``BOT_API_TOKEN``) rather than the command line, where ``ps`` would show it.
+Without ``--credentials`` the channels are ``credentials.yml`` plus Telegram/WeChat when their
+environment variables are set (written to ``var/credentials.yml``, as the launcher does).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bot.server")
     parser.add_argument("--model", required=True, type=Path, help="trained model (.tar.gz)")
     parser.add_argument("--port", type=int, help="port (default: BOT_PORT or 5005)")
-    parser.add_argument("--credentials", type=Path, help="channels file (default: credentials.yml)")
+    parser.add_argument("--credentials", type=Path,
+                        help="channels file (default: credentials.yml + the channels configured by environment)")
     args = parser.parse_args()
 
     settings = load_settings()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("rasa.core.processor", "rasa.shared.utils.io", "sanic.access", "tensorflow"):
+    # httpx logs every request URL at INFO, and Bot API / WeChat URLs carry tokens.
+    for noisy in ("rasa.core.processor", "rasa.shared.utils.io", "sanic.access", "tensorflow", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     # Imported here: importing Rasa costs seconds and is only needed once we serve.
@@ -40,11 +44,16 @@ def main() -> None:
         app.config.DEBUG = False
 
     root = settings.root
+    credentials = args.credentials
+    if credentials is None:
+        from bot.channels import write_runtime_credentials
+
+        credentials = write_runtime_credentials(settings, settings.var_dir / "credentials.yml")
     serve_application(
         server_listeners=[(json_errors, "before_server_start")],
         model_path=str(args.model),
         port=args.port or settings.bot_port,
-        credentials=str(args.credentials or root / "credentials.yml"),
+        credentials=str(credentials),
         cors="*",
         auth_token=settings.bot_api_token,
         enable_api=True,

@@ -44,6 +44,9 @@ class Settings:
     database_url: str
     redis_url: str | None
     bot_replicas: int = 1
+    #: the demo shop (Lumen Mall): seeded at start, and the storefront's demo login
+    #: (``/demo/customer-token``) on; a real shop sets KEFU_DEMO_SHOP=0
+    demo_shop: bool = True
     telegram_token: str | None = None
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -119,6 +122,7 @@ def load_settings() -> Settings:
         database_url=database_url,
         redis_url=_env("REDIS_URL"),
         bot_replicas=int(replicas),
+        demo_shop=(_env("KEFU_DEMO_SHOP") or "1") != "0",
         telegram_token=_env("TELEGRAM_TOKEN"),
         telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
         telegram_api_url=_env("TELEGRAM_API_URL") or "https://api.telegram.org/bot",

@@ -181,6 +181,12 @@ class ShopRepository:
             return CustomerView(customer.customer_id, customer.name, customer.phone, customer.email,
                                 customer.language, customer.member_level)
 
+    def list_customers(self) -> list[CustomerView]:
+        """Every customer, by number (the demo storefront's login picker)."""
+        with session_scope(self.database_url) as session:
+            rows = session.execute(select(Customer).order_by(Customer.customer_id)).scalars().all()
+            return [CustomerView(c.customer_id, c.name, c.phone, c.email, c.language, c.member_level) for c in rows]
+
     def get_order(self, *, order_id: str) -> OrderView | None:
         """The order with this number, or ``None``. Callers check ownership first."""
         if not is_order_id(order_id):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from kefu.db import session_scope
+from kefu.settings import load_settings
 from shop import policy
 from shop.models import (
     AfterSalesRequest,
@@ -44,7 +44,7 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"
 FIXTURE_DAY = date(2026, 11, 22)
 FILES = ("demo_customers.csv", "demo_products.csv", "demo_orders.csv")
 #: Set to 0 to never seed (a deployment whose shop tables are filled by other means).
-ENV_SWITCH = "KEFU_DEMO_SHOP"
+ENV_SWITCH = "KEFU_DEMO_SHOP"  # read through kefu.settings (Settings.demo_shop)
 
 
 class SeedError(ValueError):
@@ -154,7 +154,7 @@ def seed_demo_shop(database_url: str, *, today: date | None = None, force: bool 
     Returns:
         What was done. Never touches shop tables that hold data the seeder did not write.
     """
-    if os.environ.get(ENV_SWITCH, "1").strip() == "0":
+    if not load_settings().demo_shop:
         return SeedResult("skipped", detail=f"{ENV_SWITCH}=0")
     today = today or policy.shop_today()
     digest = fixtures_digest(directory)

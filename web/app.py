@@ -8,7 +8,7 @@ from sanic import Sanic, response
 
 from handoff import api as handoff_api
 from kefu.settings import Settings
-from web import auth, customers, errors
+from web import auth, customers, demo, errors, widget
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -21,6 +21,9 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     errors.install(app)
     app.blueprint(auth.bp)
     handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
+    app.blueprint(widget.bp)
+    if settings.demo_shop:  # mints customer tokens for any shop customer: demo only
+        app.blueprint(demo.bp)
 
     @app.get("/healthz")
     async def healthz(_request):

@@ -8,27 +8,14 @@ stay silent, resolve, and expect the rating question, all in the shopper's open 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import uuid
 
 import pytest
 import socketio
-import yaml
 
-from kefu.settings import ROOT
 from tests.conversations.handoffs import queue_entry, wait_in_transcript
 
 pytestmark = pytest.mark.stack
-
-
-def stock_channel_cannot_join_rooms() -> bool:
-    """Rasa 3.6's own ``socketio`` channel calls ``AsyncServer.enter_room`` without awaiting it, and
-    python-socketio 5.18 made that a coroutine: with ``session_persistence`` the widget never joins
-    its session's room and receives nothing (not even ordinary replies). The channels issue
-    replaces that channel; until ``credentials.yml`` names another class, this test is expected
-    to fail."""
-    channels = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
-    return "socketio" in channels and inspect.iscoroutinefunction(socketio.AsyncServer.enter_room)
 
 
 class Widget:
@@ -69,8 +56,6 @@ async def call(function, *args, **kwargs):
     return await asyncio.get_running_loop().run_in_executor(None, lambda: function(*args, **kwargs))
 
 
-@pytest.mark.xfail(stock_channel_cannot_join_rooms(), reason="stock Rasa socketio channel never joins the session "
-                   "room with python-socketio 5.18 (see stock_channel_cannot_join_rooms)", strict=True)
 async def test_complaint_on_the_widget_through_to_the_rating(stack):
     widget = Widget(stack.bot_url)
     await widget.open()

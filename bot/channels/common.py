@@ -1,0 +1,201 @@
+"""Pieces shared by Kefu's messenger channels (Telegram, WeChat, site widget).
+
+* :class:`SeenCache` — bounded, expiring memory of ids already handled (Telegram ``update_id``,
+  WeChat ``MsgId``), so that a platform's retry is processed once.
+* :func:`retrying` — calls an outside API again with growing pauses after a transient failure.
+* :class:`BackgroundTasks` — work started after a webhook has answered, kept until it is done.
+* :func:`agent_name` — who wrote a bot message: an agent's name when an agent did.
+* :func:`text_please` — the polite reply to stickers, photos, voice and locations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, TypeVar
+
+from kefu.text import to_traditional
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Pauses (seconds) between attempts to reach a messenger's API; about 15 s in all.
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+LANGUAGE_SLOT = "language"
+
+
+class SeenCache:
+    """Remembers keys for ``ttl`` seconds, at most ``capacity`` of them (oldest forgotten first)."""
+
+    def __init__(self, *, ttl: float = 3600, capacity: int = 50_000) -> None:
+        self.ttl = ttl
+        self.capacity = capacity
+        self._seen: OrderedDict[Any, float] = OrderedDict()
+
+    def _expire(self, now: float) -> None:
+        while self._seen:
+            key, stamp = next(iter(self._seen.items()))
+            if now - stamp < self.ttl and len(self._seen) <= self.capacity:
+                break
+            self._seen.popitem(last=False)
+
+    def first_time(self, key: Any) -> bool:
+        """True the first time ``key`` is seen (within ``ttl``); records it."""
+        now = time.monotonic()
+        self._expire(now)
+        if key in self._seen:
+            return False
+        self._seen[key] = now
+        return True
+
+    def __contains__(self, key: Any) -> bool:
+        self._expire(time.monotonic())
+        return key in self._seen
+
+
+class TransientError(Exception):
+    """An outside API failed in a way worth retrying (network, 5xx, "busy", rate limit)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+async def retrying(operation: Callable[[], Awaitable[T]], *, what: str,
+                   delays: Iterable[float] = RETRY_DELAYS) -> T:
+    """Runs ``operation`` until it succeeds, retrying :class:`TransientError` after each delay.
+
+    Args:
+        operation: makes one attempt; raises :class:`TransientError` when another may succeed.
+        what: names the call in the log (never include tokens).
+        delays: pauses between attempts; their number is the number of retries.
+
+    Raises:
+        TransientError: the last failure, once the retries are used up (logged as an error).
+        Exception: any other failure of ``operation``, at once.
+    """
+    pauses = list(delays)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await operation()
+        except TransientError as error:
+            if attempt > len(pauses):
+                logger.error("%s failed %d times, giving up: %s", what, attempt, error)
+                raise
+            pause = max(pauses[attempt - 1], error.retry_after or 0.0)
+            logger.warning("%s failed (attempt %d): %s; retrying in %.1f s", what, attempt, error, pause)
+            await asyncio.sleep(pause)
+
+
+class BackgroundTasks:
+    """Keeps references to fire-and-forget tasks (asyncio only keeps weak ones) and logs failures."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coroutine, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("%s failed", task.get_name(), exc_info=task.exception())
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Waits (at most ``timeout`` seconds) for the running tasks, then cancels the rest."""
+        if not self._tasks:
+            return
+        _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        for task in pending:
+            task.cancel()
+
+
+def agent_name(message: dict[str, Any]) -> str | None:
+    """The display name of the agent who wrote a bot message, or ``None`` for the bot itself.
+
+    Agent messages are ``BotUttered`` events whose metadata names the agent (docs/design.md):
+    ``{"agent": "<display name>"}``; also understood: ``{"agent_name": ...}`` and
+    ``{"role": "agent"}``. Rasa merges the metadata into the message it hands to the output
+    channel, so the keys are looked up both at the top level and under ``metadata``.
+    """
+    for source in (message, message.get("metadata") if isinstance(message.get("metadata"), dict) else {}):
+        for key in ("agent", "agent_name"):
+            value = source.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+            if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip():
+                return value["name"].strip()
+        if source.get("role") == "agent" or source.get("sender") == "agent":
+            return "客服 Agent"
+    return None
+
+
+def with_agent_prefix(text: str, message: dict[str, Any]) -> str:
+    """``text`` prefixed with the agent's name when an agent wrote it (for text-only messengers)."""
+    name = agent_name(message)
+    return f"{name}：{text}" if name else text
+
+
+def reply_language(*, conversation: str | None, hint: str | None = None) -> str:
+    """``zh-Hans``, ``zh-Hant`` or ``en`` for a channel's own replies.
+
+    Args:
+        conversation: the conversation's ``language`` slot (the language of the customer's
+            latest message), which wins when known.
+        hint: a messenger's language code for the user (Telegram ``language_code``).
+    """
+    if conversation in ("zh-Hans", "zh-Hant", "en"):
+        return conversation
+    code = (hint or "").lower().replace("_", "-")
+    if code.startswith("zh"):
+        return "zh-Hant" if code in ("zh-hant", "zh-tw", "zh-hk", "zh-mo") or "hant" in code else "zh-Hans"
+    if code:
+        return "en"
+    return "zh-Hans"
+
+
+_TEXT_PLEASE = {
+    "zh": "抱歉，我目前只能看懂文字消息。请用文字描述您的问题，我马上为您解答。",
+    "en": "Sorry, I can only read text messages for now. Please type your question and I'll help right away.",
+}
+
+
+def text_please(language: str) -> str:
+    """The polite reply to a sticker, photo, voice message, location ... in ``language``."""
+    if language == "en":
+        return _TEXT_PLEASE["en"]
+    if language == "zh-Hant":
+        return to_traditional(_TEXT_PLEASE["zh"])
+    return _TEXT_PLEASE["zh"]
+
+
+async def conversation_language(app: Any, sender_id: str) -> str | None:
+    """The ``language`` slot of a conversation on the running Rasa server (``None`` if unknown)."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    if agent is None or getattr(agent, "tracker_store", None) is None:
+        return None
+    try:
+        tracker = await agent.tracker_store.retrieve(sender_id)
+    except Exception:  # the polite reply must not fail because the store hiccups
+        logger.warning("could not read the language of %s", sender_id, exc_info=True)
+        return None
+    return tracker.get_slot(LANGUAGE_SLOT) if tracker else None
+
+
+def button_lines(buttons: list[dict[str, Any]]) -> str:
+    """Buttons as numbered lines for messengers without buttons (``1. 是``)."""
+    return "\n".join(f"{index}. {button.get('title') or button.get('payload')}"
+                     for index, button in enumerate(buttons, 1))

@@ -1,0 +1,395 @@
+"""The WeChat Official Account channel: ``GET|POST /webhooks/wechat/webhook``.
+
+* ``GET``: WeChat's server check (``signature``, ``timestamp``, ``nonce``, ``echostr``); a bad
+  signature gets 403, a good one the ``echostr`` back.
+* ``POST``: a follower's message as XML, signed like the check (403 when not). In safe mode
+  (``WECHAT_ENCODING_AES_KEY``, query ``encrypt_type=aes``) the body is encrypted and signed by
+  ``msg_signature``; replies go back encrypted. XML is parsed without DTDs or entities
+  (:mod:`bot.channels.wechat_xml`).
+* The bot's answer is the passive XML reply when it is ready within 4 seconds; otherwise WeChat
+  gets ``success`` and the answer follows through the customer-service message API
+  (:mod:`bot.channels.wechat_replies`, :mod:`bot.channels.wechat_api`). A ``MsgId`` that WeChat
+  sends again is answered with the first outcome and processed once.
+* Images, voice (without WeChat's speech recognition), video, locations, links get a polite
+  "text please"; following the account (``subscribe``) gets the greeting; a menu ``CLICK``
+  sends its key to the bot. Bot buttons are shown as numbered lines; the follower answers with
+  the number (or the title).
+* Sender id of a follower: ``wx:<OpenID>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.channels.common import (
+    TransientError,
+    button_lines,
+    conversation_language,
+    reply_language,
+    text_please,
+    with_agent_prefix,
+)
+from bot.channels.wechat_api import WeChatApiError, WeChatClient
+from bot.channels.wechat_crypto import WeChatCipher, WeChatCryptoError, check_signature, sign
+from bot.channels.wechat_replies import DEFAULT_BUDGET, ReplyCoordinator
+from bot.channels.wechat_xml import XmlRefused, encrypted_reply, parse_message, text_reply
+from kefu.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+#: Kefu's sender id of a follower is ``wx:<OpenID>``.
+SENDER_PREFIX = "wx:"
+MAX_OPENID = 64
+
+
+def sender_id(openid: str) -> str:
+    return f"{SENDER_PREFIX}{openid}"
+
+
+def openid_of(sender: str) -> str | None:
+    """The OpenID inside a Kefu sender id, ``None`` when it is not a WeChat one."""
+    if not sender.startswith(SENDER_PREFIX):
+        return None
+    return sender[len(SENDER_PREFIX):] or None
+
+
+class Refused(Exception):
+    """A push that is answered with an HTTP error (status and a short reason)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Push:
+    """One message or event pushed by WeChat, decrypted and parsed."""
+
+    openid: str
+    account: str
+    msg_type: str
+    create_time: str
+    msg_id: str | None
+    content: str
+    event: str
+    event_key: str
+    recognition: str
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str]) -> Push:
+        openid = (fields.get("FromUserName") or "").strip()
+        if not openid or len(openid) > MAX_OPENID or any(unicodedata.category(c)[0] in "CZ" for c in openid):
+            raise Refused(400, "FromUserName (the follower's OpenID) is missing or malformed")
+        return cls(
+            openid=openid,
+            account=(fields.get("ToUserName") or "").strip(),
+            msg_type=(fields.get("MsgType") or "").strip().lower(),
+            create_time=(fields.get("CreateTime") or "").strip(),
+            msg_id=(fields.get("MsgId") or fields.get("MsgID") or "").strip() or None,
+            content=fields.get("Content") or "",
+            event=(fields.get("Event") or "").strip().lower(),
+            event_key=(fields.get("EventKey") or "").strip(),
+            recognition=(fields.get("Recognition") or "").strip(),
+        )
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """Identifies the push across WeChat's retries (WeChat's advice: MsgId, or sender +
+        CreateTime for events)."""
+        return ("msg", self.msg_id) if self.msg_id else ("event", self.openid, self.create_time, self.event)
+
+
+class ButtonMenus:
+    """The last buttons shown to each follower, so that "2" (or a title) picks the second."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._menus: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+
+    def remember(self, sender: str, buttons: list[dict[str, Any]]) -> None:
+        self._menus[sender] = buttons
+        self._menus.move_to_end(sender)
+        while len(self._menus) > self.capacity:
+            self._menus.popitem(last=False)
+
+    def resolve(self, sender: str, text: str) -> str | None:
+        """The payload the follower picked with ``text``; the menu is used up either way."""
+        buttons = self._menus.pop(sender, None)
+        if not buttons:
+            return None
+        choice = unicodedata.normalize("NFKC", text).strip()
+        for index, button in enumerate(buttons, 1):
+            title = str(button.get("title") or "")
+            if choice == str(index) or (title and choice == title):
+                return str(button.get("payload") or title)
+        return None
+
+
+def render(text: str | None, buttons: list[dict[str, Any]] | None, message: dict[str, Any]) -> str:
+    """A bot message as WeChat text: the agent's name first, buttons as numbered lines."""
+    body = with_agent_prefix(text or "", message) if text else ""
+    if buttons:
+        body = f"{body}\n{button_lines(buttons)}" if body else button_lines(buttons)
+    return body
+
+
+class _TextCollector(OutputChannel):
+    """Collects the bot's answer to one push as WeChat texts (sent passively or late)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    def __init__(self, menus: ButtonMenus) -> None:
+        self.menus = menus
+        self.texts: list[str] = []
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        self.texts.append(render(text, None, kwargs))
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                                     **kwargs: Any) -> None:
+        self.menus.remember(recipient_id, buttons)
+        self.texts.append(render(text, buttons, kwargs))
+
+    async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]],
+                                 **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        self.texts.append(image)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        text = json_message.get("text") if isinstance(json_message, dict) else None
+        if isinstance(text, str) and text:
+            self.texts.append(text)
+
+
+class WeChatOutput(OutputChannel):
+    """Pushes messages to a follower through the customer-service message API (agent messages,
+    late answers)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    def __init__(self, client: WeChatClient | None, menus: ButtonMenus) -> None:
+        self.client = client
+        self.menus = menus
+
+    async def send_texts(self, recipient_id: str, texts: list[str]) -> None:
+        openid = openid_of(recipient_id)
+        if openid is None:
+            logger.error("wechat: %r is not a WeChat sender id (wx:<OpenID>); message dropped", recipient_id)
+            return
+        if self.client is None:
+            logger.error("wechat: cannot push a message to %s: set WECHAT_APP_ID and WECHAT_APP_SECRET "
+                         "to use the customer-service message API", recipient_id)
+            return
+        for text in texts:
+            try:
+                await self.client.send_text(openid, text)
+            except (WeChatApiError, TransientError) as error:
+                logger.error("wechat: message to %s not delivered: %s", recipient_id, error)
+                return
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_texts(recipient_id, [render(text, None, kwargs)])
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                                     **kwargs: Any) -> None:
+        self.menus.remember(recipient_id, buttons)
+        await self.send_texts(recipient_id, [render(text, buttons, kwargs)])
+
+    async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]],
+                                 **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self.send_texts(recipient_id, [image])
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        text = json_message.get("text") if isinstance(json_message, dict) else None
+        if isinstance(text, str) and text:
+            await self.send_texts(recipient_id, [text])
+
+
+class WeChatInput(InputChannel):
+    """Receives pushes of a WeChat Official Account and answers them."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Reads ``token``, ``app_id``, ``app_secret``, ``encoding_aes_key``, ``api_url`` and
+        ``reply_timeout`` (seconds, default 4) from the channel's entry in the credentials
+        file, each defaulting to Kefu's settings (``WECHAT_TOKEN`` ...)."""
+        credentials = credentials or {}
+        settings = load_settings()
+        token = credentials.get("token") or settings.wechat_token
+        if not token:
+            raise ValueError("the WeChat channel needs WECHAT_TOKEN")
+        return cls(
+            token=str(token),
+            app_id=credentials.get("app_id") or settings.wechat_app_id,
+            app_secret=credentials.get("app_secret") or settings.wechat_app_secret,
+            encoding_aes_key=credentials.get("encoding_aes_key") or settings.wechat_encoding_aes_key,
+            api_url=credentials.get("api_url") or settings.wechat_api_url,
+            reply_timeout=float(credentials.get("reply_timeout") or DEFAULT_BUDGET),
+        )
+
+    def __init__(self, *, token: str, app_id: str | None, app_secret: str | None,
+                 encoding_aes_key: str | None = None, api_url: str = "https://api.weixin.qq.com",
+                 reply_timeout: float = DEFAULT_BUDGET) -> None:
+        self.token = token
+        self.reply_timeout = reply_timeout
+        self.cipher: WeChatCipher | None = None
+        if encoding_aes_key:
+            if not app_id:
+                raise ValueError("WeChat safe mode (WECHAT_ENCODING_AES_KEY) needs WECHAT_APP_ID")
+            self.cipher = WeChatCipher(encoding_aes_key, app_id)
+        self.client = WeChatClient(api_url, app_id, app_secret) if app_id and app_secret else None
+        if self.client is None:
+            logger.warning("wechat: WECHAT_APP_ID/WECHAT_APP_SECRET unset: only answers within 5 s "
+                           "(passive replies) reach followers; agent messages cannot be pushed")
+        self.menus = ButtonMenus()
+        self.output = WeChatOutput(self.client, self.menus)
+        self.replies = ReplyCoordinator(self.output.send_texts)
+
+    def get_output_channel(self) -> OutputChannel:
+        return self.output
+
+    # -- envelope: signature, safe mode, XML -----------------------------------
+    def open_envelope(self, args: Mapping[str, Any], body: bytes) -> tuple[dict[str, str], bool]:
+        """Checks the signature(s), decrypts in safe mode and parses; returns (fields, encrypted).
+
+        Raises:
+            Refused: 403 for a bad signature, 400 for a body that is refused or unreadable.
+        """
+        signature, timestamp, nonce = args.get("signature"), args.get("timestamp"), args.get("nonce")
+        encrypted = (args.get("encrypt_type") or "").lower() == "aes"
+        # The plain signature covers token, timestamp and nonce only: checked before the body is read.
+        if (signature or not encrypted) and not check_signature(self.token, signature, timestamp, nonce):
+            raise Refused(403, "invalid signature")
+        try:
+            fields = parse_message(body)
+        except XmlRefused as error:
+            logger.warning("wechat: push refused: %s", error)
+            raise Refused(400, "malformed or forbidden XML") from None
+        if not encrypted:
+            return fields, False
+        encrypt = fields.get("Encrypt") or ""
+        if not check_signature(self.token, args.get("msg_signature"), timestamp, nonce, encrypt):
+            raise Refused(403, "invalid msg_signature")
+        if self.cipher is None:
+            logger.error("wechat: an encrypted push arrived but WECHAT_ENCODING_AES_KEY is not set")
+            raise Refused(400, "safe mode is not configured")
+        try:
+            inner = parse_message(self.cipher.decrypt(encrypt))
+        except WeChatCryptoError as error:
+            logger.warning("wechat: encrypted push refused: %s", error)
+            raise Refused(400, "cannot decrypt") from None
+        except XmlRefused as error:
+            logger.warning("wechat: decrypted push refused: %s", error)
+            raise Refused(400, "malformed or forbidden XML") from None
+        return inner, True
+
+    def seal(self, xml: str, args: Mapping[str, Any]) -> str:
+        """The safe-mode envelope of a reply."""
+        assert self.cipher is not None
+        timestamp = str(int(time.time()))
+        nonce = str(args.get("nonce") or "kefu")
+        encrypt = self.cipher.encrypt(xml)
+        return encrypted_reply(encrypt=encrypt, signature=sign(self.token, timestamp, nonce, encrypt),
+                               timestamp=timestamp, nonce=nonce)
+
+    # -- what the bot hears --------------------------------------------------
+    async def run_bot(self, push: Push, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                      app: Any) -> list[str]:
+        """Hands a push to the bot (or answers it directly) and returns the answer's texts."""
+        sender = sender_id(push.openid)
+        collector = _TextCollector(self.menus)
+        text: str | None = None
+        typed = push.content if push.msg_type == "text" else push.recognition if push.msg_type == "voice" else ""
+        if typed:
+            picked = self.menus.resolve(sender, typed)
+            text = picked if picked is not None else _typed(typed)
+        elif push.msg_type == "event":
+            if push.event == "subscribe":
+                text = "/greet"
+            elif push.event == "click" and push.event_key:
+                text = push.event_key
+            else:
+                return []  # unsubscribe, menu links, location reports ...: nothing to say
+        if text is None:  # a photo, voice, location ...
+            language = reply_language(conversation=await conversation_language(app, sender))
+            return [text_please(language)]
+        await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata={}))
+        return collector.texts
+
+    # -- the Sanic blueprint -------------------------------------------------
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"kefu_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_request: Request):
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def server_check(request: Request):
+            args = request.args
+            if not check_signature(self.token, args.get("signature"), args.get("timestamp"), args.get("nonce")):
+                logger.warning("wechat: server check with a bad signature refused")
+                return response.text("invalid signature", status=403)
+            return response.text(args.get("echostr") or "")
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request):
+            deadline = time.monotonic() + self.reply_timeout
+            try:
+                fields, encrypted = self.open_envelope(request.args, request.body)
+                push = Push.from_fields(fields)
+            except Refused as refused:
+                if refused.status == 403:
+                    logger.warning("wechat: push with a bad signature refused")
+                return response.text(refused.reason, status=refused.status)
+            answer = await self.replies.answer(
+                push.key, sender_id(push.openid), lambda: self.run_bot(push, on_new_message, request.app),
+                deadline=deadline,
+            )
+            if answer is None:
+                return response.text("success")
+            xml = text_reply(to_user=push.openid, from_user=push.account, content=answer)
+            if encrypted:
+                xml = self.seal(xml, request.args)
+            return response.text(xml, content_type="application/xml; charset=utf-8")
+
+        @webhook.listener("before_server_stop")
+        async def stop(_app, _loop) -> None:
+            await self.replies.tasks.drain(timeout=5)
+            if self.client is not None:
+                await self.client.close()
+
+        return webhook
+
+
+def _typed(text: str) -> str:
+    """Typed text as the bot reads it: a leading ``/`` is dropped so that typing never acts as
+    Rasa's ``/intent{...}`` shortcut."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return text
+    return stripped.lstrip("/").strip() or stripped

@@ -1,0 +1,65 @@
+"""In-process channel tests: a channel's real Sanic blueprint served on 127.0.0.1, a scripted bot
+standing in for Rasa, and the fake messenger APIs of tests/fakes.py."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sanic import Sanic
+
+from tests.fakes import FakeTelegramApi, FakeWeChatApi
+
+
+class ReadyAgent:
+    """What a channel sees of Rasa's agent: ready, with no conversations stored."""
+
+    tracker_store = None
+
+    def is_ready(self) -> bool:
+        return True
+
+
+@contextlib.asynccontextmanager
+async def serving(channel: Any, on_new_message, prefix: str):
+    """Serves ``channel.blueprint(on_new_message)`` under ``prefix``; yields the base URL."""
+    Sanic.test_mode = True  # several apps in one process (as sanic-testing does)
+    app = Sanic(f"kefu_test_{uuid.uuid4().hex[:8]}")
+    app.ctx.agent = ReadyAgent()
+    app.blueprint(channel.blueprint(on_new_message), url_prefix=prefix)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}{prefix}"
+    finally:
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()
+
+
+@pytest.fixture
+def fake_wechat_api():
+    fake = FakeWeChatApi("wxunit0000000000", "unit-secret").start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_bot_api():
+    fake = FakeTelegramApi("42:unit-test-token").start()
+    yield fake
+    fake.stop()
+
+
+def app_stub() -> Any:
+    return SimpleNamespace(ctx=SimpleNamespace(agent=ReadyAgent()))
