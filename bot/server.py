@@ -34,9 +34,10 @@ def main() -> None:
     from rasa.core.run import serve_application
     from rasa.core.utils import AvailableEndpoints
 
-    from bot import runner
+    from bot import runner, states
 
     runner.install()  # prediction graphs in plain topological order instead of through dask
+    states.install()  # applied events and dialogue states computed incrementally
 
     def json_errors(app, _loop) -> None:
         # Errors as JSON, never an HTML page with a stack trace.

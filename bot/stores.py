@@ -63,8 +63,15 @@ class KefuTrackerStore(SQLTrackerStore):
             **kwargs,
         )
         if dialect == "sqlite":
+            # Rasa's engine uses SQLAlchemy's default for SQLite files, which opens a new
+            # connection for every session; a small pool of connections with WAL pragmas instead.
+            self.engine.dispose()
+            self.engine = sa.create_engine(
+                self.engine.url, poolclass=sa.pool.QueuePool, pool_size=5, max_overflow=5,
+                connect_args={"check_same_thread": False, "timeout": 5},
+            )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.engine.dispose()  # reconnect with the pragmas
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         logger.info("tracker store: %s", url.render_as_string(hide_password=True))
 
     # Rasa assigns ``domain`` when a new model is loaded; trackers built for the old one go.
@@ -98,6 +105,8 @@ class KefuTrackerStore(SQLTrackerStore):
     async def save(self, tracker) -> None:
         sender_id = tracker.sender_id
         known = self._cache.get(sender_id)
+        if known is None and not await self._has_events(sender_id):
+            known = _Known(tracker, last_id=0, stored=0)  # a new conversation: every event is new
         try:
             if known is None or known.tracker is not tracker or len(tracker.events) < known.stored:
                 # not a tracker this store handed out: find its new events the way Rasa does
@@ -122,6 +131,10 @@ class KefuTrackerStore(SQLTrackerStore):
             self._cache.pop(sender_id, None)
         else:
             self._remember(sender_id, _Known(tracker, last_id=last_id, stored=len(tracker.events)))
+
+    async def _has_events(self, sender_id: str) -> bool:
+        with self.session_scope() as session:
+            return session.query(self.SQLEvent.id).filter(self.SQLEvent.sender_id == sender_id).first() is not None
 
     def _row(self, sender_id: str, event):
         data = event.as_dict()

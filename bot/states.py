@@ -1,0 +1,199 @@
+"""Incremental dialogue states: a turn's cost no longer grows with the conversation's length.
+
+Rasa's policies ask the domain for the states of every prior turn (``Domain.
+states_for_tracker_history``) on each prediction, and the domain replays the whole session from
+its first event to produce them: two policies, two predictions per turn, so a conversation's
+100th turn replays it four times. The states of past turns do not change while events are only
+appended, so this module remembers, per conversation and per kind of request, the replay tracker
+and the states produced so far, and continues from there when the tracker's applied events extend
+the remembered ones (the same event objects, which Kefu's tracker store keeps across turns).
+Anything else — a reverted turn, a reloaded tracker, a policy's temporary tracker — recomputes
+from scratch exactly as Rasa does. Callers get fresh copies (featurizers edit states in place).
+
+The Rasa server installs it with :func:`install` (``bot/server.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa.shared.core import constants as core_constants
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActionReverted, ActiveLoop, Restarted, SessionStarted
+from rasa.shared.core.events import UserUttered, UserUtteranceReverted
+from rasa.shared.core.trackers import DialogueStateTracker
+
+#: Remembered (conversation, kind of request) pairs per process; least recently used dropped.
+CACHE_SIZE = 4000
+#: Lines of replay kept per key (a policy's temporary trackers may branch off the main one).
+RECORDS_PER_KEY = 3
+
+_original = Domain.states_for_tracker_history
+_original_applied_events = DialogueStateTracker.applied_events
+
+
+@dataclass
+class _Replay:
+    """How far the states of one line of events have been computed."""
+
+    domain: Domain
+    events: list[Any]  # applied events consumed so far
+    tracker: Any  # the replay tracker after those events
+    states: list[dict] = field(default_factory=list)  # states yielded before the final one
+    last_ml_action_sub_state: Any = None
+    turn_was_hidden: bool = False
+
+
+_cache: OrderedDict[tuple, list[_Replay]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _copy(state: dict) -> dict:
+    return {key: dict(value) if isinstance(value, dict) else value for key, value in state.items()}
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, set)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _is_prefix(prefix: list[Any], events: list[Any]) -> bool:
+    return len(prefix) <= len(events) and all(a is b for a, b in zip(prefix, events))
+
+
+def _step(domain: Domain, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
+          ignore_rule_only_turns: bool, rule_only_data: dict | None, states: list[dict],
+          variables: dict) -> None:
+    """One iteration of Rasa's ``states_for_tracker_history`` loop (kept line for line)."""
+    if ignore_rule_only_turns:
+        if not variables["turn_was_hidden"]:
+            variables["last_ml_action_sub_state"] = domain._get_prev_action_sub_state(tr)
+        if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+            variables["turn_was_hidden"] = hide_rule_turn
+        if variables["turn_was_hidden"]:
+            return
+    state = domain.get_active_state(tr, omit_unset_slots=omit_unset_slots)
+    if ignore_rule_only_turns:
+        domain._remove_rule_only_features(state, rule_only_data)
+        if states:
+            domain._substitute_rule_only_user_input(state, states[-1])
+        if variables["last_ml_action_sub_state"]:
+            state[core_constants.PREVIOUS_ACTION] = variables["last_ml_action_sub_state"]
+    states.append(domain._clean_state(state))
+
+
+def states_for_tracker_history(
+    self: Domain,
+    tracker: Any,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict | None = None,
+) -> list[dict]:
+    """Same result as Rasa's ``Domain.states_for_tracker_history``, computed incrementally."""
+    # rule_only_data matters only with ignore_rule_only_turns; Rasa builds a new dict per call
+    rule_key = _freeze(rule_only_data) if ignore_rule_only_turns else None
+    key = (tracker.sender_id, id(self), omit_unset_slots, ignore_rule_only_turns, rule_key)
+    applied = tracker.applied_events()
+    with _lock:
+        records = _cache.get(key, [])
+        candidates = [r for r in records if r.domain is self and _is_prefix(r.events, applied)]
+        replay = max(candidates, key=lambda r: len(r.events), default=None)
+        if replay is None:
+            replay = _Replay(domain=self, events=[], tracker=tracker.init_copy())
+            records = [replay, *records][:RECORDS_PER_KEY]
+        else:
+            records = [replay, *(r for r in records if r is not replay)]
+        _cache[key] = records
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+        variables = {"last_ml_action_sub_state": replay.last_ml_action_sub_state,
+                     "turn_was_hidden": replay.turn_was_hidden}
+        for event in applied[len(replay.events):]:
+            if isinstance(event, ActionExecuted):
+                _step(self, replay.tracker, event.hide_rule_turn, omit_unset_slots,
+                      ignore_rule_only_turns, rule_only_data, replay.states, variables)
+            replay.tracker.update(event)
+            replay.events.append(event)
+        replay.last_ml_action_sub_state = variables["last_ml_action_sub_state"]
+        replay.turn_was_hidden = variables["turn_was_hidden"]
+
+        # the final state (after the last event) is built afresh; it is not remembered
+        states = [_copy(state) for state in replay.states]
+        _step(self, replay.tracker, False, omit_unset_slots, ignore_rule_only_turns,
+              rule_only_data, states, dict(variables))
+        return states
+
+
+@dataclass
+class _Applied:
+    """How far ``applied_events`` has been computed for one line of events."""
+
+    events: list[Any]  # events consumed so far
+    loop_names: list[str]
+    applied: list[Any]
+
+
+_applied_cache: OrderedDict[str, list[_Applied]] = OrderedDict()
+
+
+def applied_events(self: DialogueStateTracker) -> list[Any]:
+    """Same result as Rasa's ``DialogueStateTracker.applied_events``, computed incrementally.
+
+    Rasa walks every event of the conversation on each call (several times per turn). The walk
+    depends on the names of all loops in the history, so a remembered prefix is only continued
+    while that set of names is unchanged.
+    """
+    events = list(self.events)
+    loop_names = [e.name for e in events if isinstance(e, ActiveLoop) and e.name]
+    with _lock:
+        records = _applied_cache.get(self.sender_id, [])
+        candidates = [r for r in records if r.loop_names == loop_names and _is_prefix(r.events, events)]
+        record = max(candidates, key=lambda r: len(r.events), default=None)
+        if record is None:
+            record = _Applied(events=[], loop_names=loop_names, applied=[])
+            records = [record, *records][:RECORDS_PER_KEY]
+        else:
+            records = [record, *(r for r in records if r is not record)]
+        _applied_cache[self.sender_id] = records
+        _applied_cache.move_to_end(self.sender_id)
+        while len(_applied_cache) > CACHE_SIZE:
+            _applied_cache.popitem(last=False)
+        applied = record.applied
+        for event in events[len(record.events):]:  # Rasa's loop, line for line
+            if isinstance(event, (Restarted, SessionStarted)):
+                applied.clear()
+            elif isinstance(event, ActionReverted):
+                self._undo_till_previous(ActionExecuted, applied)
+            elif isinstance(event, UserUtteranceReverted):
+                self._undo_till_previous(UserUttered, applied)
+                self._undo_till_previous(ActionExecuted, applied)
+            elif (
+                isinstance(event, ActionExecuted)
+                and event.action_name in loop_names
+                and not self._first_loop_execution_or_unhappy_path(event.action_name, applied)
+            ):
+                self._undo_till_previous_loop_execution(event.action_name, applied)
+            else:
+                applied.append(event)
+            record.events.append(event)
+        return list(applied)
+
+
+def install() -> None:
+    """Makes Rasa compute applied events and tracker states incrementally (module docstring)."""
+    Domain.states_for_tracker_history = states_for_tracker_history
+    DialogueStateTracker.applied_events = applied_events
+
+
+def clear() -> None:
+    with _lock:
+        _cache.clear()
+        _applied_cache.clear()

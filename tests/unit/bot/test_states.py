@@ -1,0 +1,122 @@
+"""Incremental applied events and dialogue states give exactly Rasa's results.
+
+Random but seeded event sequences over the project's real domain — user turns, actions, forms
+(loop executions, unhappy paths), slots, reverted turns and actions, session starts, restarts,
+and policy-style copies of the tracker — are compared with Rasa's own functions after every event.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    BotUttered,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+    UserUtteranceReverted,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot import states
+from kefu.settings import ROOT
+
+DOMAIN = Domain.load(str(ROOT / "domain.yml"))
+FORMS = list(DOMAIN.form_names)
+ACTIONS = [a for a in DOMAIN.action_names_or_texts if a not in FORMS and a != "action_listen"]
+RULE_ONLY = {"slots": ["lookup_failures", "order_task"], "loops": FORMS[:1]}
+FLAGS = [(False, False, None), (False, True, RULE_ONLY), (True, True, RULE_ONLY), (True, False, None)]
+
+
+def random_event(rng: random.Random, tracker: DialogueStateTracker):
+    roll = rng.random()
+    if roll < 0.25:
+        intent = rng.choice(DOMAIN.intents)
+        return [UserUttered("text", {"name": intent, "confidence": 1.0}), ]
+    if roll < 0.5:
+        return [ActionExecuted(rng.choice(ACTIONS), hide_rule_turn=rng.random() < 0.3)]
+    if roll < 0.58:
+        return [ActionExecuted("action_listen")]
+    if roll < 0.68 and FORMS:
+        form = rng.choice(FORMS)
+        return [ActionExecuted(form), ActiveLoop(form if rng.random() < 0.7 else None)]
+    if roll < 0.76:
+        slot = rng.choice(DOMAIN.slots)
+        value = rng.choice(slot.values) if getattr(slot, "values", None) else rng.choice(["a", "b", None, 1.0])
+        return [SlotSet(slot.name, value)]
+    if roll < 0.81:
+        return [UserUtteranceReverted()]
+    if roll < 0.85:
+        return [ActionReverted()]
+    if roll < 0.88:
+        return [BotUttered("hi")]
+    if roll < 0.9:
+        return [SessionStarted(), ActionExecuted("action_listen")]
+    if roll < 0.91:
+        return [Restarted()]
+    return [ActionExecuted("action_listen"), UserUttered("x", {"name": rng.choice(DOMAIN.intents), "confidence": 1.0})]
+
+
+def assert_same(tracker: DialogueStateTracker) -> None:
+    expected_applied = states._original_applied_events(tracker)
+    assert states.applied_events(tracker) == expected_applied
+    for omit, ignore, rule_only in FLAGS:
+        expected = states._original(DOMAIN, tracker, omit_unset_slots=omit, ignore_rule_only_turns=ignore,
+                                    rule_only_data=rule_only)
+        got = states.states_for_tracker_history(DOMAIN, tracker, omit_unset_slots=omit,
+                                                ignore_rule_only_turns=ignore, rule_only_data=rule_only)
+        assert got == expected
+
+
+@pytest.fixture(autouse=True)
+def patched():
+    # the module-level functions are compared directly; the originals stay in place for Rasa
+    states.clear()
+    yield
+    states.clear()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_conversations_match_rasa_after_every_event(seed):
+    rng = random.Random(seed)
+    tracker = DialogueStateTracker.from_events(f"conv-{seed}", [ActionExecuted("action_listen")], DOMAIN.slots)
+    for _ in range(220):
+        for event in random_event(rng, tracker):
+            tracker.update(event, DOMAIN)
+        if rng.random() < 0.4:
+            assert_same(tracker)
+        if rng.random() < 0.1:
+            # a policy's temporary copy branches off and gets its own events
+            branch = tracker.copy()
+            branch.update(ActionExecuted(rng.choice(ACTIONS)), DOMAIN)
+            assert_same(branch)
+    assert_same(tracker)
+
+
+def test_returned_states_are_copies():
+    tracker = DialogueStateTracker.from_events("copies", [ActionExecuted("action_listen"),
+                                                          UserUttered("hi", {"name": "greet", "confidence": 1.0})],
+                                               DOMAIN.slots)
+    first = states.states_for_tracker_history(DOMAIN, tracker)
+    first[-1]["user"]["intent"] = "tampered"  # featurizers edit states in place
+    first[0].clear()
+    assert states.states_for_tracker_history(DOMAIN, tracker) == states._original(DOMAIN, tracker)
+    applied = states.applied_events(tracker)
+    applied.clear()
+    assert states.applied_events(tracker) == states._original_applied_events(tracker)
+
+
+def test_a_reloaded_tracker_with_new_event_objects_is_computed_afresh():
+    events = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+              ActionExecuted("utter_greet"), ActionExecuted("action_listen")]
+    tracker = DialogueStateTracker.from_events("reload", events, DOMAIN.slots)
+    assert_same(tracker)
+    reloaded = DialogueStateTracker.from_dict("reload", [e.as_dict() for e in events[:2]], DOMAIN.slots)
+    reloaded.update(UserUttered("bye", {"name": "goodbye", "confidence": 1.0}), DOMAIN)
+    assert_same(reloaded)
