@@ -86,15 +86,34 @@ def train(nlu_file: Path, out: Path, config: Path) -> Path:
     return out / "bench.tar.gz"
 
 
-async def predict(model: Path, texts: list[str]) -> list[str]:
+async def predict(model: Path, texts: list[str]) -> list[tuple[str, str, float]]:
+    """(final intent, best intent before the fallback decision, its confidence) per text."""
+    import logging
+
     from rasa.core.agent import Agent
 
+    logging.getLogger("rasa").setLevel(logging.WARNING)
     agent = Agent.load(str(model))
-    labels = []
+    predictions = []
     for text in texts:
         result = await agent.parse_message(text)
-        labels.append((result.get("intent") or {}).get("name") or "None")
-    return labels
+        final = (result.get("intent") or {}).get("name") or "None"
+        ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        best = ranking[0] if ranking else {"name": final, "confidence": 0.0}
+        predictions.append((final, best.get("name") or "None", float(best.get("confidence") or 0.0)))
+    return predictions
+
+
+def threshold_curve(gold: list[str], predictions: list[tuple[str, str, float]]) -> list[dict]:
+    """CLINC150 in-scope accuracy and OOS recall if the fallback threshold were t."""
+    rows = []
+    for t in (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7):
+        labels = [best if confidence >= t else "nlu_fallback" for _, best, confidence in predictions]
+        inscope = [(g, p) for g, p in zip(gold, labels) if g != OOS]
+        oos = [p for g, p in zip(gold, labels) if g == OOS]
+        rows.append({"threshold": t, "in_scope": round(sum(g == p for g, p in inscope) / len(inscope), 4),
+                     "oos_recall": round(sum(p in (OOS, "nlu_fallback") for p in oos) / len(oos), 4)})
+    return rows
 
 
 def run(name: str, config: Path) -> dict:
@@ -106,7 +125,8 @@ def run(name: str, config: Path) -> dict:
         model = train(tmp_path / "train.yml", tmp_path, config)
         train_seconds = time.monotonic() - started
         started = time.monotonic()
-        predicted = asyncio.run(predict(model, [t for t, _ in test_pairs]))
+        predictions = asyncio.run(predict(model, [t for t, _ in test_pairs]))
+        predicted = [final for final, _, _ in predictions]
         predict_seconds = time.monotonic() - started
     gold = [label for _, label in test_pairs]
     result = {"dataset": name, "train_examples": len(train_pairs), "test_examples": len(test_pairs),
@@ -116,6 +136,7 @@ def run(name: str, config: Path) -> dict:
         oos = [p for g, p in zip(gold, predicted) if g == OOS]
         result["in_scope_accuracy"] = sum(g == p for g, p in inscope) / len(inscope)
         result["oos_recall"] = sum(p in (OOS, "nlu_fallback") for p in oos) / len(oos)
+        result["threshold_curve"] = threshold_curve(gold, predictions)
     else:
         result["accuracy"] = sum(g == p for g, p in zip(gold, predicted)) / len(gold)
         result["fallback_rate"] = sum(p == "nlu_fallback" for p in predicted) / len(gold)

@@ -30,12 +30,24 @@ def main() -> None:
     for noisy in ("rasa.core.processor", "rasa.shared.utils.io", "sanic.access", "tensorflow", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
+    from bot import tf_free
+
+    if not tf_free.needs_tensorflow(args.model):
+        tf_free.install()  # the model runs no TensorFlow: don't load it (memory, start-up time)
+        logging.getLogger(__name__).info("serving %s without TensorFlow", args.model.name)
+
     # Imported here: importing Rasa costs seconds and is only needed once we serve.
     from rasa.core.run import serve_application
     from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa's structured logs default to DEBUG outside its CLI: every parse would be printed with
+    # the customer's text. They follow LOG_LEVEL like the rest.
+    configure_structlog(logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))
 
     from bot import runner, states
 
+    tf_free.guard_model_loading()
     runner.install()  # prediction graphs in plain topological order instead of through dask
     states.install()  # applied events and dialogue states computed incrementally
 

@@ -16,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
@@ -126,11 +125,10 @@ class KefuTrackerStore(SQLTrackerStore):
         except Exception:
             self._cache.pop(sender_id, None)
             raise
-        if any(isinstance(event, SessionStarted) for event in new_events):
-            # a reload would hold only the new session; let the next turn read it like that
-            self._cache.pop(sender_id, None)
-        else:
-            self._remember(sender_id, _Known(tracker, last_id=last_id, stored=len(tracker.events)))
+        # After a new session starts the cached tracker still holds the old session's events, which a
+        # reload would not; Rasa applies only the events after the latest SessionStarted, so the
+        # next turn predicts the same either way.
+        self._remember(sender_id, _Known(tracker, last_id=last_id, stored=len(tracker.events)))
 
     async def _has_events(self, sender_id: str) -> bool:
         with self.session_scope() as session:

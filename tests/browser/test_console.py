@@ -88,8 +88,9 @@ def test_agent_claims_chats_and_resolves(stack, page):
     page.click("#resolve")
     page.wait_for_function("document.querySelector('#conv-status').dataset.status === 'resolved'", timeout=10_000)
     assert page.locator("#reply-form").is_hidden()
-    pending = stack.send(angry, "")
-    assert any("1–5 分" in r["text"] for r in pending), pending
+    # the status changes in the console first; Rasa is asked to resume and to ask for the rating
+    # right after, so the question reaches the outbox a moment later
+    wait_for(lambda: any("1–5 分" in r["text"] for r in stack.send(angry, "")), message="the rating question")
     assert stack.say(angry, "4") == "感谢您的评价（4 分）！还有其他可以帮您的吗？"
     page.locator("[data-tab=resolved]").click()
     page.locator(f"[data-testid=queue-item][data-id='{complaint['id']}']").click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -107,3 +108,11 @@ def test_malformed_requests_get_a_json_400(stack, raw, complaint):
     status, body = http("POST", f"{stack.bot_url}/webhooks/rest/webhook", raw=raw)
     assert status == 400
     assert complaint in body["error"]
+
+
+def test_customer_messages_are_not_written_to_the_logs(stack):
+    marker = f"我的手机号是13912345678 住在幸福路{uuid.uuid4().hex[:6]}号"
+    assert stack.say(sender(), marker)
+    time.sleep(1)  # let the processes flush their output
+    log = stack.log()
+    assert marker not in log and "13912345678" not in log

@@ -134,8 +134,10 @@ def test_probabilities_equal_scikit_learn_and_survive_persistence(trained, stora
     for text in ("你好", "how long is a refund", "包邮吗亲", "查物流"):
         assert parse(text, loaded) == parse(text)
     model = loaded._model
-    x = loaded._matrix([_featurised(parse, "运费多少")])
-    assert np.allclose(loaded._predict_proba(x), model["classifier"].predict_proba(x)[0])
+    for text in ("运费多少", "退款 退款 退款 多久", "hello hello", "查物流 261103004817"):
+        message = _featurised(parse, text)
+        expected = model["classifier"].predict_proba(loaded._matrix([message]))[0]
+        assert np.allclose(loaded._predict_one(message), expected, rtol=0, atol=1e-12)
 
 
 def _featurised(parse, text):

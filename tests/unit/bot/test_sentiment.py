@@ -136,3 +136,11 @@ def test_corpus_files_are_the_training_split_only():
     test = {text[:200] for text, _ in load_corpus(TEST_SPLIT)}
     assert train and test and not train & test
     assert Path(ROOT / "bot" / "nlu" / "sentiment" / "SOURCE.md").exists()
+
+
+def test_fast_probability_equals_the_trained_pipeline(analyzer):
+    model = analyzer._model
+    for text in ("这次购物体验太糟糕了 退款什么时候到账", "运费怎么算", "really disappointed, not happy at all",
+                 "好评 好评 好评", "what is your return policy"):
+        expected = model["classifier"].predict_proba(model["vectorizer"].transform([text]))[0][model["negative_index"]]
+        assert abs(analyzer._negative_probability(text) - expected) < 1e-12
