@@ -187,10 +187,59 @@ def applied_events(self: DialogueStateTracker) -> list[Any]:
         return list(applied)
 
 
+_rasa_get_possible_keys = None
+
+
+def _original_get_possible_keys(self, lookup, states):
+    """Rasa's own ``RulePolicy._get_possible_keys`` (captured before :func:`install` replaces it)."""
+    global _rasa_get_possible_keys
+    if _rasa_get_possible_keys is None:
+        from rasa.core.policies.rule_policy import RulePolicy
+
+        _rasa_get_possible_keys = RulePolicy._get_possible_keys
+    return _rasa_get_possible_keys(self, lookup, states)
+
+
+def get_possible_keys(self, lookup: dict[str, str], states: list[dict]) -> set[str]:
+    """Same result as ``RulePolicy._get_possible_keys``, memoised on the states that matter.
+
+    Rasa tests every rule against the conversation's states from the newest back; a rule is
+    applicable at any turn older than its own length, so only the last *k* states decide, where
+    *k* is the length of the longest rule. Conversations repeat the same few recent states
+    (a greeting, an FAQ, a form turn), so the result is looked up instead of recomputed.
+    """
+    cache = self.__dict__.setdefault("_kefu_rule_keys", OrderedDict())
+    depth_key = ("depth", id(lookup))
+    depth = cache.get(depth_key)
+    if depth is None:
+        depth = max((len(self._rule_key_to_state(key)) for key in lookup), default=0)
+        cache[depth_key] = depth
+    key = (id(lookup), _freeze(states[-depth:]) if depth else ())
+    found = cache.get(key)
+    if found is None:
+        found = frozenset(_original_get_possible_keys(self, lookup, states))
+        cache[key] = found
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    return set(found)
+
+
 def install() -> None:
-    """Makes Rasa compute applied events and tracker states incrementally (module docstring)."""
+    """Makes Rasa compute applied events, tracker states and rule matches incrementally."""
+    import logging
+
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
     Domain.states_for_tracker_history = states_for_tracker_history
     DialogueStateTracker.applied_events = applied_events
+    if RulePolicy._get_possible_keys is not get_possible_keys:
+        _original_get_possible_keys(None, {}, [])  # capture Rasa's before replacing it
+        RulePolicy._get_possible_keys = get_possible_keys
+    if not logging.getLogger("rasa.core.policies.rule_policy").isEnabledFor(logging.DEBUG):
+        # RulePolicy renders every state as text (and deep-copies it) for one debug line per
+        # prediction; with DEBUG off nobody reads it
+        Policy.format_tracker_states = staticmethod(lambda states: [])
 
 
 def clear() -> None:

@@ -120,3 +120,33 @@ def test_a_reloaded_tracker_with_new_event_objects_is_computed_afresh():
     reloaded = DialogueStateTracker.from_dict("reload", [e.as_dict() for e in events[:2]], DOMAIN.slots)
     reloaded.update(UserUttered("bye", {"name": "goodbye", "confidence": 1.0}), DOMAIN)
     assert_same(reloaded)
+
+
+@pytest.fixture(scope="module")
+def rule_policy(trained_model):
+    from rasa.core.agent import Agent
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    agent = Agent.load(str(trained_model))
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    [policy] = [n._component for n in nodes if isinstance(getattr(n, "_component", None), RulePolicy)]
+    return policy, agent.domain
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_memoised_rule_matching_matches_rasa(rule_policy, seed):
+    from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH
+
+    policy, domain = rule_policy
+    rng = random.Random(100 + seed)
+    tracker = DialogueStateTracker.from_events(f"rules-{seed}", [ActionExecuted("action_listen")], domain.slots)
+    checked = 0
+    for _ in range(150):
+        for event in random_event(rng, tracker):
+            tracker.update(event, domain)
+        prediction_states = states._original(domain, tracker, rule_only_data=policy._get_rule_only_data())
+        for lookup in (policy.lookup[RULES], policy.lookup[RULES_FOR_LOOP_UNHAPPY_PATH]):
+            expected = states._original_get_possible_keys(policy, lookup, prediction_states)
+            assert states.get_possible_keys(policy, lookup, prediction_states) == expected
+            checked += bool(expected)
+    assert checked > 10  # the sequences do reach states where rules apply
