@@ -218,7 +218,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists("/usr/bin/chromium"):
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (make test installs it)")
+        pytest.fail("Chromium is not installed at /usr/bin/chromium (make test installs it)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield chromium
