@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +22,14 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
+from kefu.db import sqlite_engine
 from kefu.settings import load_settings
 
 logger = logging.getLogger(__name__)
+
+
+#: How long a retrieve's "no such conversation" is trusted by the save that follows it.
+ABSENT_FOR = 30.0
 
 
 class KefuTrackerStore(SQLTrackerStore):
@@ -49,6 +55,9 @@ class KefuTrackerStore(SQLTrackerStore):
         url = make_url(host or load_settings().tracker_store_url)
         dialect = url.get_backend_name()
         self._cache: OrderedDict[str, _Known] = OrderedDict()
+        # Conversations a retrieve just found empty: their first save inserts without asking again.
+        # A turn holds the conversation's lock from retrieve to save, so nobody else writes between.
+        self._absent: OrderedDict[str, float] = OrderedDict()
         super().__init__(
             domain=domain,
             dialect=dialect,
@@ -65,12 +74,10 @@ class KefuTrackerStore(SQLTrackerStore):
             # Rasa's engine uses SQLAlchemy's default for SQLite files, which opens a new
             # connection for every session; a small pool of connections with WAL pragmas instead.
             self.engine.dispose()
-            self.engine = sa.create_engine(
-                self.engine.url, poolclass=sa.pool.QueuePool, pool_size=5, max_overflow=5,
-                connect_args={"check_same_thread": False, "timeout": 5},
-            )
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine = sqlite_engine(self.engine.url, future=False)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        # SQL errors are logged; their bound parameters would carry the customers' messages.
+        self.engine.hide_parameters = True
         logger.info("tracker store: %s", url.render_as_string(hide_password=True))
 
     # Rasa assigns ``domain`` when a new model is loaded; trackers built for the old one go.
@@ -93,6 +100,10 @@ class KefuTrackerStore(SQLTrackerStore):
             if known is not None and last_id is not None and known.last_id == last_id:
                 self._cache.move_to_end(sender_id)
                 return known.tracker
+            if last_id is None:  # a new conversation: nothing to read, and the save needs no check
+                self._cache.pop(sender_id, None)
+                self._remember_absent(sender_id)
+                return None
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
         if not rows or not self.domain:
             self._cache.pop(sender_id, None)
@@ -104,27 +115,32 @@ class KefuTrackerStore(SQLTrackerStore):
     async def save(self, tracker) -> None:
         sender_id = tracker.sender_id
         known = self._cache.get(sender_id)
-        if known is None and not await self._has_events(sender_id):
+        if known is None and (self._absent.get(sender_id, 0) > time.monotonic() - ABSENT_FOR
+                              or not await self._has_events(sender_id)):
             known = _Known(tracker, last_id=0, stored=0)  # a new conversation: every event is new
         try:
             if known is None or known.tracker is not tracker or len(tracker.events) < known.stored:
                 # not a tracker this store handed out: find its new events the way Rasa does
                 await super().save(tracker)
                 self._cache.pop(sender_id, None)
+                self._absent.pop(sender_id, None)
                 return
             new_events = list(itertools.islice(tracker.events, known.stored, None))
             if not new_events:
                 return
             if self.event_broker is not None:
                 await self._stream_new_events(self.event_broker, new_events, sender_id)
-            with self.session_scope() as session:
-                rows = [self._row(sender_id, event) for event in new_events]
-                session.add_all(rows)
+            table = self.SQLEvent.__table__
+            with self.session_scope() as session:  # one executemany INSERT, not an ORM flush per event
+                session.execute(table.insert(), [self._row(sender_id, event) for event in new_events])
+                last_id = session.execute(
+                    sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)).scalar()
                 session.commit()
-                last_id = rows[-1].id
         except Exception:
             self._cache.pop(sender_id, None)
+            self._absent.pop(sender_id, None)
             raise
+        self._absent.pop(sender_id, None)  # stored now (an empty tracker keeps the mark until it is)
         # After a new session starts the cached tracker still holds the old session's events, which a
         # reload would not; Rasa applies only the events after the latest SessionStarted, so the
         # next turn predicts the same either way.
@@ -136,14 +152,20 @@ class KefuTrackerStore(SQLTrackerStore):
 
     def _row(self, sender_id: str, event):
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+
+    def _remember_absent(self, sender_id: str) -> None:
+        self._absent[sender_id] = time.monotonic()
+        self._absent.move_to_end(sender_id)
+        while len(self._absent) > self.CACHE_SIZE:
+            self._absent.popitem(last=False)
 
     def _remember(self, sender_id: str, known: _Known) -> None:
         self._cache[sender_id] = known
@@ -159,14 +181,6 @@ class _Known:
     tracker: Any
     last_id: int
     stored: int
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
 
 
 class KefuLockStore:

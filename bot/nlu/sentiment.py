@@ -262,7 +262,10 @@ class SentimentAnalyzer(GraphComponent):
         except (ValueError, FileNotFoundError):
             logger.warning("No trained %s in the model; messages get no sentiment.", cls.__name__)
             model = None
-        return cls(config, model_storage, resource, model)
+        analyzer = cls(config, model_storage, resource, model)
+        if model:
+            analyzer._negative_probability("预热")  # builds the scoring tables now, not on a shopper's turn
+        return analyzer
 
     # ------------------------------------------------------------------ prediction
     def score(self, text: str) -> dict[str, Any]:
@@ -285,21 +288,43 @@ class SentimentAnalyzer(GraphComponent):
         }
 
     def _negative_probability(self, text: str) -> float:
-        """``predict_proba`` of the trained pipeline, without scikit-learn's per-call overhead.
+        """``predict_proba`` of the trained pipeline, computed directly on the message's n-grams.
 
-        The feature union is applied vectorizer by vectorizer (``FeatureUnion.transform`` goes
-        through joblib even for one job) and the binary logistic regression's sigmoid computed
-        here; the probabilities are the same.
+        Each TF-IDF part of the feature union is a sum over the message's few n-grams: counts
+        (sublinear: ``1 + log``), times the idf, L2-normalised, dotted with the logistic
+        regression's weights of that part; the sigmoid of the sum is the probability. Same figures
+        as scikit-learn's ``transform`` + ``predict_proba`` (tested), without their per-call cost.
         """
-        import scipy.sparse
-
-        if "_parts" not in self._model:
+        if "_scorers" not in self._model:
             classifier = self._model["classifier"]
-            self._model["_parts"] = [t for _, t in self._model["vectorizer"].transformer_list]
-            self._model["_coef"] = classifier.coef_[0].copy()
+            coef = classifier.coef_[0]
+            scorers, offset = [], 0
+            for _, part in self._model["vectorizer"].transformer_list:
+                size = len(part.vocabulary_)
+                weights = {term: (float(part.idf_[j]), float(coef[offset + j])) for term, j in part.vocabulary_.items()}
+                scorers.append((part.build_analyzer(), weights, part.sublinear_tf, part.norm))
+                offset += size
+            self._model["_scorers"] = scorers
             self._model["_intercept"] = float(classifier.intercept_[0])
-        x = scipy.sparse.hstack([part.transform([text]) for part in self._model["_parts"]]).tocsr()
-        z = float(x.data @ self._model["_coef"][x.indices]) + self._model["_intercept"]
+        z = self._model["_intercept"]
+        for analyzer, weights, sublinear, norm in self._model["_scorers"]:
+            counts: dict[str, int] = {}
+            for term in analyzer(text):
+                if term in weights:
+                    counts[term] = counts.get(term, 0) + 1
+            if not counts:
+                continue
+            dot = squares = 0.0
+            for term, count in counts.items():
+                idf, weight = weights[term]
+                value = (1.0 + math.log(count) if sublinear else float(count)) * idf
+                dot += value * weight
+                squares += value * value
+            if norm == "l2":
+                dot /= math.sqrt(squares)
+            elif norm is not None:
+                raise ValueError(f"unsupported TF-IDF norm {norm!r}")
+            z += dot
         positive_class = 1.0 / (1.0 + math.exp(-z))  # probability of classes_[1]
         return positive_class if self._model["negative_index"] == 1 else 1.0 - positive_class
 

@@ -65,3 +65,16 @@ def test_publishing_outside_an_event_loop_writes_at_once(database_url):
     broker.wait()
     with session_scope(database_url) as session:
         assert session.execute(sa.select(ConversationEvent.text)).scalar_one() == "hi"
+
+
+def test_a_failed_write_never_logs_the_customers_message(tmp_path, caplog, monkeypatch):
+    # A database without the table: every attempt fails with an SQL error, which is logged.
+    monkeypatch.setattr("bot.events.RETRY_PAUSES", (0.0, 0.0))
+    broker = KefuEventBroker(f"sqlite:///{tmp_path / 'empty.db'}")
+    with caplog.at_level("WARNING"):
+        broker.publish({"sender_id": "shopper-9", "event": "user", "text": "我的手机13812345678 地址是幸福路8号",
+                        "timestamp": 1_700_000_000.0})
+        broker.wait()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "could not be stored" in logged  # the failure itself is reported
+    assert "13812345678" not in logged and "幸福路" not in logged
