@@ -209,3 +209,35 @@ def test_secrets_never_reach_logs_or_error_responses(replicas_stack, fake_bot_ap
                    TELEGRAM_SECRET):
         assert secret not in text, secret
     assert "(BOT_API_TOKEN)" in stack.log() and "(DEMO_AGENT_PASSWORD)" in stack.log()
+
+
+async def test_a_widget_flood_gets_one_polite_reply(stack):
+    import asyncio
+
+    from tests.channels.test_socketio import close, connected_client
+
+    session = f"flood{uuid.uuid4().hex}"
+    client, inbox = await connected_client(stack, session)
+    try:
+        for i in range(100):
+            await client.emit("user_uttered", {"message": f"你好 {i}", "session_id": session})
+            await asyncio.sleep(0.02)  # engine.io refuses a long-poll payload of more than 16 packets
+        texts: list[str] = []
+        deadline = time.monotonic() + 90
+        while TOO_FAST not in texts and time.monotonic() < deadline:
+            try:
+                texts.append((await asyncio.wait_for(inbox.get(), 5))["text"])
+            except asyncio.TimeoutError:
+                pass
+        await asyncio.sleep(3)
+        while not inbox.empty():
+            texts.append(inbox.get_nowait()["text"])
+        assert TOO_FAST in texts, (len(texts), texts[-3:], stack.log()[-3000:])
+    finally:
+        await close(client)
+    assert texts.count(TOO_FAST) == 1
+    greetings = [t for t in texts if t != TOO_FAST]
+    assert greetings  # the accepted ones were answered
+    stored = await asyncio.to_thread(
+        lambda: [e for e in stack.tracker(session)["events"] if e.get("event") == "user"])
+    assert 1 <= len(stored) < 100
