@@ -111,8 +111,10 @@ def services(settings: Settings, model: Path) -> list[Service]:
         }
     )
     result = [
-        Service("actions", [python, "-m", "bot.action_server", "--actions", "actions", "--port", str(settings.actions_port)],
-                f"http://127.0.0.1:{settings.actions_port}/health", env),
+        # The action server has no authentication: on this host only the Rasa servers call it.
+        Service("actions",
+                [python, "-m", "bot.action_server", "--actions", "actions", "--port", str(settings.actions_port)],
+                f"http://127.0.0.1:{settings.actions_port}/health", {**env, "SANIC_HOST": "127.0.0.1"}),
         Service("web", [python, "-m", "web"], f"http://127.0.0.1:{settings.web_port}/healthz", env),
     ]
     # Channels: credentials.yml + Telegram/WeChat when configured. In Telegram polling mode only

@@ -15,6 +15,8 @@ from kefu.ratelimit import TOO_FAST
 from tests.fakes import FakeTelegramApi, wait_for
 from tests.stack import Stack, http, make_stack
 
+pytestmark = pytest.mark.stack
+
 PHONE = "13912345678"
 ADDRESS = "上海市浦东新区世纪大道100号"
 API_TOKEN = "kefu-api-token-0123456789abcdef"
@@ -92,8 +94,10 @@ def check_no_pii_in_log(stack: Stack) -> None:
 
 
 def test_rasa_http_api_needs_the_token(stack):
-    for method, path, body in [("GET", "/conversations/x/tracker", None), ("POST", "/model/parse", {"text": "hi"}),
-                               ("GET", "/status", None), ("POST", "/conversations/x/tracker/events", {"event": "resume"})]:
+    calls = [("GET", "/conversations/x/tracker", None), ("POST", "/model/parse", {"text": "hi"}),
+             ("GET", "/status", None), ("POST", "/conversations/x/tracker/events", {"event": "resume"}),
+             ("PUT", "/model", {"model_file": "/tmp/x.tar.gz"}), ("GET", "/domain", None)]
+    for method, path, body in calls:
         status, _ = http(method, f"{stack.bot_url}{path}", body)
         assert status == 401, (path, status)
         status, _ = http(method, f"{stack.bot_url}{path}?token=wrong-token", body)
@@ -241,3 +245,32 @@ async def test_a_widget_flood_gets_one_polite_reply(stack):
     stored = await asyncio.to_thread(
         lambda: [e for e in stack.tracker(session)["events"] if e.get("event") == "user"])
     assert 1 <= len(stored) < 100
+
+
+def _outside_address() -> str | None:
+    """This host's address on its network (not loopback), if it has one."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.255.255.255", 1))
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
+def test_action_server_listens_on_loopback_only(stack):
+    """It has no authentication: `make run` keeps it off the network (deploy/ keeps it internal)."""
+    address = _outside_address()
+    if address is None:
+        pytest.skip("this host has no non-loopback address")
+
+    def reachable(port: int) -> bool:
+        try:
+            with socket.create_connection((address, port), timeout=2):
+                return True
+        except OSError:
+            return False
+
+    assert reachable(stack.web_port)  # the address works ...
+    assert not reachable(stack.actions_port)  # ... but not for the action server
+    assert http("GET", f"http://127.0.0.1:{stack.actions_port}/health")[0] == 200
