@@ -69,6 +69,10 @@ def test_nginx_balances_both_replicas_and_upgrades_websockets():
     socketio = re.search(r"location /socket.io/ \{(.*?)\}", conf, re.S).group(1)
     assert "proxy_set_header Upgrade $http_upgrade" in socketio and "Connection $connection_upgrade" in socketio
     assert "actions" not in conf
+    # tokens travel in query strings (Rasa API, the console's live feed): never in the access log
+    log_format = re.search(r"log_format kefu '([^']*)'", conf).group(1)
+    assert "$request " not in log_format + " " and "$args" not in log_format and "$request_uri" not in log_format
+    assert re.search(r"access_log \S+ kefu;", conf)
 
 
 def test_helm_values_cover_every_reference_in_the_templates():
