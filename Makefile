@@ -11,12 +11,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONDONTWRITEBYTECODE ?= 1
 
-.PHONY: help run test prepare train faq check-faq bench clean venv browser widget-vendor
+.PHONY: help run test prepare train faq check-faq bench bench-load audit clean venv browser widget-vendor
 
 help:
 	@echo "make run    install (first time), build FAQ data, train if needed, seed, start everything"
 	@echo "make test   install what is missing and run the whole test suite"
 	@echo "make bench  run the benchmarks in bench/"
+	@echo "make bench-load  load test: 50 conversations over 2 Rasa replicas for 60 s (PostgreSQL, Redis)"
+	@echo "make audit  dependency audit (pip-audit in its own .venv-audit) of the pinned versions"
 
 venv: $(DEPS_STAMP)
 
@@ -60,6 +62,22 @@ test: venv browser
 
 bench: venv
 	@$(PY) -m bench
+
+# Locust is pinned with the project (requirements.txt) and resolves inside the main venv.
+bench-load: venv
+	@$(PY) -m faq build && $(PY) -m bot train
+	@$(PY) -m bench.load
+
+# pip-audit lives in a venv of its own (it need not fit Rasa's pins) and checks every pinned
+# version in constraints.txt against the PyPI/OSV advisory databases. Not part of `make test`:
+# it needs those services, and an advisory published tomorrow must not break today's CI.
+AUDIT_PY ?= python3
+audit:
+	@[ -x .venv-audit/bin/pip-audit ] || { $(AUDIT_PY) -m venv .venv-audit && .venv-audit/bin/pip install --quiet "pip-audit==2.10.1"; }
+	@mkdir -p results
+	@.venv-audit/bin/pip-audit -r constraints.txt --no-deps --disable-pip --progress-spinner off \
+	  -f json -o results/pip-audit.json --vulnerability-service $${AUDIT_SERVICE:-pypi}; status=$$?; \
+	  $(AUDIT_PY) scripts/audit-summary results/pip-audit.json || exit 1; exit $$status
 
 # The widget needs no build: it ships socket.io-client's browser bundle from web/static/widget/vendor/.
 # This refreshes that copy from the npm registry, exactly as pinned by web/widget/package-lock.json.

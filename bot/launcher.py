@@ -111,8 +111,10 @@ def services(settings: Settings, model: Path) -> list[Service]:
         }
     )
     result = [
-        Service("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
-                f"http://127.0.0.1:{settings.actions_port}/health", env),
+        # The action server has no authentication: on this host only the Rasa servers call it.
+        Service("actions",
+                [python, "-m", "bot.action_server", "--actions", "actions", "--port", str(settings.actions_port)],
+                f"http://127.0.0.1:{settings.actions_port}/health", {**env, "SANIC_HOST": "127.0.0.1"}),
         Service("web", [python, "-m", "web"], f"http://127.0.0.1:{settings.web_port}/healthz", env),
     ]
     # Channels: credentials.yml + Telegram/WeChat when configured. In Telegram polling mode only
@@ -142,11 +144,16 @@ def banner(settings: Settings) -> None:
         f"  Agent console                http://localhost:{settings.web_port}/console",
         f"  FAQ editor                   http://localhost:{settings.web_port}/faq",
         f"  Rasa server (REST channel)   http://localhost:{settings.bot_port}/webhooks/rest/webhook",
-        f"  Rasa HTTP API token          {settings.bot_api_token}",
+        # a secret given by the environment is the operator's: not repeated in the output
+        f"  Rasa HTTP API token          "
+        f"{'(BOT_API_TOKEN)' if os.environ.get('BOT_API_TOKEN', '').strip() else settings.bot_api_token}",
         f"  Widget for any shop page     <script src=\"http://localhost:{settings.web_port}/widget.js\" defer></script>",
     ]
     lines += [f"  {note}" for note in optional_channels(settings)[1]]
     for username, role, password in demo_credentials(settings):
+        variable = f"DEMO_{username.upper()}_PASSWORD"
+        if os.environ.get(variable, "").strip():
+            password = f"({variable})"
         lines.append(f"  Demo {role:<8} login          {username} / {password}")
     lines.append("")
     print("\n".join(lines), flush=True)

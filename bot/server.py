@@ -26,9 +26,11 @@ def main() -> None:
 
     settings = load_settings()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Bot API / WeChat URLs carry tokens.
-    for noisy in ("rasa.core.processor", "rasa.shared.utils.io", "sanic.access", "tensorflow", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Personal data masked and secrets redacted in every record; loggers that print message
+    # text or request URLs (httpx: Bot API / WeChat URLs carry tokens) raised to WARNING.
+    from kefu import logs
+
+    logs.install()
 
     from bot import tf_free
 

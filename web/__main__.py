@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 
+from kefu import logs
 from kefu.settings import load_settings
 from web.app import create_app
 
 
 def main() -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    logs.install()  # personal data masked, secrets redacted in every log line
     settings = load_settings()
     app = create_app(settings)
     app.run(host="0.0.0.0", port=settings.web_port, access_log=False, motd=False)

@@ -8,7 +8,7 @@ from sanic import Sanic, response
 
 from handoff import api as handoff_api
 from kefu.settings import Settings
-from web import auth, customers, demo, errors, widget
+from web import auth, customers, demo, errors, security, widget
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -19,6 +19,7 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
     errors.install(app)
+    security.install(app, storefront=STATIC / "index.html")
     app.blueprint(auth.bp)
     handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
     app.blueprint(widget.bp)

@@ -12,13 +12,30 @@ from collections.abc import Callable
 from sanic import Blueprint, response
 
 from kefu.auth import Principal, authenticate, issue_token, read_token
-from web.errors import forbidden, json_body, require_text, unauthorized
+from kefu.ratelimit import login_limiter
+from web.errors import ApiError, forbidden, json_body, require_text, unauthorized
 
 bp = Blueprint("auth", url_prefix="/api/auth")
 
 
+def _login_limiter(app):
+    limiter = getattr(app.ctx, "login_limiter", None)
+    if limiter is None:
+        limiter = app.ctx.login_limiter = login_limiter(app.ctx.settings.redis_url)
+    return limiter
+
+
 @bp.post("/login")
 async def login(request):
+    # Brute force: failed logins per client IP are limited (behind a proxy, Sanic's
+    # PROXIES_COUNT / REAL_IP_HEADER make remote_addr the client's address).
+    limiter = _login_limiter(request.app)
+    client = request.remote_addr or request.ip
+    limit = await limiter.check(client)
+    if not limit.allowed:
+        seconds = max(1, round(limit.retry_after))
+        raise ApiError(429, f"too many failed logins from your address; try again in {seconds} s",
+                       retry_after=seconds)
     body = json_body(request)
     username = require_text(body, "username", max_length=64)
     password = require_text(body, "password", max_length=256)
@@ -27,6 +44,7 @@ async def login(request):
         None, authenticate, settings.database_url, username, password
     )
     if principal is None:
+        await limiter.hit(client)
         raise unauthorized("wrong user name or password")
     return response.json({"token": issue_token(principal, settings.secret_key), "role": principal.role,
                           "username": principal.username})

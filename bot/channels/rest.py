@@ -30,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from kefu.conversation import put_outbox, take_outbox
+from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import load_settings
 from kefu.text import is_blank
 
@@ -145,6 +146,12 @@ class KefuRestInput(RestInput):
                 # an empty message fetches what is waiting (an agent's words); else a polite prompt
                 pending = await self.pending_messages(sender)
                 return response.json(pending or [{"recipient_id": sender, "text": BLANK_REPLY}])
+            limit = await shared_message_limiter().hit(f"rest:{sender}")
+            if not limit.allowed:  # a flood from one sender: refused here, other senders unaffected
+                if limit.notify:
+                    logger.warning("rest: a sender exceeds the message rate limit; refusing for now")
+                return response.json([{"recipient_id": sender, "text": TOO_FAST}], status=429,
+                                     headers={"Retry-After": str(max(1, round(limit.retry_after)))})
 
             collector = CollectingOutputChannel()
             try:

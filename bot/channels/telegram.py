@@ -43,6 +43,7 @@ from bot.channels.common import (
     with_agent_prefix,
 )
 from bot.channels.telegram_format import CallbackPayloads, chat_id, sender_id, split_text, user_text
+from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -199,6 +200,15 @@ class TelegramInput(InputChannel):
         """Processes one update: a text, a pressed button, or something the bot cannot read."""
         output = self.get_output_channel()
         query = update.callback_query
+        from_chat = (query.message.chat.id if query.message else query.from_user.id) if query is not None else (
+            update.message.chat.id if update.message is not None else None)
+        if from_chat is not None:
+            limit = await shared_message_limiter().hit(f"telegram:{sender_id(from_chat)}")
+            if not limit.allowed:  # told once per flood, not once per message
+                if limit.notify:
+                    logger.warning("telegram: a chat exceeds the message rate limit; refusing for now")
+                    await output.send_text_message(sender_id(from_chat), TOO_FAST)
+                return
         if query is not None:
             await call_bot_api(lambda: self.bot.answer_callback_query(query.id),
                                what="telegram answerCallbackQuery", token=self.token)

@@ -43,6 +43,7 @@ from bot.channels.wechat_api import WeChatApiError, WeChatClient
 from bot.channels.wechat_crypto import WeChatCipher, WeChatCryptoError, check_signature, sign
 from bot.channels.wechat_replies import DEFAULT_BUDGET, ReplyCoordinator
 from bot.channels.wechat_xml import XmlRefused, encrypted_reply, parse_message, text_reply
+from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -366,6 +367,15 @@ class WeChatInput(InputChannel):
                 if refused.status == 403:
                     logger.warning("wechat: push with a bad signature refused")
                 return response.text(refused.reason, status=refused.status)
+            limit = await shared_message_limiter().hit(f"wechat:{sender_id(push.openid)}")
+            if not limit.allowed:  # a passive "too fast" once per flood, then just "success"
+                if not limit.notify:
+                    return response.text("success")
+                logger.warning("wechat: a follower exceeds the message rate limit; refusing for now")
+                xml = text_reply(to_user=push.openid, from_user=push.account, content=TOO_FAST)
+                if encrypted:
+                    xml = self.seal(xml, request.args)
+                return response.text(xml, content_type="application/xml; charset=utf-8")
             answer = await self.replies.answer(
                 push.key, sender_id(push.openid), lambda: self.run_bot(push, on_new_message, request.app),
                 deadline=deadline,

@@ -37,6 +37,7 @@ from socketio import AsyncServer
 
 from bot.channels.common import agent_name
 from kefu.auth import read_customer_token
+from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import SettingsError, load_settings
 from kefu.text import is_blank
 
@@ -217,6 +218,12 @@ class KefuSocketIOInput(SocketIOInput):
             else:
                 sender = sid
             output = KefuSocketIOOutput(sio, self.bot_message_evt)
+            limit = await shared_message_limiter().hit(f"widget:{sender}")
+            if not limit.allowed:  # told once per flood, not once per message
+                if limit.notify:
+                    logger.warning("widget: a session exceeds the message rate limit; refusing for now")
+                    await output.send_text_message(sender, TOO_FAST)
+                return
             metadata = clean_metadata(data.get(self.metadata_key), self.secret_key())
             await on_new_message(UserMessage(message[:MAX_MESSAGE], output, sender,
                                              input_channel=self.name(), metadata=metadata))

@@ -25,7 +25,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    # Playwright's string wait_for_function needs 'unsafe-eval'; tests/security/test_csp_browser.py checks the CSP.
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", bypass_csp=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -228,7 +228,8 @@ def browser():
 @pytest.fixture
 def shopper(browser):
     """A fresh browser profile (empty localStorage); its page errors fail the test."""
-    context = browser.new_context(locale="zh-CN")
+    # Playwright's string wait_for_function needs 'unsafe-eval'; tests/security/test_csp_browser.py checks the CSP.
+    context = browser.new_context(locale="zh-CN", bypass_csp=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []

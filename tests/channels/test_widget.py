@@ -209,7 +209,9 @@ def test_keyboard_and_screen_reader_use(stack, shopper):
 
 
 def test_mobile_screen_gets_a_full_screen_chat(stack, browser):
-    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+    # Playwright's string wait_for_function needs 'unsafe-eval'; tests/security/test_csp_browser.py checks the CSP.
+    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True,
+                                  bypass_csp=True)
     page = context.new_page()
     try:
         open_storefront(page, stack)

@@ -1,0 +1,22 @@
+"""``python -m bot.action_server <rasa_sdk arguments>``: rasa-sdk's action server with Kefu's logging.
+
+Exactly ``python -m rasa_sdk ...``, after :func:`kefu.logs.install` (personal data masked and
+secrets redacted in every log line of the process).
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+
+from kefu.logs import install
+
+
+def main() -> None:
+    install()
+    sys.argv[0] = "rasa_sdk"
+    runpy.run_module("rasa_sdk", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main()

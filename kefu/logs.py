@@ -1,0 +1,83 @@
+"""Logging of every Kefu process: personal data masked, secrets redacted, Rasa kept quiet.
+
+:func:`install` (called first thing by the Rasa server, the action server and the web app)
+replaces the log record factory, so that every record, of whichever logger and whichever handler
+prints it later, has its message already passed through :func:`kefu.privacy.mask_pii` (phone
+numbers, ID numbers, e-mail and street addresses) and :func:`redact` (the values of the secrets
+in the environment, and ``token=`` / ``secret=`` / ``password=`` query parameters). A record
+factory rather than a handler filter: Rasa, rasa-sdk and Sanic each add their own handlers.
+
+It also raises the loggers that would print a customer's words at INFO to WARNING.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+from kefu.privacy import mask_pii
+
+#: Environment variables whose values never appear in a log line.
+SECRET_VARIABLES = (
+    "BOT_API_TOKEN", "KEFU_SECRET_KEY", "DEMO_AGENT_PASSWORD", "DEMO_EDITOR_PASSWORD", "TELEGRAM_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET", "WECHAT_TOKEN", "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY",
+)
+_QUERY_SECRET = re.compile(r"(?i)\b((?:access_)?token|secret|appsecret|password|passwd)=([^&\s\"',)]+)")
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)([^@/\s]+)(@)")
+_TELEGRAM_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b")
+
+#: Loggers that print message text (or every request) at INFO.
+QUIET = ("rasa.core.processor", "rasa.core.actions.action", "rasa.core.policies", "rasa.shared.utils.io",
+         "rasa.core.lock_store", "sanic.access", "tensorflow", "httpx", "httpcore", "urllib3", "aiogram")
+
+
+def _secrets() -> list[str]:
+    values = [os.environ.get(name, "").strip() for name in SECRET_VARIABLES]
+    return sorted({value for value in values if len(value) >= 6}, key=len, reverse=True)
+
+
+def redact(text: str, secrets: list[str] | None = None) -> str:
+    """``text`` without secret values, URL passwords or ``token=...`` style parameters."""
+    for secret in _secrets() if secrets is None else secrets:
+        if secret in text:
+            text = text.replace(secret, "<redacted>")
+    text = _QUERY_SECRET.sub(r"\1=<redacted>", text)
+    text = _URL_PASSWORD.sub(r"\1<redacted>\3", text)
+    return _TELEGRAM_TOKEN.sub("<redacted>", text)
+
+
+def clean(text: str, secrets: list[str] | None = None) -> str:
+    """A log line as Kefu writes it: personal data masked, secrets redacted."""
+    return mask_pii(redact(text, secrets)) or text
+
+
+_installed = False
+
+
+def install() -> None:
+    """Masks every log record of this process from now on (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    secrets = _secrets()
+    make_record = logging.getLogRecordFactory()
+
+    def masking_record(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to logging to report
+            return record
+        cleaned = clean(message, secrets)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, ()
+        if record.exc_info and record.exc_info[1] is not None:
+            # the exception's text is printed with the trace; formatted and cleaned here
+            record.exc_text = clean(logging.Formatter().formatException(record.exc_info), secrets)
+        return record
+
+    logging.setLogRecordFactory(masking_record)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger(name).level))

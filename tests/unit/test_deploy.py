@@ -1,0 +1,110 @@
+"""deploy/: the compose file, nginx and the Helm chart agree with each other and with the contract.
+
+Neither ``docker compose`` nor ``helm`` is available on every machine (not on CI here), so the
+files are checked as data: ports, services, roles, environment variables and value references.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+CHART = DEPLOY / "helm" / "kefu"
+
+
+def compose() -> dict:
+    return yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+
+
+def source_text() -> str:
+    parts = [p.read_text(errors="replace") for d in ("kefu", "bot", "web", "handoff", "actions", "shop")
+             for p in (ROOT / d).rglob("*.py")]
+    return "\n".join(parts + [(ROOT / "endpoints.yml").read_text()])
+
+
+def test_compose_has_the_production_topology():
+    services = compose()["services"]
+    assert {"rasa1", "rasa2", "actions", "web", "postgres", "redis", "nginx", "migrate"} <= set(services)
+    assert services["rabbitmq"]["profiles"] == ["analytics"]  # optional
+    roles = {name: s.get("command") for name, s in services.items() if s.get("image") == "kefu:latest"}
+    assert roles == {"migrate": ["migrate"], "rasa1": ["rasa"], "rasa2": ["rasa"], "actions": ["actions"],
+                     "web": ["web"]}
+    entrypoint = (DEPLOY / "entrypoint.sh").read_text()
+    for role in ("rasa", "actions", "web", "migrate"):
+        assert f"  {role})" in entrypoint
+    for module in ("bot.server", "bot.action_server", "web"):
+        assert f"python -m {module}" in entrypoint
+
+
+def test_only_nginx_publishes_ports_and_they_are_the_contract_ports():
+    services = compose()["services"]
+    published = {name: s["ports"] for name, s in services.items() if s.get("ports")}
+    assert published == {"nginx": ["5005:5005", "8000:8000"]}  # the action server, DB, Redis stay inside
+
+
+def test_compose_environment_is_what_kefu_reads():
+    env = compose()["services"]["rasa1"]["environment"]
+    source = source_text()
+    for name in env:
+        assert name.startswith("SANIC_") or name in source, f"{name} is set in compose but read nowhere"
+    assert env["REDIS_URL"].startswith("redis://redis:") and env["DATABASE_URL"].startswith("postgresql://")
+    assert env["ACTION_SERVER_URL"] == "http://actions:5055/webhook"
+    for secret in ("BOT_API_TOKEN", "KEFU_SECRET_KEY"):
+        assert env[secret].startswith("${") and ":?" in env[secret]  # required, no default
+
+
+def test_nginx_balances_both_replicas_and_upgrades_websockets():
+    conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
+    upstream = re.search(r"upstream rasa \{(.*?)\}", conf, re.S).group(1)
+    replicas = [name for name in compose()["services"] if re.fullmatch(r"rasa\d+", name)]
+    assert sorted(re.findall(r"server (\w+):5005;", upstream)) == sorted(replicas)
+    assert "ip_hash" not in upstream and "sticky" not in upstream  # plain round robin
+    socketio = re.search(r"location /socket.io/ \{(.*?)\}", conf, re.S).group(1)
+    assert "proxy_set_header Upgrade $http_upgrade" in socketio and "Connection $connection_upgrade" in socketio
+    assert "actions" not in conf
+    # tokens travel in query strings (Rasa API, the console's live feed): never in the access log
+    log_format = re.search(r"log_format kefu '([^']*)'", conf).group(1)
+    assert "$request " not in log_format + " " and "$args" not in log_format and "$request_uri" not in log_format
+    assert re.search(r"access_log \S+ kefu;", conf)
+
+
+def test_helm_values_cover_every_reference_in_the_templates():
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert values["rasa"]["replicas"] >= 2 and values["rasa"]["port"] == 5005
+    assert values["actions"]["port"] == 5055 and values["web"]["port"] == 8000
+    for template in (CHART / "templates").iterdir():
+        for path in re.findall(r"\.Values\.([A-Za-z0-9_.]+)", template.read_text()):
+            node = values
+            for key in path.split("."):
+                assert isinstance(node, dict) and key in node, f"{template.name}: .Values.{path} is not in values.yaml"
+                node = node[key]
+    for component in ("rasa", "actions", "web"):
+        assert {"requests", "limits"} <= set(values[component]["resources"])
+        text = (CHART / "templates" / f"{component}.yaml").read_text()
+        assert "secretRef" in text and f'args: ["{component}"]' in text
+
+
+@pytest.mark.skipif(not shutil.which("helm"), reason="helm is not installed")
+def test_helm_renders():
+    out = subprocess.run(["helm", "template", "kefu", str(CHART)], capture_output=True, text=True, check=True).stdout
+    assert out.count("kind: Deployment") == 3
+
+
+def _compose_cli() -> list[str] | None:
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+@pytest.mark.skipif(_compose_cli() is None, reason="docker compose is not installed")
+def test_docker_compose_config_is_valid():
+    env = {"POSTGRES_PASSWORD": "x", "BOT_API_TOKEN": "x", "KEFU_SECRET_KEY": "x", "DEMO_AGENT_PASSWORD": "x",
+           "DEMO_EDITOR_PASSWORD": "x", "PATH": "/usr/bin:/bin"}
+    subprocess.run([*_compose_cli(), "-f", str(DEPLOY / "docker-compose.yml"), "config", "-q"], env=env, check=True)

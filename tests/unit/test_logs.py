@@ -1,0 +1,70 @@
+"""kefu.logs: every log record of a process has personal data masked and secrets redacted."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from kefu import logs
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """Installs the masking (as the processes do at start) with a secret in the environment."""
+    monkeypatch.setenv("BOT_API_TOKEN", "tok-SECRET-0123456789")
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123456789:AAsecret-telegram-token-value-xyz")
+    factory = logging.getLogRecordFactory()
+    monkeypatch.setattr(logs, "_installed", False)
+    logs.install()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    logger = logging.getLogger("kefu.test_logs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield logger, stream
+    logger.removeHandler(handler)
+    logging.setLogRecordFactory(factory)
+
+
+def test_phone_numbers_and_addresses_are_masked(captured):
+    logger, stream = captured
+    logger.info("customer wrote %r", "电话13812345678，寄到上海市浦东新区世纪大道100号")
+    logger.warning("call +86 138 1234 5678 or mail li.lei@example.com")
+    out = stream.getvalue()
+    assert "13812345678" not in out and "1234 5678" not in out and "世纪大道" not in out
+    assert "*******5678" in out and "上海市***" in out and "l***@example.com" in out
+
+
+def test_secrets_are_redacted_in_messages_and_tracebacks(captured):
+    logger, stream = captured
+    logger.error("GET /conversations/x/tracker?token=tok-SECRET-0123456789 failed")
+    logger.info("POST https://api.telegram.org/bot123456789:AAsecret-telegram-token-value-xyz/sendMessage")
+    logger.info("connecting to postgresql://kefu:hunter2pass@db:5432/kefu")
+    try:
+        raise RuntimeError("login with password=opensesame for 13900001111")
+    except RuntimeError:
+        logger.exception("it failed")
+    out = stream.getvalue()
+    for secret in ("tok-SECRET-0123456789", "AAsecret-telegram-token", "hunter2pass", "opensesame", "13900001111"):
+        assert secret not in out, secret
+    assert out.count("<redacted>") >= 4 and "RuntimeError" in out
+
+
+def test_other_loggers_are_masked_too(captured):
+    _logger, stream = captured
+    other = logging.getLogger("rasa.some.module")
+    handler = logging.StreamHandler(stream)
+    other.addHandler(handler)
+    try:
+        other.warning("user said 我的手机是13712345678")
+    finally:
+        other.removeHandler(handler)
+    assert "13712345678" not in stream.getvalue() and "*******5678" in stream.getvalue()
+
+
+def test_rasa_loggers_that_print_message_text_are_quiet(captured):
+    assert logging.getLogger("rasa.core.processor").getEffectiveLevel() >= logging.WARNING
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
