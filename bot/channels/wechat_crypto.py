@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import os
 import struct
+import time
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -32,10 +33,22 @@ def sign(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
 
 
+#: A signed request older or newer than this (seconds) is refused: a captured push cannot be
+#: replayed later. WeChat stamps each push (and each retry) with the current time.
+MAX_CLOCK_SKEW = 600
+
+
 def check_signature(token: str, signature: str | None, timestamp: str | None, nonce: str | None,
-                    *extra: str) -> bool:
-    """True when ``signature`` signs ``token``, ``timestamp``, ``nonce`` (and ``extra``, e.g. Encrypt)."""
+                    *extra: str, now: float | None = None) -> bool:
+    """True when ``signature`` signs ``token``, ``timestamp``, ``nonce`` (and ``extra``, e.g. Encrypt)
+    and ``timestamp`` is within :data:`MAX_CLOCK_SKEW` of ``now``."""
     if not signature or timestamp is None or nonce is None:
+        return False
+    try:
+        age = (time.time() if now is None else now) - int(timestamp)
+    except ValueError:
+        return False
+    if abs(age) > MAX_CLOCK_SKEW:
         return False
     expected = sign(token, timestamp, nonce, *extra)
     return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())

@@ -28,13 +28,21 @@ def test_signature_is_wechats():
 
 def test_check_signature():
     good = wechatpy_signature(TOKEN, "1700000000", "42")
-    assert check_signature(TOKEN, good, "1700000000", "42")
-    assert check_signature(TOKEN, good.upper(), "1700000000", "42")
-    assert not check_signature(TOKEN, good, "1700000001", "42")
-    assert not check_signature("other", good, "1700000000", "42")
-    assert not check_signature(TOKEN, None, "1700000000", "42")
-    assert not check_signature(TOKEN, good, None, "42")
-    assert not check_signature(TOKEN, "", "1700000000", "42")
+    now = 1700000000 + 30  # a push arrives within seconds of being signed
+    assert check_signature(TOKEN, good, "1700000000", "42", now=now)
+    assert check_signature(TOKEN, good.upper(), "1700000000", "42", now=now)
+    assert not check_signature(TOKEN, good, "1700000001", "42", now=now)
+    assert not check_signature("other", good, "1700000000", "42", now=now)
+    assert not check_signature(TOKEN, None, "1700000000", "42", now=now)
+    assert not check_signature(TOKEN, good, None, "42", now=now)
+    assert not check_signature(TOKEN, "", "1700000000", "42", now=now)
+
+
+def test_a_replayed_push_is_refused_however_well_signed():
+    good = wechatpy_signature(TOKEN, "1700000000", "42")
+    assert not check_signature(TOKEN, good, "1700000000", "42", now=1700000000 + 3600)  # an hour later
+    assert not check_signature(TOKEN, good, "1700000000", "42", now=1700000000 - 3600)  # from the future
+    assert not check_signature(TOKEN, wechatpy_signature(TOKEN, "soon", "42"), "soon", "42", now=1700000000)
 
 
 def test_our_encryption_opens_with_wechatpy_and_theirs_with_ours():
