@@ -1,7 +1,8 @@
 """FAQ content through the running stack: the API with its roles, publish → live answers,
 edits live in seconds, deletes, and the background retrain hot-swapped into the Rasa server.
 
-A stack of its own: publishing changes what the bot answers, and the retrain swaps its model.
+On the ``faq_stack`` (tests/conftest.py): publishing changes what the bot answers, and the
+retrain swaps its model, so the other conversation tests keep a stack of their own.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.stack import http, make_stack
+from tests.stack import http
 
 pytestmark = pytest.mark.stack
 
@@ -25,14 +26,6 @@ GIFT_CARD = {
     "answer_zh": "礼品卡不能兑换现金，可在有效期内购买任意商品。<b>不找零</b>",
     "answer_en": "Gift cards cannot be exchanged for cash; use them on any product before they expire.",
 }
-
-
-@pytest.fixture(scope="module")
-def faq_stack(tmp_path_factory, trained_model):
-    running = make_stack(tmp_path_factory.mktemp("faqstack"), env={"HANDOFF_SERVICE_HOURS": "00:00-24:00"})
-    running.start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

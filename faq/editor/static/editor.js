@@ -219,6 +219,7 @@ async function preview(event) {
 
 async function publish() {
   $("publish").disabled = true;
+  setPublishStatus("running", "已提交 requested");
   const { ok, data } = await api("POST", "/api/faqs/publish");
   if (!ok) { setPublishStatus("failed", data.error); $("publish").disabled = false; return; }
   pollPublish(data.job);
