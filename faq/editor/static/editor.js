@@ -259,16 +259,16 @@ async function loadInbox() {
 }
 
 function groupTexts(group) {
-  return [...new Set([group.representative, ...(group.examples || [])].filter(Boolean))];
+  return [...new Set([group.text, ...(group.examples || [])].filter(Boolean))];
 }
 
 function renderGroup(group) {
   const texts = groupTexts(group);
-  const suggestion = group.suggestion && group.suggestion.faq_id;
+  const suggestion = group.suggested_faq && group.suggested_faq.id;
   const target = el("select", { "aria-label": "FAQ" }, ...state.faqs.map((faq) => el("option", { value: faq.id }, `${faq.id} · ${faq.question_zh}`)));
   if (suggestion) target.value = suggestion;
   return el("li", { "data-group": group.id },
-    el("strong", {}, `${group.representative} `), el("span", { class: "count" }, `${group.count}`),
+    el("strong", {}, `${group.text} `), el("span", { class: "count" }, `${group.count}`),
     el("div", { class: "examples" }, texts.slice(1, 6).join(" · ")),
     el("div", { class: "row" },
       el("button", { type: "button", class: "primary", onclick: () => groupToFaq(group) }, "新建 FAQ New FAQ"),
@@ -304,7 +304,7 @@ async function groupToVariant(group, faqId) {
 }
 
 async function resolveGroup(group, faqId, action) {
-  const body = { ids: group.item_ids || group.ids || [], texts: groupTexts(group) };
+  const body = { ids: group.item_ids || [] };
   if (faqId) body.faq_id = faqId;
   await api("POST", `/api/inbox/${action}`, body);
   await loadInbox();
