@@ -156,12 +156,17 @@ class _Unreadable:
     timestamp: None = None
 
 
+def _forget_events(db) -> None:
+    for instance in [obj for obj in db.identity_map.values() if isinstance(obj, ConversationEvent)]:
+        db.expunge(instance)
+
+
 def _load_events(db, after: int, limit: int) -> list[ConversationEvent | _Unreadable]:
     query = select(ConversationEvent).where(ConversationEvent.id > after).order_by(ConversationEvent.id).limit(limit)
     try:
         return list(db.execute(query).scalars().all())
     except (ValueError, TypeError, LookupError, OverflowError):
-        db.expunge_all()
+        _forget_events(db)
     # one bad row spoils the batch: load the rows one by one
     ids = db.execute(select(ConversationEvent.id).where(ConversationEvent.id > after)
                      .order_by(ConversationEvent.id).limit(limit)).scalars().all()
@@ -170,7 +175,7 @@ def _load_events(db, after: int, limit: int) -> list[ConversationEvent | _Unread
         try:
             rows.append(db.execute(select(ConversationEvent).where(ConversationEvent.id == event_id)).scalar_one())
         except (ValueError, TypeError, LookupError, OverflowError):
-            db.expunge_all()
+            _forget_events(db)
             rows.append(_Unreadable(event_id))
     return rows
 
