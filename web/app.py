@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sanic import Sanic, response
 
+from analytics import api as analytics_api
 from handoff import api as handoff_api
 from kefu.settings import Settings
 from web import auth, customers, demo, errors, security, widget
@@ -23,6 +24,8 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app.blueprint(auth.bp)
     handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
     app.blueprint(widget.bp)
+    # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
+    analytics_api.install(app, require_role=auth.require_role, errors=errors)
     if settings.demo_shop:  # mints customer tokens for any shop customer: demo only
         app.blueprint(demo.bp)
 

@@ -113,8 +113,10 @@ def handoff(url: str, conversation: Conversation, reason: str, *, wait: float | 
     return item.id
 
 
-def seed(url: str) -> None:
-    """Seven conversations over three days (plus one where the customer never wrote)."""
+def seed(url: str, today: dt.date = TODAY) -> None:
+    """Seven conversations over three days up to ``today`` (plus one where the customer never wrote,
+    and one of the week before)."""
+    DAY1, DAY2, DAY3 = today - dt.timedelta(days=2), today - dt.timedelta(days=1), today  # noqa: N806
     conversations: list[Conversation] = []
 
     # day 1: two contained conversations
