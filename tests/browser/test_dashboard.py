@@ -76,6 +76,7 @@ def test_agents_are_turned_away(web, page):
 def test_editor_sees_every_chart_and_the_figures_as_text(web, page):
     log_in(page, web, "editor")
     page.locator("body[data-loaded=true]").wait_for(timeout=15_000)
+    assert page.locator("#login-view").is_hidden()
 
     for canvas_id in CANVASES:
         drawn = page.evaluate("""(id) => {
