@@ -393,6 +393,20 @@ def ingest_once(database_url: str, *, batch_size: int = BATCH_SIZE, now: dt.date
     return result
 
 
+def _anything_new(database_url: str) -> bool:
+    """A read-only look: new events, or handoffs changed since the last run (runs lock; looks do not)."""
+    with session_scope(database_url) as db:
+        marks = {m.name: m for m in db.execute(select(AnalyticsMark)).scalars().all()}
+        events, handoffs = marks.get(EVENTS_MARK), marks.get(HANDOFFS_MARK)
+        if events is None or handoffs is None or handoffs.last_at is None:
+            return True
+        if db.execute(select(ConversationEvent.id).where(ConversationEvent.id > events.last_id).limit(1)).first():
+            return True
+        since = as_utc(handoffs.last_at) - HANDOFF_MARGIN
+        return db.execute(select(Handoff.id).where(
+            sa.or_(Handoff.updated_at >= since, Handoff.rated_at >= since)).limit(1)).first() is not None
+
+
 def ingest(database_url: str, *, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES,
            now: dt.datetime | None = None, zone: ZoneInfo | None = None) -> IngestResult:
     """Ingests everything new, batch after batch; returns the totals.
@@ -401,6 +415,8 @@ def ingest(database_url: str, *, batch_size: int = BATCH_SIZE, max_batches: int 
     seconds (:mod:`analytics.api`); tests call it directly.
     """
     total = IngestResult()
+    if not _anything_new(database_url):
+        return total
     for _ in range(max_batches):
         result = ingest_once(database_url, batch_size=batch_size, now=now, zone=zone)
         total.add(result)

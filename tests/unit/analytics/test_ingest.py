@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from analytics.ingest import ingest
-from analytics.models import ConversationSession, UnansweredMessage
+from analytics.models import AnalyticsMark, ConversationSession, UnansweredMessage
 from analytics.report import dashboard
 from faq.loader import load_catalogue
 from kefu.conversation import record_events
@@ -20,6 +20,11 @@ from tests.unit.analytics.seed import DAY1, DAY2, DAY3, TODAY, ZONE, Conversatio
 
 FAQS = load_catalogue(ROOT / "faq" / "content")[0].faqs
 HUABEI = ["能不能用花呗分期", "花呗能分期吗", "花呗可以分期付款吗"]
+
+
+def mark_times(url: str) -> dict[str, dt.datetime]:
+    with session_scope(url) as db:
+        return {mark.name: mark.updated_at for mark in db.execute(sa.select(AnalyticsMark)).scalars().all()}
 
 
 def figures(url: str, days: int = 7) -> dict:
@@ -103,8 +108,10 @@ def test_ingest_is_incremental_and_idempotent(database_url):
     seed(database_url)
     first = ingest(database_url, zone=ZONE)
     assert first.events > 0
+    before = mark_times(database_url)
     again = ingest(database_url, zone=ZONE)
     assert (again.events, again.unanswered, again.faq_answers) == (0, 0, 0)
+    assert mark_times(database_url) == before  # nothing new: an idle run only looks, it takes no lock and writes nothing
     check_seeded_figures(figures(database_url))
 
     # later the same day: a new conversation goes through fallback, out of scope and an FAQ
