@@ -84,18 +84,24 @@ def prepare(settings: Settings) -> Path:
     root = settings.root
     python = sys.executable
     step("FAQ: validating faq/content and building the training data")
-    if subprocess.run([python, "-m", "faq", "build"], cwd=root).returncode != 0:
+    if subprocess.run([python, "-m", "faq", "build", "--content", str(settings.faq_dir)], cwd=root).returncode != 0:
         raise SystemExit(1)
-    step("model")
-    try:
-        model = ensure_model(root, python=python)
-    except RuntimeError as error:
-        print(error, file=sys.stderr)
-        raise SystemExit(1) from error
     step("database: migrating and seeding the demo data")
     from kefu.setup import setup_database
 
     setup_database(settings)
+    step("model")
+    from faq.publishing import model_inputs
+
+    # FAQ content published in the web editor since the files were last imported: the model
+    # is trained with it (into var/models), so the start loads what is live.
+    faq_data = model_inputs(settings.database_url, settings.var_dir)
+    try:
+        model = ensure_model(root, python=python, faq_data=faq_data,
+                             models_dir=settings.var_dir / "models" if faq_data else None)
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(1) from error
     return model
 
 

@@ -26,47 +26,78 @@ TRAINING_INPUTS = (
 MODEL_PREFIX = "kefu-"
 
 
-def training_fingerprint(root: Path) -> str:
-    """A short hash of every training input's path and content."""
+#: The generated FAQ training data; published FAQ content replaces it (see ``faq_data``).
+FAQ_DATA = "data/nlu/faq.yml"
+
+
+def training_fingerprint(root: Path, faq_data: Path | None = None) -> str:
+    """A short hash of every training input's path and content.
+
+    With ``faq_data`` (FAQ training data generated from published content) that file takes the
+    place of ``data/nlu/faq.yml``: the same content gives the same fingerprint.
+    """
     digest = hashlib.sha256()
     files = sorted({p for pattern in TRAINING_INPUTS for p in root.glob(pattern) if p.is_file()})
+    if faq_data is not None and (root / FAQ_DATA) not in files:
+        files = sorted([*files, root / FAQ_DATA])
     for path in files:
-        digest.update(str(path.relative_to(root)).encode())
+        relative = path.relative_to(root)
+        source = faq_data if faq_data is not None and str(relative) == FAQ_DATA else path
+        digest.update(str(relative).encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(source.read_bytes())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
 
 
-def model_path(root: Path) -> Path:
-    return root / "models" / f"{MODEL_PREFIX}{training_fingerprint(root)}.tar.gz"
+def model_path(root: Path, faq_data: Path | None = None, models_dir: Path | None = None) -> Path:
+    return (models_dir or root / "models") / f"{MODEL_PREFIX}{training_fingerprint(root, faq_data)}.tar.gz"
 
 
-def ensure_model(root: Path, *, python: str = sys.executable, force: bool = False) -> Path:
+def training_data_paths(root: Path, faq_data: Path | None = None) -> list[str]:
+    """``rasa train --data`` arguments: the project's data, with ``faq_data`` for the FAQ file."""
+    if faq_data is None:
+        return ["data"]
+    paths = sorted(str(p.relative_to(root)) for p in (root / "data").glob("**/*.yml")
+                   if p.is_file() and str(p.relative_to(root)) != FAQ_DATA)
+    return [*paths, str(faq_data)]
+
+
+def ensure_model(root: Path, *, python: str = sys.executable, force: bool = False,
+                 faq_data: Path | None = None, models_dir: Path | None = None) -> Path:
     """Trains the model unless one for the current inputs exists; returns its path.
+
+    Args:
+        faq_data: FAQ training data to use instead of ``data/nlu/faq.yml`` (published content).
+        models_dir: where models go (default ``models/``); older Kefu models there are removed.
 
     Raises:
         RuntimeError: when ``rasa train`` fails (its output has been shown).
     """
-    target = model_path(root)
+    models_dir = models_dir or root / "models"
+    target = model_path(root, faq_data, models_dir)
     if target.exists() and not force:
-        print(f"model: up to date ({target.relative_to(root)})", flush=True)
+        print(f"model: up to date ({_shown(target, root)})", flush=True)
         return target
     print("model: training data or config changed, training (about a minute) ...", flush=True)
     started = time.monotonic()
     command = [
         python, "-m", "rasa", "train",
-        "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-        "--out", "models", "--fixed-model-name", target.name[: -len(".tar.gz")],
+        "--config", "config.yml", "--domain", "domain.yml", "--data", *training_data_paths(root, faq_data),
+        "--out", str(models_dir), "--fixed-model-name", target.name[: -len(".tar.gz")],
     ]
     result = subprocess.run(command, cwd=root, env=rasa_environment())
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"rasa train failed with exit code {result.returncode}; see the output above.")
-    for old in (root / "models").glob(f"{MODEL_PREFIX}*.tar.gz"):
+    for old in models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"):
         if old != target:
             old.unlink()
-    print(f"model: trained in {time.monotonic() - started:.0f} s → {target.relative_to(root)}", flush=True)
+    print(f"model: trained in {time.monotonic() - started:.0f} s → {_shown(target, root)}", flush=True)
     return target
+
+
+def _shown(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def rasa_environment(extra: dict[str, str] | None = None) -> dict[str, str]:

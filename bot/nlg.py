@@ -6,6 +6,11 @@ it fills the shop's own details (``{shop_name}``, ``{hotline}``, ``{return_addre
 ``faq/shop.yml``) and
 converts Chinese replies to traditional characters when the customer wrote in traditional
 characters (``language`` slot ``zh-Hant``).
+
+FAQ answers (``utter_faq/<id>``) come from the published FAQ content (:mod:`faq.live`) when
+there is one, so an edited answer is live as soon as it is published, and a new FAQ (answered
+through the NLU's fast path) has an answer before the model knows it. The answers baked into
+the model's domain are the fallback.
 """
 
 from __future__ import annotations
@@ -26,6 +31,15 @@ from kefu.text import to_traditional
 logger = logging.getLogger(__name__)
 
 LANGUAGE_SLOT = "language"
+FAQ_RESPONSE_PREFIX = "utter_faq/"
+
+
+def _published_answer(faq_id: str, language: str | None) -> str | None:
+    """The FAQ's answer in the published content (edited answers are live without retraining)."""
+    from faq.live import live_content
+
+    content = live_content()
+    return content.answer(faq_id, language) if content is not None else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,6 +84,10 @@ class KefuNLG(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> dict[str, Any] | None:
         language = tracker.get_slot(LANGUAGE_SLOT)
+        if utter_action.startswith(FAQ_RESPONSE_PREFIX):
+            published = _published_answer(utter_action[len(FAQ_RESPONSE_PREFIX):], language)
+            if published is not None:
+                return localise({"text": published}, language)
         variables = {**shop_variables(language), **kwargs}
         response = await super().generate(utter_action, tracker, output_channel, **variables)
         return localise(response, language) if response else None

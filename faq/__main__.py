@@ -1,4 +1,10 @@
-"""Command line of the FAQ content: ``python -m faq build`` / ``python -m faq check``."""
+"""Command line of the FAQ content.
+
+``python -m faq check``   validate faq/content
+``python -m faq build``   validate and generate the Rasa training data (``make run`` does this)
+``python -m faq export``  write the published content of the database (web editor) to faq/content
+``python -m faq import``  make the database's working copy equal to faq/content and publish it
+"""
 
 from __future__ import annotations
 
@@ -13,13 +19,16 @@ from kefu.settings import ROOT
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m faq", description=__doc__)
-    parser.add_argument("command", choices=["build", "check"],
-                        help="check: validate faq/content; build: validate and generate the Rasa data")
+    parser.add_argument("command", choices=["build", "check", "export", "import"],
+                        help="check: validate faq/content; build: validate and generate the Rasa data; "
+                             "export: published content → files; import: files → database, published")
     parser.add_argument("--content", type=Path, default=ROOT / "faq" / "content",
                         help="directory of the category files (default: faq/content)")
     parser.add_argument("--output", type=Path, default=ROOT / "data" / "nlu" / "faq.yml",
                         help="generated Rasa NLU file (default: data/nlu/faq.yml)")
     args = parser.parse_args(argv)
+    if args.command in ("export", "import"):
+        return _database_command(args.command, args.content)
 
     catalogue, problems = load_catalogue(args.content, ROOT if args.content.is_relative_to(ROOT) else None)
     errors = [p for p in problems if p.level == "error"]
@@ -35,6 +44,41 @@ def main(argv: list[str] | None = None) -> int:
     changed = write_if_changed(args.output, render_training_data(catalogue))
     state = "written" if changed else "unchanged"
     print(f"FAQ: {len(catalogue.faqs)} entries in {len(catalogue.categories)} categories → {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output} ({state}).")
+    return 0
+
+
+def _database_command(command: str, content: Path) -> int:
+    from faq.exporter import export_catalogue
+    from faq.publishing import FILES_AUTHOR, files_catalogue
+    from faq.store import FaqStore, catalogue_content, content_catalogue, content_hash
+    from kefu.settings import load_settings
+    from kefu.setup import migrate
+
+    settings = load_settings()
+    migrate(settings.database_url)
+    store = FaqStore(settings.database_url)
+    if command == "export":
+        live = store.live()
+        if live is None:
+            print("There is no published FAQ content in the database yet; nothing exported.", file=sys.stderr)
+            return 1
+        publication, data = live
+        changed = export_catalogue(content_catalogue(data), content)
+        store.mark_files_hash(publication.id, content_hash(data))
+        print(f"FAQ: publication {publication.seq} ({len(data['faqs'])} entries) written to {content} "
+              f"({len(changed)} file(s) changed).")
+        return 0
+    catalogue = files_catalogue(content)
+    if catalogue is None:
+        print("The FAQ files have errors; run 'python -m faq check' for the list. Nothing imported.", file=sys.stderr)
+        return 1
+    counts = store.import_catalogue(catalogue, FILES_AUTHOR)
+    data = catalogue_content(catalogue)
+    store.record_publication(FILES_AUTHOR, data, files_hash=content_hash(data),
+                             detail=f"imported from faq/content: {len(catalogue.faqs)} entries")
+    print(f"FAQ: imported {len(catalogue.faqs)} entries ({counts['created']} new, {counts['updated']} changed, "
+          f"{counts['deleted']} removed) and published them. Running bots pick them up within seconds; "
+          "a restart (make run) retrains the model.")
     return 0
 
 

@@ -56,6 +56,8 @@ class Settings:
     wechat_app_secret: str | None = field(default=None, repr=False)
     wechat_encoding_aes_key: str | None = field(default=None, repr=False)
     wechat_api_url: str = "https://api.weixin.qq.com"
+    #: the FAQ content files (``KEFU_FAQ_DIR``): imported at start, written by ``python -m faq export``
+    faq_dir: Path | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -116,6 +118,7 @@ def load_settings() -> Settings:
     return Settings(
         root=root,
         var_dir=var_dir,
+        faq_dir=Path(_env("KEFU_FAQ_DIR") or root / "faq" / "content"),
         bot_port=_port("BOT_PORT", 5005),
         actions_port=_port("ACTIONS_PORT", 5055),
         web_port=_port("WEB_PORT", 8000),

@@ -71,6 +71,14 @@ def setup_database(settings: Settings) -> None:
                        reset_password=bool(os.environ.get(variable, "").strip())):
             print(f"database: created demo account '{username}' ({role})", flush=True)
     seed_shop(settings)
+    sync_faq(settings)
+
+
+def sync_faq(settings: Settings) -> None:
+    """FAQ content: faq/content imported into the database when new or changed (faq.publishing)."""
+    from faq.publishing import sync_from_files
+
+    print(f"database: FAQ {sync_from_files(settings.database_url, settings.faq_dir)}", flush=True)
 
 
 def seed_shop(settings: Settings) -> None:

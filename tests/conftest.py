@@ -101,6 +101,17 @@ def stack(tmp_path_factory, trained_model) -> Stack:
     running.stop()
 
 
+@pytest.fixture(scope="session")
+def faq_stack(tmp_path_factory, trained_model) -> Stack:
+    """A stack of its own for FAQ publishing: publishing changes what the bot answers, and the
+    background retrain swaps its model (tests/conversations/test_faq_publish.py, the editor's
+    browser test)."""
+    running = make_stack(tmp_path_factory.mktemp("faqstack"), env={"HANDOFF_SERVICE_HOURS": "00:00-24:00"})
+    running.start()
+    yield running
+    running.stop()
+
+
 def pytest_terminal_summary(terminalreporter):
     """Prints the held-out NLU figures when the NLU evaluation ran."""
     from tests.nlu.test_heldout import REPORT

@@ -7,6 +7,7 @@ from pathlib import Path
 from sanic import Sanic, response
 
 from analytics import api as analytics_api
+from faq import api as faq_api
 from handoff import api as handoff_api
 from kefu.settings import Settings
 from web import auth, customers, demo, errors, security, widget
@@ -23,6 +24,7 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     security.install(app, storefront=STATIC / "index.html")
     app.blueprint(auth.bp)
     handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
+    faq_api.install(app, require_role=auth.require_role, errors=errors)
     app.blueprint(widget.bp)
     # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
     analytics_api.install(app, require_role=auth.require_role, errors=errors)

@@ -1,0 +1,194 @@
+"""Published FAQ content that the trained model does not know yet: answerable at once.
+
+Editors publish FAQ content at any time (``/faq``, ``POST /api/faqs/publish``); a full retrain
+folds it into the model in the background. Until then this component, placed after the intent
+classifier and before ``FallbackClassifier``, keeps the NLU in step with the published content
+(:mod:`faq.live`):
+
+* a question close to a **published question the model was not trained on** (a new FAQ, or a
+  new variant of an existing one) is classified ``faq`` with that entry as the retrieval
+  response, with the similarity (character n-gram TF-IDF cosine) as confidence: always from
+  ``strong_similarity``, and from ``similarity`` when the classifier is less sure than that;
+* an FAQ the model predicts but that is **no longer published** loses its share of the ``faq``
+  confidence (the next published FAQ is selected instead, or ``FallbackClassifier`` declines).
+
+At training time it records which questions the model learnt (normalised, per FAQ id), so after
+the background retrain the fast path stands aside for everything the new model knows.
+Without published content (no database) it changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_SELECTOR = "response_selector"
+FAQ_INTENT = "faq"
+TRAINED_FILE = "trained_questions.json"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class FaqFastPath(GraphComponent):
+    """Answers newly published FAQ questions before the model is retrained."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # the retrieval intent whose sub-intents are the FAQ ids
+            "retrieval_intent": FAQ_INTENT,
+            # from this similarity a new question wins over a less confident classifier
+            "similarity": 0.55,
+            # from this similarity a new question wins whatever the classifier says
+            "strong_similarity": 0.8,
+            # DATABASE_URL of the published content (default: the environment's)
+            "database_url": None,
+        }
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 trained: frozenset | None = None) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._trained = trained or frozenset()
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> FaqFastPath:
+        return cls(config, model_storage, resource)
+
+    # ------------------------------------------------------------------ training
+    def train(self, training_data: TrainingData) -> Resource:
+        from faq.loader import example_key
+
+        prefix = self._config["retrieval_intent"] + "/"
+        trained = set()
+        for message in training_data.intent_examples:
+            key = message.get(INTENT_RESPONSE_KEY) or ""
+            if key.startswith(prefix) and message.get(TEXT):
+                trained.add(f"{key[len(prefix):]}\0{example_key(message.get(TEXT))}")
+        self._trained = frozenset(trained)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / TRAINED_FILE).write_text(json.dumps(sorted(trained), ensure_ascii=False), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> FaqFastPath:
+        try:
+            with model_storage.read_from(resource) as directory:
+                trained = frozenset(json.loads((directory / TRAINED_FILE).read_text(encoding="utf-8")))
+        except (ValueError, FileNotFoundError):
+            trained = frozenset()
+        return cls(config, model_storage, resource, trained)
+
+    # ------------------------------------------------------------------ prediction
+    def process(self, messages: list[Message]) -> list[Message]:
+        from faq.live import live_content
+
+        content = live_content(self._config.get("database_url"))
+        if content is None:
+            return messages
+        for message in messages:
+            if message.get(TEXT):
+                self._drop_unpublished(message, content)
+                self._fast_path(message, content)
+        return messages
+
+    def _selector(self, message: Message) -> dict[str, Any] | None:
+        selector = message.get(RESPONSE_SELECTOR) or {}
+        return selector.get(self._config["retrieval_intent"])
+
+    def _drop_unpublished(self, message: Message, content) -> None:
+        intent_name = self._config["retrieval_intent"]
+        selected = self._selector(message)
+        if not selected:
+            return
+        ranking = selected.get("ranking") or []
+        kept = [r for r in ranking if r[INTENT_RESPONSE_KEY].split("/", 1)[1] in content.faqs]
+        if len(kept) == len(ranking):
+            return
+        removed = sum(r[PREDICTED_CONFIDENCE_KEY] for r in ranking) - sum(r[PREDICTED_CONFIDENCE_KEY] for r in kept)
+        intent = message.get(INTENT) or {}
+        share = None
+        for item in message.get(INTENT_RANKING_KEY) or []:
+            if item[INTENT_NAME_KEY] == intent_name:
+                total = item[PREDICTED_CONFIDENCE_KEY]
+                share = max(0.0, total * (1 - removed))
+                item[PREDICTED_CONFIDENCE_KEY] = share
+        if kept:
+            best = kept[0]
+            faq_id = best[INTENT_RESPONSE_KEY].split("/", 1)[1]
+            self._select(message, faq_id, best[PREDICTED_CONFIDENCE_KEY], content, ranking=kept)
+        else:
+            message.get(RESPONSE_SELECTOR).pop(intent_name, None)
+        if intent.get(INTENT_NAME_KEY) == intent_name:
+            ranking_sorted = sorted(message.get(INTENT_RANKING_KEY) or [],
+                                    key=lambda r: r[PREDICTED_CONFIDENCE_KEY], reverse=True)
+            message.set(INTENT_RANKING_KEY, ranking_sorted, add_to_output=True)
+            if kept:
+                message.set(INTENT, {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: share or 0.0},
+                            add_to_output=True)
+            else:  # nothing published left: the best other intent, which the fallback threshold judges
+                best_other = next((r for r in ranking_sorted if r[INTENT_NAME_KEY] != intent_name), None)
+                message.set(INTENT, dict(best_other) if best_other else
+                            {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+
+    def _fast_path(self, message: Message, content) -> None:
+        index = content.untrained_index(self._trained)
+        if not len(index):
+            return
+        match = index.best(message.get(TEXT))
+        if match is None or match.score < self._config["similarity"]:
+            return
+        intent = message.get(INTENT) or {}
+        confidence = intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
+        if match.score < self._config["strong_similarity"] and confidence >= match.score:
+            return
+        intent_name = self._config["retrieval_intent"]
+        score = round(min(1.0, match.score), 4)
+        message.set(INTENT, {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: score}, add_to_output=True)
+        others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r[INTENT_NAME_KEY] != intent_name]
+        message.set(INTENT_RANKING_KEY, [{INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: score}, *others],
+                    add_to_output=True)
+        self._select(message, match.faq_id, score, content)
+        logger.debug("FAQ fast path: %s (similarity %.2f)", match.faq_id, match.score)
+
+    def _select(self, message: Message, faq_id: str, confidence: float, content,
+                ranking: list[dict[str, Any]] | None = None) -> None:
+        intent_name = self._config["retrieval_intent"]
+        key = f"{intent_name}/{faq_id}"
+        faq = content.faqs[faq_id]
+        selector = dict(message.get(RESPONSE_SELECTOR) or {})
+        selector.setdefault("all_retrieval_intents", [intent_name])
+        if ranking is None:
+            previous = (selector.get(intent_name) or {}).get("ranking") or []
+            ranking = [{PREDICTED_CONFIDENCE_KEY: confidence, INTENT_RESPONSE_KEY: key},
+                       *[r for r in previous if r[INTENT_RESPONSE_KEY] != key]]
+        selector[intent_name] = {
+            "response": {
+                "responses": [{"text": faq["answer_zh"]}],
+                PREDICTED_CONFIDENCE_KEY: confidence,
+                INTENT_RESPONSE_KEY: key,
+                "utter_action": f"utter_{key}",
+            },
+            "ranking": ranking,
+        }
+        message.set(RESPONSE_SELECTOR, selector, add_to_output=True)

@@ -1,0 +1,268 @@
+"""The FAQ content API and the editor page on the web app (contract section 5).
+
+Installed by the web app with its auth and error helpers::
+
+    faq.api.install(app, require_role=web.auth.require_role, errors=web.errors)
+
+Editors (role ``editor``; ``admin`` passes everywhere) write; agents may read.
+
+==========================================  ==================================================
+``GET    /api/faqs[?category=]``             the entries (fields of the catalogue, plus
+                                             ``version``, ``updated_by``, ``updated_at``)
+``POST   /api/faqs``                         a new entry → 201 (422 names field and fix)
+``GET    /api/faqs/{id}``                    one entry
+``PUT    /api/faqs/{id}``                    change fields; with ``"version"`` (or ``If-Match``)
+                                             a save based on an older version is refused:
+                                             409 "changed by X at T"
+``DELETE /api/faqs/{id}[?version=]``         remove (kept in the history)
+``GET    /api/faqs/{id}/history``            every version, newest first
+``POST   /api/faqs/{id}/restore``            ``{"version"}`` becomes current again
+``GET    /api/faqs/categories``              categories with titles and entry counts
+``POST   /api/faqs/check``                   validation while typing: ``{"problems": [...]}``
+``POST   /api/faqs/preview``                 ``{"text"}``: which FAQ the live bot picks, how sure
+``POST   /api/faqs/publish``                 → 202 ``{"job", "status"}`` (a queued publish is
+                                             reused, never doubled)
+``GET    /api/faqs/publish/{job}``           ``{"status": running|live|failed, "detail", ...}``
+``GET    /api/faqs/publications``            the latest publications
+``GET    /faq``                              the editor page
+==========================================  ==================================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from sanic import Blueprint, response
+
+from faq.publishing import Publisher
+from faq.store import FaqConflict, FaqInvalid, FaqNotFound, FaqStore
+
+logger = logging.getLogger(__name__)
+
+EDITOR_PAGE = Path(__file__).resolve().parent / "editor"
+#: Path segments under /api/faqs that are routes, so no FAQ may be called that.
+RESERVED_IDS = {"categories", "check", "preview", "publish", "publications"}
+PREVIEW_TIMEOUT = 10.0
+
+
+def install(app, *, require_role: Callable, errors) -> Publisher:
+    """Registers the FAQ API, the publisher task and the editor page."""
+    settings = app.ctx.settings
+    store = FaqStore(settings.database_url)
+    publisher = Publisher(settings)
+    app.ctx.faq_store, app.ctx.faq_publisher = store, publisher
+
+    @app.listener("after_server_start")
+    async def _start(app_, _loop):
+        app_.ctx.faq_publisher_task = app_.add_task(publisher.run_forever(), name="faq_publisher")
+
+    api = Blueprint("faq_api", url_prefix="/api/faqs")
+    readers = require_role("editor", "agent")
+    writers = require_role("editor")
+
+    async def call(function, *args, **kwargs):
+        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args, **kwargs))
+
+    def invalid(error: FaqInvalid):
+        problems = [p.as_dict() for p in error.problems]
+        first = next((p for p in error.problems if p.level == "error"), None)
+        message = f"{first.field or 'entry'}: {first.message} Fix: {first.fix}" if first else str(error)
+        return errors.ApiError(422, message, field=first.field if first else None, problems=problems)
+
+    def expected_version(request, body: dict[str, Any] | None = None) -> int | None:
+        raw = (body or {}).get("version")
+        if raw is None:
+            raw = request.headers.get("if-match", "").strip('"') or request.args.get("version")
+        if raw in (None, ""):
+            return None
+        try:
+            version = int(raw)
+        except (TypeError, ValueError):
+            raise errors.invalid("version", "must be the whole number the entry had when you loaded it") from None
+        if version < 1:
+            raise errors.invalid("version", "must be at least 1")
+        return version
+
+    def checked_id(faq_id: str) -> str:
+        if faq_id in RESERVED_IDS:
+            raise errors.invalid("id", f"'{faq_id}' is reserved; choose another id")
+        return faq_id
+
+    def author(request) -> str:
+        return request.ctx.principal.username
+
+    def with_warnings(entry: dict[str, Any], problems) -> dict[str, Any]:
+        return {**entry, "warnings": [p.as_dict() for p in problems if p.level == "warning"]}
+
+    @api.get("", strict_slashes=False)
+    @readers
+    async def list_faqs(request):
+        return response.json(await call(store.entries, category=request.args.get("category") or None))
+
+    @api.get("/categories")
+    @readers
+    async def categories(_request):
+        return response.json(await call(store.categories))
+
+    @api.post("", strict_slashes=False)
+    @writers
+    async def create(request):
+        body = errors.json_body(request)
+        if isinstance(body.get("id"), str):
+            checked_id(body["id"])
+        try:
+            entry, problems = await call(store.create, body, author(request))
+        except FaqInvalid as error:
+            raise invalid(error) from None
+        except FaqConflict as error:
+            raise errors.conflict(str(error), current=error.current) from None
+        return response.json(with_warnings(entry, problems), status=201)
+
+    @api.get("/<faq_id:str>")
+    @readers
+    async def get(_request, faq_id: str):
+        try:
+            return response.json(await call(store.get, faq_id))
+        except FaqNotFound:
+            raise errors.not_found(f"FAQ '{faq_id}'") from None
+
+    @api.put("/<faq_id:str>")
+    @writers
+    async def put(request, faq_id: str):
+        body = errors.json_body(request)
+        version = expected_version(request, body)
+        try:
+            entry, problems = await call(store.update, faq_id, body, author(request), expected_version=version)
+        except FaqNotFound:
+            raise errors.not_found(f"FAQ '{faq_id}'") from None
+        except FaqInvalid as error:
+            raise invalid(error) from None
+        except FaqConflict as error:
+            raise errors.conflict(str(error), current=error.current) from None
+        return response.json(with_warnings(entry, problems))
+
+    @api.delete("/<faq_id:str>")
+    @writers
+    async def delete(request, faq_id: str):
+        version = expected_version(request)
+        try:
+            await call(store.delete, faq_id, author(request), expected_version=version)
+        except FaqNotFound:
+            raise errors.not_found(f"FAQ '{faq_id}'") from None
+        except FaqConflict as error:
+            raise errors.conflict(str(error), current=error.current) from None
+        return response.json({"deleted": faq_id})
+
+    @api.get("/<faq_id:str>/history")
+    @writers
+    async def history(_request, faq_id: str):
+        try:
+            return response.json(await call(store.history, faq_id))
+        except FaqNotFound:
+            raise errors.not_found(f"FAQ '{faq_id}'") from None
+
+    @api.post("/<faq_id:str>/restore")
+    @writers
+    async def restore(request, faq_id: str):
+        body = errors.json_body(request)
+        version = body.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise errors.invalid("version", "is required: the number of the version to restore")
+        try:
+            entry, problems = await call(store.restore, faq_id, version, author(request))
+        except FaqNotFound:
+            raise errors.not_found(f"version {version} of FAQ '{faq_id}'") from None
+        except FaqInvalid as error:
+            raise invalid(error) from None
+        return response.json(with_warnings(entry, problems))
+
+    @api.post("/check")
+    @writers
+    async def check(request):
+        body = errors.json_body(request)
+        existing = body.pop("existing", None)  # the id of the entry being edited, if any
+        if existing is not None and not isinstance(existing, str):
+            raise errors.invalid("existing", "must be the id of the entry being edited")
+        _faq, problems = await call(store.check, body, faq_id=existing)
+        if isinstance(body.get("id"), str) and body["id"] in RESERVED_IDS:
+            return response.json({"problems": [{"file": "api", "line": 0, "entry": body["id"], "field": "id",
+                                                "message": f"'{body['id']}' is reserved.",
+                                                "fix": "choose another id.", "level": "error"}]})
+        return response.json({"problems": [p.as_dict() for p in problems]})
+
+    @api.post("/preview")
+    @writers
+    async def preview(request):
+        body = errors.json_body(request)
+        text = errors.require_text(body, "text", max_length=500)
+        return response.json(await _preview(settings, text))
+
+    @api.post("/publish")
+    @writers
+    async def publish(request):
+        publication = await call(store.request_publish, author(request))
+        publisher.wake()
+        return response.json(publication.as_json(), status=202)
+
+    @api.get("/publish/<job:str>")
+    @writers
+    async def publish_status(_request, job: str):
+        try:
+            return response.json((await call(store.publication, job)).as_json())
+        except FaqNotFound:
+            raise errors.not_found(f"publish job '{job}'") from None
+
+    @api.get("/publications")
+    @writers
+    async def publications(_request):
+        return response.json([p.as_json() for p in await call(store.publications)])
+
+    page = Blueprint("faq_editor")
+
+    @page.get("/faq")
+    async def editor(_request):
+        return await response.file(EDITOR_PAGE / "index.html")
+
+    page.static("/faq/static", str(EDITOR_PAGE / "static"), name="faq_static")
+    app.blueprint(api)
+    app.blueprint(page)
+    return publisher
+
+
+async def _preview(settings, text: str) -> dict[str, Any]:
+    """What the running bot makes of ``text`` (Rasa's ``/model/parse``), for the editor."""
+    import aiohttp
+
+    from faq.live import live_content
+
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PREVIEW_TIMEOUT)) as session:
+            async with session.post(f"{settings.bot_url}/model/parse", params={"token": settings.bot_api_token},
+                                    json={"text": text}) as reply:
+                if reply.status != 200:
+                    return {"available": False, "error": f"the bot answered HTTP {reply.status}"}
+                parsed = await reply.json()
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        return {"available": False, "error": "the bot is not reachable; is it running?"}
+    intent = parsed.get("intent") or {}
+    selected = ((parsed.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    key = selected.get("intent_response_key") or ""
+    faq_id = key.split("/", 1)[1] if intent.get("name") == "faq" and "/" in key else None
+    content = live_content(settings.database_url)
+    faq = content.faqs.get(faq_id) if content and faq_id else None
+    ranking = ((parsed.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
+    return {
+        "available": True,
+        "intent": intent.get("name"),
+        "confidence": intent.get("confidence"),
+        "faq": {"id": faq_id, "confidence": selected.get("confidence"),
+                "question_zh": faq["question_zh"] if faq else None,
+                "answer_zh": faq["answer_zh"] if faq else None,
+                "answer_en": faq["answer_en"] if faq else None} if faq_id else None,
+        "alternatives": [{"id": r.get("intent_response_key", "").split("/", 1)[-1], "confidence": r.get("confidence")}
+                         for r in ranking[1:4]],
+    }

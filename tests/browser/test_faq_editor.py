@@ -1,0 +1,89 @@
+"""The FAQ editor in headless Chromium: an editor's change from typing to live answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_console import ARGS, CHROMIUM
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
+
+XSS = '<img src=x onerror="window.__kefu_xss=1">'
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    # string wait_for_function needs 'unsafe-eval'; the CSP itself is tested in tests/security
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", bypass_csp=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def log_in(page, stack, username="editor"):
+    page.goto(f"{stack.web_url}/faq")
+    page.fill("#login-username", username)
+    page.fill("#login-password", stack.password(username))
+    page.click("#login-submit")
+
+
+def test_only_editors_get_in(faq_stack, page):
+    log_in(page, faq_stack, "agent")
+    page.wait_for_function("document.querySelector('#login-error').textContent.includes('not an editor')")
+    assert page.locator("#app-view").is_hidden()
+
+
+def test_editor_edits_sees_problems_while_typing_publishes_and_restores(faq_stack, page):
+    log_in(page, faq_stack)
+    page.locator("#categories button[data-category=shipping]").click()
+    page.locator("#faq-list button[data-faq=shipping_fee]").click()
+    page.wait_for_function("document.querySelector('#f-id').value === 'shipping_fee'")
+    original = page.input_value("#f-answer_zh")
+
+    # validation as you type: an empty answer, then a variant another entry already teaches
+    page.fill("#f-answer_zh", "")
+    page.locator("#problems li.error[data-field=answer_zh]").wait_for(timeout=10_000)
+    page.fill("#f-answer_zh", f"满99元包邮，偏远地区除外。{XSS}")
+    page.locator("#problems li.error[data-field=answer_zh]").wait_for(state="detached", timeout=10_000)
+    page.fill("#f-examples_zh", page.input_value("#f-examples_zh") + "\n怎么开发票？")
+    problem = page.locator("#problems li.error", has_text="invoice_request")
+    problem.wait_for(timeout=10_000)
+    page.fill("#f-examples_zh", page.input_value("#f-examples_zh").replace("\n怎么开发票？", ""))
+    problem.wait_for(state="detached", timeout=10_000)
+
+    page.click("#save")
+    page.wait_for_function("document.querySelector('#form-message').textContent.includes('Saved')")
+    assert "version 2" in page.inner_text("#form-version")
+    assert page.locator("#history li").count() >= 2
+
+    page.click("#publish")
+    page.wait_for_function("document.querySelector('#publish-status').textContent.includes('Live')", timeout=60_000)
+    reply = faq_stack.say("editor-browser-1", "运费怎么算")
+    assert "满99元包邮" in reply and XSS in reply  # the bot sends the text as written
+
+    page.fill("#preview-text", "运费怎么算呀")
+    page.click("#preview-button")
+    page.wait_for_function("document.querySelector('#preview-result').textContent.includes('shipping_fee')")
+    assert XSS in page.inner_text("#preview-result")  # shown as text ...
+    assert page.evaluate("window.__kefu_xss") is None  # ... never run
+
+    # restore the first version and publish again
+    page.locator("#history li", has_text="v1").get_by_role("button").click()
+    page.wait_for_function("document.querySelector('#form-message').textContent.includes('Restored')")
+    assert page.input_value("#f-answer_zh") == original
+    page.click("#publish")
+    page.wait_for_function("document.querySelector('#publish-status').textContent.includes('Live')", timeout=60_000)
+    assert original[:10] in faq_stack.say("editor-browser-2", "运费怎么算")

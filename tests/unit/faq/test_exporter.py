@@ -1,0 +1,48 @@
+"""Export and import of FAQ content: web edits reach faq/content and back without loss."""
+
+from __future__ import annotations
+
+import shutil
+
+from faq.exporter import export_catalogue
+from faq.loader import load_catalogue
+from faq.publishing import model_inputs, sync_from_files
+from faq.store import FaqStore, catalogue_content, content_catalogue
+from kefu.settings import ROOT
+
+EDIT = "礼品卡不能兑换现金：\n1. 可买任意商品\n2. 不找零 <b>注意</b> # 不是注释: 冒号"
+
+
+def test_catalogue_round_trips_through_the_files(tmp_path):
+    catalogue, _ = load_catalogue(ROOT / "faq" / "content")
+    export_catalogue(catalogue, tmp_path)
+    again, problems = load_catalogue(tmp_path)
+    assert not [p for p in problems if p.level == "error"]
+    assert catalogue_content(again) == catalogue_content(catalogue)
+
+
+def test_web_edits_are_exported_and_a_changed_file_is_imported_at_start(tmp_path, database_url):
+    files = tmp_path / "content"
+    shutil.copytree(ROOT / "faq" / "content", files)
+    sync_from_files(database_url, files)
+    store = FaqStore(database_url)
+    assert model_inputs(database_url, tmp_path) is None  # the files' content is live: the usual model
+
+    store.update("return_policy", {"answer_zh": EDIT}, "editor")
+    content = catalogue_content(store.draft_catalogue())
+    store.record_publication("editor", content, files_hash=None, detail="web")
+    faq_data = model_inputs(database_url, tmp_path)
+    assert faq_data is not None and EDIT.splitlines()[0] in faq_data.read_text(encoding="utf-8")
+    # a restart with unchanged files keeps the web edit
+    assert "unchanged" in sync_from_files(database_url, files)
+    assert store.get("return_policy")["answer_zh"] == EDIT
+
+    export_catalogue(content_catalogue(store.live()[1]), files)
+    exported, _ = load_catalogue(files)
+    assert exported.get("return_policy").answer_zh == EDIT
+
+    text = (files / "invoice.yml").read_text(encoding="utf-8").replace("怎么开发票？", "发票怎么开具？", 1)
+    (files / "invoice.yml").write_text(text, encoding="utf-8")
+    assert "imported" in sync_from_files(database_url, files)
+    assert store.get("invoice_request")["question_zh"] == "发票怎么开具？"
+    assert store.history("invoice_request")[0]["author"] == "faq/content files"
