@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sanic import Sanic, response
 
+from analytics import api as analytics_api
 from faq import api as faq_api
 from handoff import api as handoff_api
 from kefu.settings import Settings
@@ -25,6 +26,8 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
     faq_api.install(app, require_role=auth.require_role, errors=errors)
     app.blueprint(widget.bp)
+    # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
+    analytics_api.install(app, require_role=auth.require_role, errors=errors)
     if settings.demo_shop:  # mints customer tokens for any shop customer: demo only
         app.blueprint(demo.bp)
 

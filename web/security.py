@@ -1,7 +1,7 @@
 """Security headers of every web-app response.
 
 * ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin`` everywhere.
-* The agent console and the FAQ editor (staff pages): a strict Content-Security-Policy (scripts
+* The agent console, the FAQ editor and the dashboard (staff pages): a strict Content-Security-Policy (scripts
   and connections to this origin only) and ``frame-ancestors 'none'`` (no clickjacking by
   framing them), plus ``X-Frame-Options: DENY`` for old browsers.
 * The storefront: its one inline script allowed by hash; the widget may connect to the Rasa
@@ -16,7 +16,7 @@ import hashlib
 import re
 from pathlib import Path
 
-STAFF_PREFIXES = ("/console", "/faq")
+STAFF_PREFIXES = ("/console", "/faq", "/dashboard")
 
 STAFF_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
              "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
