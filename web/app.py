@@ -7,6 +7,7 @@ from pathlib import Path
 from sanic import Sanic, response
 
 from analytics import api as analytics_api
+from analytics import inbox
 from faq import api as faq_api
 from handoff import api as handoff_api
 from kefu.settings import Settings
@@ -27,7 +28,10 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     faq_api.install(app, require_role=auth.require_role, errors=errors)
     app.blueprint(widget.bp)
     # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
-    analytics_api.install(app, require_role=auth.require_role, errors=errors)
+    # inbox suggestions: the editors' working copy of the FAQ content (database), else the files
+    files = inbox.file_faqs(settings.faq_dir or settings.root / "faq" / "content")
+    analytics_api.install(app, require_role=auth.require_role, errors=errors,
+                          faq_source=lambda: app.ctx.faq_store.draft_catalogue().faqs or files())
     if settings.demo_shop:  # mints customer tokens for any shop customer: demo only
         app.blueprint(demo.bp)
 

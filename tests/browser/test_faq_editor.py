@@ -67,7 +67,7 @@ def test_editor_edits_sees_problems_while_typing_publishes_and_restores(faq_stac
     page.click("#save")
     page.wait_for_function("document.querySelector('#form-message').textContent.includes('Saved')")
     assert "version 2" in page.inner_text("#form-version")
-    assert page.locator("#history li").count() >= 2
+    page.locator("#history li[data-version='2']").wait_for(timeout=10_000)
 
     page.click("#publish")
     page.wait_for_function("document.querySelector('#publish-status').textContent.includes('Live')", timeout=60_000)
@@ -87,3 +87,39 @@ def test_editor_edits_sees_problems_while_typing_publishes_and_restores(faq_stac
     page.click("#publish")
     page.wait_for_function("document.querySelector('#publish-status').textContent.includes('Live')", timeout=60_000)
     assert original[:10] in faq_stack.say("editor-browser-2", "运费怎么算")
+
+
+def test_an_inbox_group_becomes_a_new_faq_that_the_bot_answers(faq_stack, page):
+    for number, text in enumerate(["你们老板是谁", "公司老板叫什么名字", "老闆是誰呀"]):
+        faq_stack.say(f"inbox-shopper-{number}", text)
+    log_in(page, faq_stack)
+    page.locator("#app-view").wait_for(state="visible")
+    group = page.locator("#inbox li[data-group]", has_text="老板")
+
+    def grouped() -> bool:  # the web app ingests conversation events every few seconds
+        return bool(group.count()) and int(group.first.locator(".count").inner_text()) >= 2
+
+    for _ in range(30):
+        page.click("[data-tab=inbox]")
+        page.wait_for_timeout(2_000)
+        if grouped():
+            break
+    assert grouped(), page.inner_text("#inbox")  # similar questions, one group with its count
+    group_id = group.first.get_attribute("data-group")
+    group.first.get_by_role("button", name="新建 FAQ New FAQ").click()  # click 1: a prefilled form
+    prefilled = page.input_value("#f-question_zh") + page.input_value("#f-examples_zh")
+    assert "老板" in prefilled and "老闆" in prefilled  # the group's questions, as shoppers wrote them
+    page.fill("#f-id", "shop_operator")
+    page.fill("#f-category", "store")
+    page.fill("#f-question_en", "Who runs this shop?")
+    page.fill("#f-examples_en", "who owns the shop\nwhich company runs this store\nwho is your boss")
+    page.fill("#f-answer_zh", "本店由明镜科技有限公司运营，营业执照见页面底部。")
+    page.fill("#f-answer_en", "The shop is run by Lumen Technology Co., Ltd.")
+    page.click("#save")  # click 2: saved, and the group leaves the inbox
+    page.wait_for_function("document.querySelector('#form-message').textContent.includes('Saved')")
+    page.click("[data-tab=inbox]")
+    page.locator(f"#inbox li[data-group='{group_id}']").wait_for(state="detached", timeout=10_000)
+
+    page.click("#publish")
+    page.wait_for_function("document.querySelector('#publish-status').textContent.includes('Live')", timeout=60_000)
+    assert "明镜科技有限公司" in faq_stack.say("inbox-shopper-9", "你们老板是谁啊")

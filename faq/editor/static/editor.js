@@ -132,7 +132,7 @@ async function edit(faqId, message = "") {
   showMessage(message, false);
   $("problems").replaceChildren();
   renderList();
-  loadHistory(data.id);
+  await loadHistory(data.id);
 }
 
 function showMessage(text, isError) {
