@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
@@ -76,6 +77,15 @@ class KefuTrackerStore(SQLTrackerStore):
             self.engine.dispose()
             self.engine = sqlite_engine(self.engine.url, future=False)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        else:
+            # A database server that restarted or was unreachable for a while leaves dead
+            # connections in the pool: checked before use, so the next turn after an outage works.
+            from rasa.core.tracker_store import create_engine_kwargs
+
+            engine_url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(engine_url, pool_pre_ping=True, **create_engine_kwargs(engine_url))
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         # SQL errors are logged; their bound parameters would carry the customers' messages.
         self.engine.hide_parameters = True
         logger.info("tracker store: %s", url.render_as_string(hide_password=True))
@@ -108,9 +118,18 @@ class KefuTrackerStore(SQLTrackerStore):
         if not rows or not self.domain:
             self._cache.pop(sender_id, None)
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
+        tracker = DialogueStateTracker.from_events(sender_id, readable_events(sender_id, rows), self.domain.slots)
         self._remember(sender_id, _Known(tracker, last_id=rows[-1].id, stored=len(tracker.events)))
         return tracker
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool):
+        """Rasa's, skipping rows that cannot be read (the HTTP API's full tracker comes here)."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id,
+                                     fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
+        if not rows or not self.domain:
+            return None
+        return DialogueStateTracker.from_events(sender_id, readable_events(sender_id, rows), self.domain.slots)
 
     async def save(self, tracker) -> None:
         sender_id = tracker.sender_id
@@ -172,6 +191,26 @@ class KefuTrackerStore(SQLTrackerStore):
         self._cache.move_to_end(sender_id)
         while len(self._cache) > self.CACHE_SIZE:
             self._cache.popitem(last=False)
+
+
+def readable_events(sender_id: str, rows) -> list[Event]:
+    """The events of tracker rows; a row that is not valid JSON or no known, well-formed event is
+    logged (its id and type, never its content: it may hold the customer's words) and skipped."""
+    result: list[Event] = []
+    for row in rows:
+        try:
+            data = json.loads(row.data)
+            event = Event.from_parameters(data) if isinstance(data, dict) else None
+        except Exception as error:  # broken JSON, a known event with missing or wrong fields
+            event, problem = None, type(error).__name__
+        else:
+            problem = "not an event" if not isinstance(data, dict) else f"unknown event type {str(data.get('event'))[:40]!r}"
+        if event is None:
+            logger.error("tracker store: skipped unreadable event row %s (%s) of conversation %s…",
+                         getattr(row, "id", "?"), problem, sender_id[:8])
+            continue
+        result.append(event)
+    return result
 
 
 @dataclass
