@@ -1,7 +1,7 @@
 """What a shopper sees when a part of the stack fails, installed into each Rasa server.
 
 * **Database or Redis unavailable** (the tracker store or the lock store raises a connection
-  error): the message is answered with a short apology in the shopper's language instead of
+  error; Rasa's own fallback to a per-process in-memory tracker is switched off): the message is answered with a short apology in the shopper's language instead of
   silence or an HTTP 500, and logged without its text. Nothing is kept of that turn; the tracker
   store's pool checks connections before use (``pool_pre_ping``), so the next message, once the
   database is back, continues the conversation where it was.
@@ -120,6 +120,25 @@ def install() -> None:
 
     handle_message._kefu_faults = True  # type: ignore[attr-defined]
     Agent.handle_message = handle_message
+
+    # Rasa wraps the tracker store in a "fail-safe" one that, when the database fails, reads an
+    # empty conversation and saves into process memory: the shopper would be answered as a
+    # stranger, differently by each replica, and those turns vanish when the database is back.
+    # The error goes up instead (to the apology above).
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    async def retrieve(self, sender_id):
+        return await self._tracker_store.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id):
+        return await self._tracker_store.retrieve_full_tracker(sender_id)
+
+    async def save(self, tracker):
+        await self._tracker_store.save(tracker)
+
+    FailSafeTrackerStore.retrieve = retrieve
+    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
+    FailSafeTrackerStore.save = save
 
     original_run = RemoteAction.run
 
