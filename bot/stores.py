@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
@@ -222,16 +224,46 @@ class _Known:
     stored: int
 
 
+class _OverdueTicketsServed:
+    """Rasa's ticket lock, fixed for a holder that dies (a replica killed mid-turn).
+
+    Its ticket stays in Redis until it expires (``TICKET_LOCK_LIFETIME``). Rasa's waiter then
+    only goes ahead if its own ticket has not expired by that time; the waiter right behind a dead
+    holder got its ticket a moment later, so both usually expire in the same one-second poll and
+    Rasa waits forever (the lock is never empty of waiters, and "now serving" is nobody). Here a
+    waiter goes ahead as soon as no live ticket older than its own is left.
+    """
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        while True:
+            lock = self.get_lock(conversation_id)
+            if lock is None:  # removed by a cleanup that saw no live ticket (ours had expired)
+                return TicketLock(conversation_id)
+            lock.remove_expired_tickets()
+            if all(other.number >= ticket for other in lock.tickets):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            self.update_lock(conversation_id)
+
+
+class KefuRedisLockStore(_OverdueTicketsServed, RedisLockStore):
+    pass
+
+
+class KefuInMemoryLockStore(_OverdueTicketsServed, InMemoryLockStore):
+    pass
+
+
 class KefuLockStore:
     """Chooses Rasa's Redis lock store when ``REDIS_URL`` is set, else the in-memory one."""
 
     def __new__(cls, endpoint_config: EndpointConfig | None = None) -> LockStore:  # type: ignore[misc]
         redis_url = (endpoint_config.url if endpoint_config else None) or load_settings().redis_url
         if not redis_url:
-            return InMemoryLockStore()
+            return KefuInMemoryLockStore()
         url = make_url(redis_url)
         logger.info("lock store: redis://%s:%s/%s", url.host, url.port or 6379, url.database or 0)
-        return RedisLockStore(
+        return KefuRedisLockStore(
             host=url.host or "localhost",
             port=url.port or 6379,
             db=int(url.database or 0),

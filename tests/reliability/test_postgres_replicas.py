@@ -59,6 +59,7 @@ def pg_stack(tmp_path_factory, trained_model, database) -> Stack:
     running = make_stack(tmp_path_factory.mktemp("reliability-pg"), database_url=url, replicas=2, env={
         "REDIS_URL": "redis://127.0.0.1:6379/10",
         "HANDOFF_SERVICE_HOURS": "00:00-24:00",
+        "LOG_LEVEL": __import__("os").environ.get("KEFU_DEBUG_LEVEL", "INFO"),
     })
     running.start()
     yield running
@@ -112,7 +113,9 @@ def test_a_replica_killed_mid_traffic_loses_nothing(pg_stack):
             replies = post((first, second)[(index + count) % 2], name, text)
             if replies is None:
                 retried.add(text)
-                replies = post(first, name, text)
+                started = time.monotonic()
+                replies = post(first, name, text, timeout=60)
+                print("RETRY", name, text, round(time.monotonic() - started, 1), time.time())
             assert replies is not None, text
             acknowledged.append(text)
             count += 1
@@ -138,6 +141,11 @@ def test_a_replica_killed_mid_traffic_loses_nothing(pg_stack):
         once = [text for i, text in enumerate(users) if i == 0 or text != users[i - 1]]
         assert once == acknowledged, (users, acknowledged)
         assert all(users.count(text) == 1 or text in retried for text in acknowledged), (users, retried)
+    # the launcher brings the replica back, and it knows the conversation
+    wait_for(lambda: _port_open(second) and http("GET", f"http://127.0.0.1:{second}/", timeout=2)[0] == 200,
+             timeout=180, interval=1, message="the killed replica back")
+    assert "订单号" in texts(post(second, shopper, "查订单"))
+    assert conversation(pg_stack, shopper, second)[0] == [*ORDER, "查订单"]
 
 
 def test_action_server_down_gets_a_friendly_reply_and_a_human(pg_stack):
