@@ -59,7 +59,6 @@ def pg_stack(tmp_path_factory, trained_model, database) -> Stack:
     running = make_stack(tmp_path_factory.mktemp("reliability-pg"), database_url=url, replicas=2, env={
         "REDIS_URL": "redis://127.0.0.1:6379/10",
         "HANDOFF_SERVICE_HOURS": "00:00-24:00",
-        "LOG_LEVEL": __import__("os").environ.get("KEFU_DEBUG_LEVEL", "INFO"),
     })
     running.start()
     yield running
@@ -113,9 +112,7 @@ def test_a_replica_killed_mid_traffic_loses_nothing(pg_stack):
             replies = post((first, second)[(index + count) % 2], name, text)
             if replies is None:
                 retried.add(text)
-                started = time.monotonic()
-                replies = post(first, name, text, timeout=60)
-                print("RETRY", name, text, round(time.monotonic() - started, 1), time.time())
+                replies = post(first, name, text)  # may wait TICKET_LOCK_LIFETIME for a dead holder
             assert replies is not None, text
             acknowledged.append(text)
             count += 1
@@ -144,7 +141,7 @@ def test_a_replica_killed_mid_traffic_loses_nothing(pg_stack):
     # the launcher brings the replica back, and it knows the conversation
     wait_for(lambda: _port_open(second) and http("GET", f"http://127.0.0.1:{second}/", timeout=2)[0] == 200,
              timeout=180, interval=1, message="the killed replica back")
-    assert "订单号" in texts(post(second, shopper, "查订单"))
+    assert ORDER_STATUS in texts(post(second, shopper, "查订单"))  # the verified order, remembered
     assert conversation(pg_stack, shopper, second)[0] == [*ORDER, "查订单"]
 
 
