@@ -93,6 +93,27 @@ def test_database_unreachable_gets_an_apology_and_the_bot_recovers_by_itself(pg_
     assert "the database or Redis is unavailable" in log and "261103004817" not in log
 
 
+async def test_database_unreachable_the_widget_gets_the_apology_too(pg_stack, database):
+    import asyncio
+
+    from tests.channels.test_socketio import close, connected_client
+
+    proxy, _url = database
+    session = f"widgetdown{uuid.uuid4().hex}"
+    client, inbox = await connected_client(pg_stack, session)
+    try:
+        await asyncio.to_thread(proxy.cut)
+        try:
+            await client.emit("user_uttered", {"message": "运费怎么算", "session_id": session})
+            assert (await asyncio.wait_for(inbox.get(), 60))["text"] == APOLOGY_ZH
+        finally:
+            await asyncio.to_thread(proxy.restore)
+        await client.emit("user_uttered", {"message": "运费怎么算", "session_id": session})
+        assert "99" in (await asyncio.wait_for(inbox.get(), 60))["text"]
+    finally:
+        await close(client)
+
+
 def test_a_replica_killed_mid_traffic_loses_nothing(pg_stack):
     first, second = pg_stack.bot_port, pg_stack.bot_port + 1
     shopper = sender("kill")
@@ -159,6 +180,7 @@ def test_action_server_down_gets_a_friendly_reply_and_a_human(pg_stack):
         assert "正在为您转接人工客服" in queued and "排在第" in queued, queued
         agent = pg_stack.login("agent")
         assert queue_entry(pg_stack, agent, shopper, status="waiting")["reason"] == "customer_request"
+        assert "custom action action_handoff_request ran inside the Rasa server instead" in pg_stack.log()
         english = sender("actions-down-en")
         assert "human" in texts(post(pg_stack.bot_port, english, "cancel my order 261121000215"))
     finally:
