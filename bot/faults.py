@@ -1,8 +1,9 @@
 """What a shopper sees when a part of the stack fails, installed into each Rasa server.
 
 * **Database or Redis unavailable** (the tracker store or the lock store raises a connection
-  error; Rasa's own fallback to a per-process in-memory tracker is switched off): the message is answered with a short apology in the shopper's language instead of
-  silence or an HTTP 500, and logged without its text. Nothing is kept of that turn; the tracker
+  error; Rasa's own fallback to a per-process in-memory tracker is switched off): the message
+  is answered with a short apology in the shopper's language instead of silence or an HTTP
+  500, on every channel, and logged without its text. Nothing is kept of that turn; the tracker
   store's pool checks connections before use (``pool_pre_ping``), so the next message, once the
   database is back, continues the conversation where it was.
 * **Action server unreachable or failing** (connection refused, 5xx, timeout): the action's
@@ -37,6 +38,12 @@ ACTIONS_DOWN = {
           "I can connect you with a human agent: say \"human\" (转人工).",
 }
 HUMAN_BUTTON = {"zh-Hans": "转人工", "zh-Hant": "轉人工", "en": "human"}
+#: When even the handoff cannot be queued (no human to offer then).
+HANDOFF_DOWN = {
+    "zh-Hans": "抱歉，人工客服暂时无法接入，请稍后再试。",
+    "zh-Hant": "抱歉，人工客服暫時無法接入，請稍後再試。",
+    "en": "Sorry, I can't reach our agents right now; please try again in a few minutes.",
+}
 
 
 def apology_for(text: str | None) -> str:
@@ -165,10 +172,13 @@ def install() -> None:
                 except Exception:
                     logger.exception("custom action %s failed inside the Rasa server too", self.name())
             language = _language_of(tracker)
-            text = ACTIONS_DOWN[language]
-            buttons = [{"title": HUMAN_BUTTON[language], "payload": HUMAN_BUTTON[language]}]
+            if self.name() in IN_PROCESS_ACTIONS:
+                text, buttons = HANDOFF_DOWN[language], []
+            else:
+                text = ACTIONS_DOWN[language]
+                buttons = [{"title": HUMAN_BUTTON[language], "payload": HUMAN_BUTTON[language]}]
             await output_channel.send_response(tracker.sender_id, {"text": text, "buttons": buttons})
-            events: list = [BotUttered(text, {"buttons": buttons}, {"kefu_fault": "actions_down"})]
+            events: list = [BotUttered(text, {"buttons": buttons} if buttons else {}, {"kefu_fault": "actions_down"})]
             if tracker.active_loop_name:
                 events += [ActiveLoop(None), SlotSet("requested_slot", None)]
             return events + [FollowupAction("action_listen")]

@@ -206,7 +206,7 @@ def readable_events(sender_id: str, rows) -> list[Event]:
         except Exception as error:  # broken JSON, a known event with missing or wrong fields
             event, problem = None, type(error).__name__
         else:
-            problem = "not an event" if not isinstance(data, dict) else f"unknown event type {str(data.get('event'))[:40]!r}"
+            problem = "unknown event type" if isinstance(data, dict) else "not an event"
         if event is None:
             logger.error("tracker store: skipped unreadable event row %s (%s) of conversation %s…",
                          getattr(row, "id", "?"), problem, sender_id[:8])

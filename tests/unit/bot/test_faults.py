@@ -51,3 +51,41 @@ def test_bugs_are_not_hidden_behind_an_apology(error):
 ])
 def test_the_apology_speaks_the_messages_language(text, apology):
     assert apology_for(text) == apology
+
+
+async def test_an_unreachable_action_server_gets_a_friendly_reply_and_a_human_offered(monkeypatch):
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import FailSafeTrackerStore
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActiveLoop, BotUttered, FollowupAction, SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot import faults
+    from tests.stack import free_port
+
+    # patched for this test only (monkeypatch puts Rasa's own methods back afterwards)
+    for owner, name in [(RemoteAction, "run"), (Agent, "handle_message"), (FailSafeTrackerStore, "retrieve"),
+                        (FailSafeTrackerStore, "retrieve_full_tracker"), (FailSafeTrackerStore, "save")]:
+        monkeypatch.setattr(owner, name, getattr(owner, name))
+    faults.install()
+    domain = Domain.from_yaml("""
+version: "3.1"
+actions: [action_order_status]
+slots:
+  language: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+forms:
+  order_lookup_form: {required_slots: []}
+""")
+    tracker = DialogueStateTracker.from_events("shopper-1", [SlotSet("language", "en"), ActiveLoop("order_lookup_form")],
+                                               slots=domain.slots)
+    channel = CollectingOutputChannel()
+    action = RemoteAction("action_order_status", EndpointConfig(f"http://127.0.0.1:{free_port()}/webhook"))
+    events = await action.run(channel, TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain)
+    assert channel.messages == [{"recipient_id": "shopper-1", "text": faults.ACTIONS_DOWN["en"],
+                                 "buttons": [{"title": "human", "payload": "human"}]}]
+    assert isinstance(events[0], BotUttered) and events[0].text == faults.ACTIONS_DOWN["en"]
+    assert ActiveLoop(None) in events and events[-1] == FollowupAction("action_listen")
