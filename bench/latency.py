@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -120,7 +121,10 @@ def main() -> int:
         # One benchmark conversation sends far more than a person types: the per-sender rate limit
         # stays on (its cost is measured) but high enough never to refuse.
         stack = make_stack(Path(tempfile.mkdtemp(prefix="kefu-bench-")), replicas=args.replicas,
-                           env={"KEFU_RATE_MESSAGES_PER_MINUTE": "1000000", "KEFU_RATE_MESSAGES_BURST": "1000000"})
+                           env={"KEFU_RATE_MESSAGES_PER_MINUTE": "1000000", "KEFU_RATE_MESSAGES_BURST": "1000000",
+                                # several replicas share their locks through Redis (make run requires it)
+                                **({"REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"}
+                                   if args.replicas > 1 else {})})
         stack.start()
         bot_url, token = stack.bot_url, stack.token
     else:

@@ -114,6 +114,9 @@ def services(settings: Settings, model: Path) -> list[Service]:
             "ACTION_SERVER_URL": settings.action_server_url,
             "DATABASE_URL": settings.database_url,
             "PYTHONUNBUFFERED": "1",
+            # A replica killed mid-turn leaves its conversation lock in Redis: the conversation
+            # waits this long (seconds) for it on another replica instead of Rasa's 60.
+            "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "").strip() or "20",
         }
     )
     result = [
@@ -239,6 +242,12 @@ def main(argv: list[str]) -> int:
         ensure_model(settings.root, force="--force" in argv)
         return 0
     if command == "run":
+        if settings.bot_replicas > 1 and not settings.redis_url:
+            print(f"BOT_REPLICAS={settings.bot_replicas} needs REDIS_URL: the replicas must share their "
+                  "conversation locks (and rate limits) through Redis, or two of them could answer the same "
+                  "conversation at once. Set REDIS_URL=redis://host:6379/0 or use BOT_REPLICAS=1.",
+                  file=sys.stderr)
+            return 2
         model = prepare(settings)
         return supervise(settings, model)
     print("usage: python -m bot [run|prepare|train [--force]]", file=sys.stderr)

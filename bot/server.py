@@ -47,11 +47,12 @@ def main() -> None:
     # the customer's text. They follow LOG_LEVEL like the rest.
     configure_structlog(logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))
 
-    from bot import runner, states
+    from bot import faults, runner, states
 
     tf_free.guard_model_loading()
     runner.install()  # prediction graphs in plain topological order instead of through dask
     states.install()  # applied events and dialogue states computed incrementally
+    faults.install()  # an apology when the database is down, a human offered when actions are
 
     def json_errors(app, _loop) -> None:
         # Errors as JSON, never an HTML page with a stack trace.

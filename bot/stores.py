@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
@@ -76,6 +79,15 @@ class KefuTrackerStore(SQLTrackerStore):
             self.engine.dispose()
             self.engine = sqlite_engine(self.engine.url, future=False)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        else:
+            # A database server that restarted or was unreachable for a while leaves dead
+            # connections in the pool: checked before use, so the next turn after an outage works.
+            from rasa.core.tracker_store import create_engine_kwargs
+
+            engine_url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(engine_url, pool_pre_ping=True, **create_engine_kwargs(engine_url))
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         # SQL errors are logged; their bound parameters would carry the customers' messages.
         self.engine.hide_parameters = True
         logger.info("tracker store: %s", url.render_as_string(hide_password=True))
@@ -108,9 +120,18 @@ class KefuTrackerStore(SQLTrackerStore):
         if not rows or not self.domain:
             self._cache.pop(sender_id, None)
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
+        tracker = DialogueStateTracker.from_events(sender_id, readable_events(sender_id, rows), self.domain.slots)
         self._remember(sender_id, _Known(tracker, last_id=rows[-1].id, stored=len(tracker.events)))
         return tracker
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool):
+        """Rasa's, skipping rows that cannot be read (the HTTP API's full tracker comes here)."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id,
+                                     fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
+        if not rows or not self.domain:
+            return None
+        return DialogueStateTracker.from_events(sender_id, readable_events(sender_id, rows), self.domain.slots)
 
     async def save(self, tracker) -> None:
         sender_id = tracker.sender_id
@@ -174,6 +195,26 @@ class KefuTrackerStore(SQLTrackerStore):
             self._cache.popitem(last=False)
 
 
+def readable_events(sender_id: str, rows) -> list[Event]:
+    """The events of tracker rows; a row that is not valid JSON or no known, well-formed event is
+    logged (its id and type, never its content: it may hold the customer's words) and skipped."""
+    result: list[Event] = []
+    for row in rows:
+        try:
+            data = json.loads(row.data)
+            event = Event.from_parameters(data) if isinstance(data, dict) else None
+        except Exception as error:  # broken JSON, a known event with missing or wrong fields
+            event, problem = None, type(error).__name__
+        else:
+            problem = "unknown event type" if isinstance(data, dict) else "not an event"
+        if event is None:
+            logger.error("tracker store: skipped unreadable event row %s (%s) of conversation %s…",
+                         getattr(row, "id", "?"), problem, sender_id[:8])
+            continue
+        result.append(event)
+    return result
+
+
 @dataclass
 class _Known:
     """A tracker this process saved or loaded, and what of it is in the database."""
@@ -183,16 +224,46 @@ class _Known:
     stored: int
 
 
+class _OverdueTicketsServed:
+    """Rasa's ticket lock, fixed for a holder that dies (a replica killed mid-turn).
+
+    Its ticket stays in Redis until it expires (``TICKET_LOCK_LIFETIME``). Rasa's waiter then
+    only goes ahead if its own ticket has not expired by that time; the waiter right behind a dead
+    holder got its ticket a moment later, so both usually expire in the same one-second poll and
+    Rasa waits forever (the lock is never empty of waiters, and "now serving" is nobody). Here a
+    waiter goes ahead as soon as no live ticket older than its own is left.
+    """
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        while True:
+            lock = self.get_lock(conversation_id)
+            if lock is None:  # removed by a cleanup that saw no live ticket (ours had expired)
+                return TicketLock(conversation_id)
+            lock.remove_expired_tickets()
+            if all(other.number >= ticket for other in lock.tickets):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            self.update_lock(conversation_id)
+
+
+class KefuRedisLockStore(_OverdueTicketsServed, RedisLockStore):
+    pass
+
+
+class KefuInMemoryLockStore(_OverdueTicketsServed, InMemoryLockStore):
+    pass
+
+
 class KefuLockStore:
     """Chooses Rasa's Redis lock store when ``REDIS_URL`` is set, else the in-memory one."""
 
     def __new__(cls, endpoint_config: EndpointConfig | None = None) -> LockStore:  # type: ignore[misc]
         redis_url = (endpoint_config.url if endpoint_config else None) or load_settings().redis_url
         if not redis_url:
-            return InMemoryLockStore()
+            return KefuInMemoryLockStore()
         url = make_url(redis_url)
         logger.info("lock store: redis://%s:%s/%s", url.host, url.port or 6379, url.database or 0)
-        return RedisLockStore(
+        return KefuRedisLockStore(
             host=url.host or "localhost",
             port=url.port or 6379,
             db=int(url.database or 0),

@@ -128,6 +128,7 @@ class Stack:
         self.var_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.var_dir / "stack.log"
         log = self.log_path.open("ab")
+        since = log.tell()  # a restarted stack appends to the same log
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -136,11 +137,29 @@ class Stack:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the stack exited with {self.process.returncode}:\n{self.log()[-4000:]}")
-            if "Kefu is running" in self.log():
+            if b"Kefu is running" in self.log_path.read_bytes()[since:]:
                 return
             time.sleep(0.5)
         self.stop()
         raise RuntimeError(f"the stack did not start in {timeout} s:\n{self.log()[-4000:]}")
+
+    def children(self, module: str, port: int | None = None) -> list[int]:
+        """Process ids of the stack's children running ``python -m module`` (on ``port``, if given)."""
+        pids = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                stat = (proc / "stat").read_text()
+                command = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            words = [word.decode(errors="replace") for word in command]
+            if (self.process and parent == self.process.pid and module in words
+                    and (port is None or str(port) in words)):
+                pids.append(int(proc.name))
+        return pids
 
     def stop(self) -> int | None:
         if self.process and self.process.poll() is None:

@@ -1,0 +1,52 @@
+"""Kefu's lock stores: a conversation whose lock holder died (a replica killed mid-turn) goes on
+once the dead ticket expires; Rasa's own waits forever. Redis (127.0.0.1:6379) and in memory."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from bot.stores import KefuInMemoryLockStore, KefuRedisLockStore
+from tests.security.test_security_stack import _redis_up
+
+
+@pytest.fixture(params=["memory", "redis"])
+def lock_store(request):
+    if request.param == "memory":
+        return KefuInMemoryLockStore()
+    if not _redis_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return KefuRedisLockStore(db=9, key_prefix="kefutest")
+
+
+async def test_a_dead_holders_ticket_expires_and_the_next_turn_goes_ahead(lock_store):
+    conversation = f"dead-{uuid.uuid4().hex}"
+    lock_store.issue_ticket(conversation, lock_lifetime=1)  # taken by a process that then died
+    dead = lock_store.get_lock(conversation).tickets[0]
+
+    async def next_turn() -> None:
+        async with lock_store.lock(conversation, lock_lifetime=1, wait_time_in_seconds=0.1):
+            assert dead.has_expired()  # it went ahead only once the dead ticket had expired
+
+    await asyncio.wait_for(next_turn(), timeout=60)  # Rasa's own lock store waits here forever
+    async with lock_store.lock(conversation, lock_lifetime=1, wait_time_in_seconds=0.1):
+        pass  # and the one after that at once
+    assert lock_store.get_lock(conversation) is None  # nothing left behind
+
+
+async def test_a_live_holder_still_goes_first(lock_store):
+    conversation = f"live-{uuid.uuid4().hex}"
+    order: list[str] = []
+
+    async def turn(name: str, hold: float) -> None:
+        async with lock_store.lock(conversation, lock_lifetime=30, wait_time_in_seconds=0.05):
+            order.append(f"{name} in")
+            await asyncio.sleep(hold)
+            order.append(f"{name} out")
+
+    first = asyncio.create_task(turn("first", 0.5))
+    await asyncio.sleep(0.1)
+    await asyncio.gather(first, turn("second", 0))
+    assert order == ["first in", "first out", "second in", "second out"]
