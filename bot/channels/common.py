@@ -188,8 +188,15 @@ async def conversation_language(app: Any, sender_id: str) -> str | None:
     if agent is None or getattr(agent, "tracker_store", None) is None:
         return None
     try:
-        tracker = await agent.tracker_store.retrieve(sender_id)
-    except Exception:  # the polite reply must not fail because the store hiccups
+        # A turn in progress (its replies already sent, its tracker not yet saved) holds the
+        # conversation's lock: waiting for it gives the language of the message just answered.
+        lock_store = getattr(agent, "lock_store", None)
+        if lock_store is not None:
+            async with lock_store.lock(sender_id, lock_lifetime=10, wait_time_in_seconds=0.05):
+                tracker = await agent.tracker_store.retrieve(sender_id)
+        else:
+            tracker = await agent.tracker_store.retrieve(sender_id)
+    except Exception:  # the polite reply must not fail because the store or lock hiccups
         logger.warning("could not read the language of %s", sender_id, exc_info=True)
         return None
     return tracker.get_slot(LANGUAGE_SLOT) if tracker else None
