@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from faq.similarity import QuestionIndex
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ class LiveContent:
     seq: int
     content_hash: str
     faqs: dict[str, dict[str, Any]]
-    _indexes: dict[frozenset, QuestionIndex] = field(default_factory=dict, repr=False)
+    _indexes: dict[frozenset, tuple] = field(default_factory=dict, repr=False)
 
     def answer(self, faq_id: str, language: str | None) -> str | None:
         faq = self.faqs.get(faq_id)
@@ -42,18 +44,19 @@ class LiveContent:
             return None
         return faq["answer_en"] if language == "en" else faq["answer_zh"]
 
-    def untrained_index(self, trained: frozenset) -> QuestionIndex:
-        """Questions of the content that a model trained on ``trained`` (normalised example
-        keys per FAQ id: ``"<id>\\0<key>"``) has not learnt: new entries and new variants."""
+    def question_index(self, trained: frozenset) -> tuple[QuestionIndex, np.ndarray]:
+        """Every published question, and which of them a model trained on ``trained``
+        (normalised example keys per FAQ id: ``"<id>\\0<key>"``) has not learnt (new entries,
+        new variants)."""
         if trained not in self._indexes:
             from faq.loader import example_key
 
-            items = []
-            for faq_id, faq in self.faqs.items():
-                for text in (faq["question_zh"], *faq["examples_zh"], faq["question_en"], *faq["examples_en"]):
-                    if f"{faq_id}\0{example_key(text)}" not in trained:
-                        items.append((faq_id, text))
-            self._indexes = {trained: QuestionIndex(items)}
+            index = QuestionIndex(
+                (faq_id, text) for faq_id, faq in self.faqs.items()
+                for text in (faq["question_zh"], *faq["examples_zh"], faq["question_en"], *faq["examples_en"]))
+            mask = np.array([f"{faq_id}\0{example_key(text)}" not in trained for faq_id, text in index.items],
+                            dtype=bool)
+            self._indexes = {trained: (index, mask)}
         return self._indexes[trained]
 
 

@@ -8,7 +8,9 @@ classifier and before ``FallbackClassifier``, keeps the NLU in step with the pub
 * a question close to a **published question the model was not trained on** (a new FAQ, or a
   new variant of an existing one) is classified ``faq`` with that entry as the retrieval
   response, with the similarity (character n-gram TF-IDF cosine) as confidence: always from
-  ``strong_similarity``, and from ``similarity`` when the classifier is less sure than that;
+  ``strong_similarity``; from ``similarity`` when that new question is also closer (by
+  ``margin``) than every question the model knows and the classifier is not confident
+  (below ``confident``) of another intent — so paraphrases of a new FAQ are answered too;
 * an FAQ the model predicts but that is **no longer published** loses its share of the ``faq``
   confidence (the next published FAQ is selected instead, or ``FallbackClassifier`` declines).
 
@@ -22,6 +24,8 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+
+import numpy as np
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -37,6 +41,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from faq.similarity import Match
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +60,12 @@ class FaqFastPath(GraphComponent):
         return {
             # the retrieval intent whose sub-intents are the FAQ ids
             "retrieval_intent": FAQ_INTENT,
-            # from this similarity a new question wins over a less confident classifier
-            "similarity": 0.55,
+            # from this similarity a new question can win (see the module docstring)
+            "similarity": 0.35,
+            # ... if it is closer by this much than every question the model was trained on
+            "margin": 0.05,
+            # ... and the classifier is less sure than this of an intent other than faq
+            "confident": 0.8,
             # from this similarity a new question wins whatever the classifier says
             "strong_similarity": 0.8,
             # DATABASE_URL of the published content (default: the environment's)
@@ -152,16 +162,21 @@ class FaqFastPath(GraphComponent):
                             {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
 
     def _fast_path(self, message: Message, content) -> None:
-        index = content.untrained_index(self._trained)
-        if not len(index):
+        index, new = content.question_index(self._trained)
+        if not new.any():
             return
-        match = index.best(message.get(TEXT))
-        if match is None or match.score < self._config["similarity"]:
+        scores = index.scores(message.get(TEXT))
+        best_new = int(np.argmax(np.where(new, scores, -1.0)))
+        score = float(scores[best_new])
+        if score < self._config["similarity"]:
             return
+        known = float(scores[~new].max()) if (~new).any() else 0.0
         intent = message.get(INTENT) or {}
-        confidence = intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
-        if match.score < self._config["strong_similarity"] and confidence >= match.score:
+        other_intent_sure = (intent.get(INTENT_NAME_KEY) != self._config["retrieval_intent"]
+                             and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self._config["confident"])
+        if score < self._config["strong_similarity"] and (score < known + self._config["margin"] or other_intent_sure):
             return
+        match = Match(*index.items[best_new], score)
         intent_name = self._config["retrieval_intent"]
         score = round(min(1.0, match.score), 4)
         message.set(INTENT, {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: score}, add_to_output=True)
