@@ -301,7 +301,8 @@ class SentimentAnalyzer(GraphComponent):
             scorers, offset = [], 0
             for _, part in self._model["vectorizer"].transformer_list:
                 size = len(part.vocabulary_)
-                weights = {term: (float(part.idf_[j]), float(coef[offset + j])) for term, j in part.vocabulary_.items()}
+                idf = part.idf_  # a property that sums a sparse matrix on every access: read it once
+                weights = {term: (float(idf[j]), float(coef[offset + j])) for term, j in part.vocabulary_.items()}
                 scorers.append((part.build_analyzer(), weights, part.sublinear_tf, part.norm))
                 offset += size
             self._model["_scorers"] = scorers
