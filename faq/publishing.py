@@ -6,8 +6,9 @@ A publication (``POST /api/faqs/publish``) runs in the web app, one at a time:
    fails the job with the problems listed, and the previous content stays live;
 2. the content is frozen into the publication and the Rasa servers pick it up within
    :data:`faq.live.REFRESH_SECONDS`: edited answers are served from it (``bot.nlg``) and new
-   questions are answered through the NLU's fast path (``bot.nlu.faq_fastpath``); once every
-   server has had time to see it, the job is ``live``;
+   questions are answered through the NLU's fast path (``bot.nlu.faq_fastpath``). The job is
+   ``live`` once every Rasa server confirms it (``/model/parse`` reports the publication it
+   answers with as ``faq_publication``), so a ``live`` job is what every shopper gets;
 3. a full retrain with the published content runs in the background (``rasa train`` in a
    subprocess, nice'd, into ``var/models/``) and the new model is loaded by each Rasa server
    through Rasa's own ``PUT /model``; a failed retrain keeps the running model and says why.
@@ -44,8 +45,9 @@ from faq.store import (
 logger = logging.getLogger(__name__)
 
 FILES_AUTHOR = "faq/content files"
-#: Seconds the publisher waits after publishing before it says ``live`` (every server refreshed).
-GRACE_SECONDS = REFRESH_SECONDS + 1.0
+#: Longest wait (seconds) for every Rasa server to confirm a publication before it is reported
+#: ``live`` anyway (with the servers that did not confirm named in the detail).
+CONFIRM_SECONDS = 30.0
 
 
 def validate(catalogue: Catalogue) -> list:
@@ -111,8 +113,9 @@ def model_inputs(database_url: str, var_dir: Path) -> Path | None:
 class Publisher:
     """Runs queued publications and background retrains inside the web app."""
 
-    def __init__(self, settings, *, retrain: bool | None = None) -> None:
+    def __init__(self, settings, *, retrain: bool | None = None, confirm_seconds: float = CONFIRM_SECONDS) -> None:
         self.settings = settings
+        self.confirm_seconds = confirm_seconds
         self.store = FaqStore(settings.database_url)
         self.retrain_enabled = (os.environ.get("KEFU_FAQ_RETRAIN", "1") != "0") if retrain is None else retrain
         self._wake = asyncio.Event()
@@ -156,11 +159,14 @@ class Publisher:
             content = catalogue_content(catalogue)
             live = await loop.run_in_executor(None, store.live)
             await loop.run_in_executor(None, lambda: store.publish_content(job, content))
-            await asyncio.sleep(GRACE_SECONDS)
+            seq = (await loop.run_in_executor(None, store.publication, job)).seq
+            unconfirmed = await self.confirm(seq)
             unchanged = live is not None and live[0].content_hash == content_hash(content)
             model_status = "pending" if self.retrain_enabled else "none"
             detail = (f"live: {len(catalogue.faqs)} entries in {len(catalogue.categories)} categories"
-                      + (" (no change since the last publication)" if unchanged else ""))
+                      + (" (no change since the last publication)" if unchanged else "")
+                      + (f"; not confirmed by {', '.join(unconfirmed)} (unreachable?): they answer with it "
+                         "as soon as they read the database" if unconfirmed else ""))
             await loop.run_in_executor(None, lambda: store.finish(job, LIVE, detail, model_status=model_status))
             logger.info("FAQ publication %s is live (%d entries)", job, len(catalogue.faqs))
             if self.retrain_enabled:
@@ -171,6 +177,31 @@ class Publisher:
             logger.exception("FAQ publication %s failed", job)
             await loop.run_in_executor(None, lambda: store.finish(
                 job, FAILED, f"not published: internal error ({type(error).__name__}); the previous content stays live"))
+
+    async def confirm(self, seq: int) -> list[str]:
+        """Waits until every Rasa server answers with publication ``seq`` (or a newer one);
+        returns the servers that did not confirm within :attr:`confirm_seconds`."""
+        import aiohttp
+
+        pending = set(self.bot_urls())
+        if self.confirm_seconds <= 0:
+            return sorted(pending)
+        deadline = time.monotonic() + self.confirm_seconds
+        token = self.settings.bot_api_token
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            while pending and time.monotonic() < deadline:
+                for url in sorted(pending):
+                    try:
+                        async with session.post(f"{url}/model/parse", params={"token": token},
+                                                json={"text": "faq publication check"}) as reply:
+                            parsed = await reply.json() if reply.status == 200 else {}
+                    except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
+                        parsed = {}
+                    if (parsed.get("faq_publication") or 0) >= seq:
+                        pending.discard(url)
+                if pending:
+                    await asyncio.sleep(0.3)
+        return sorted(pending)
 
     # -- background retrain -------------------------------------------------------------
     def schedule_retrain(self, job: str) -> None:

@@ -197,6 +197,7 @@ class Publication:
         """The contract's publish status: queued jobs count as ``running``."""
         return {
             "job": self.id,
+            "publication": self.seq,
             "status": RUNNING if self.status == QUEUED else self.status,
             "detail": self.detail,
             "requested_by": self.requested_by,

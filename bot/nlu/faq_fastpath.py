@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 RESPONSE_SELECTOR = "response_selector"
 FAQ_INTENT = "faq"
 TRAINED_FILE = "trained_questions.json"
+#: Key of the parse result naming the FAQ publication the server answers with.
+PUBLICATION_KEY = "faq_publication"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -117,6 +119,8 @@ class FaqFastPath(GraphComponent):
         if content is None:
             return messages
         for message in messages:
+            # which publication this server answers with (the publisher waits for every server)
+            message.set(PUBLICATION_KEY, content.seq, add_to_output=True)
             if message.get(TEXT):
                 self._drop_unpublished(message, content)
                 self._fast_path(message, content)

@@ -94,7 +94,8 @@ def test_a_new_faq_answers_once_published(faq_stack, editor):
     assert faq_key(faq_stack, "礼品卡可以兑换成现金吗") != "faq/gift_card_cash"  # saved, not yet published
 
     state = publish(faq_stack, editor)
-    assert state["status"] == "live", state
+    assert state["status"] == "live" and "not confirmed" not in state["detail"], state
+    assert faq_stack.parse("你好")["faq_publication"] >= state["publication"]  # the server confirmed it
     shopper = sender()
     reply = faq_stack.say(shopper, "礼品卡可以兑换成现金吗？")
     assert "礼品卡不能兑换现金" in reply and "<b>不找零</b>" in reply  # HTML kept as text, not interpreted

@@ -219,6 +219,8 @@ async function preview(event) {
 
 async function publish() {
   $("publish").disabled = true;
+  clearTimeout(state.publishTimer);
+  state.pollGeneration = (state.pollGeneration || 0) + 1;  // an earlier job's poll must not report "live"
   setPublishStatus("running", "已提交 requested");
   const { ok, data } = await api("POST", "/api/faqs/publish");
   if (!ok) { setPublishStatus("failed", data.error); $("publish").disabled = false; return; }
@@ -233,8 +235,10 @@ function setPublishStatus(status, detail) {
 
 function pollPublish(job) {
   clearTimeout(state.publishTimer);
+  const generation = (state.pollGeneration = (state.pollGeneration || 0) + 1);
   const poll = async () => {
     const { ok, data } = await api("GET", `/api/faqs/publish/${job}`);
+    if (generation !== state.pollGeneration) return;  // a newer publish took over the status line
     if (!ok) { setPublishStatus("failed", data.error); $("publish").disabled = false; return; }
     const model = data.model && data.model.status !== "none" ? ` · 模型 model: ${data.model.status}` : "";
     setPublishStatus(data.status, data.detail + model);

@@ -15,7 +15,7 @@ from kefu.settings import ROOT, load_settings
 
 def publisher(database_url, tmp_path) -> Publisher:
     settings = dataclasses.replace(load_settings(), database_url=database_url, var_dir=tmp_path)
-    return Publisher(settings, retrain=False)
+    return Publisher(settings, retrain=False, confirm_seconds=0)  # no Rasa server here
 
 
 def run(publisher: Publisher, job: str) -> None:
