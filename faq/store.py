@@ -126,19 +126,9 @@ class FaqInvalid(ValueError):
 
 # ---------------------------------------------------------------------------------- helpers
 def entry_dict(row: FaqEntryRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "category": row.category,
-        "question_zh": row.question_zh,
-        "question_en": row.question_en,
-        "examples_zh": list(row.examples_zh or []),
-        "examples_en": list(row.examples_en or []),
-        "answer_zh": row.answer_zh,
-        "answer_en": row.answer_en,
-        "version": row.version,
-        "updated_by": row.updated_by,
-        "updated_at": as_utc(row.updated_at).isoformat(),
-    }
+    """The API's entry object: the content fields plus version, author and time of the last change."""
+    return {**_row_content(row), "version": row.version, "updated_by": row.updated_by,
+            "updated_at": as_utc(row.updated_at).isoformat()}
 
 
 def _content_fields(data: dict[str, Any]) -> dict[str, Any]:

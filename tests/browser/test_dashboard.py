@@ -13,9 +13,6 @@ from tests.unit.analytics.webapp import start_web
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 SNEAKY = '<img src=x onerror="document.body.dataset.pwned=1">花呗怎么分期'
 CANVASES = ["chart-conversations", "chart-containment", "chart-handoffs", "chart-times", "chart-csat", "chart-faqs",
             "chart-unanswered"]
@@ -34,16 +31,6 @@ def web(tmp_path_factory):
     app = start_web(tmp_path_factory.mktemp("dashboard-web"), prepare=prepare)
     yield app
     app.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

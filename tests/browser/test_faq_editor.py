@@ -4,33 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_console import ARGS, CHROMIUM
-
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 XSS = '<img src=x onerror="window.__kefu_xss=1">'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    # string wait_for_function needs 'unsafe-eval'; the CSP itself is tested in tests/security
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", bypass_csp=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
 
 
 def log_in(page, stack, username="editor"):
