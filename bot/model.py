@@ -63,6 +63,16 @@ def training_data_paths(root: Path, faq_data: Path | None = None) -> list[str]:
     return [*paths, str(faq_data)]
 
 
+def train_command(root: Path, target: Path, faq_data: Path | None = None, *,
+                  python: str = sys.executable) -> list[str]:
+    """``rasa train`` writing ``target`` (``models_dir/kefu-<fingerprint>.tar.gz``); run it in ``root``."""
+    return [
+        python, "-m", "rasa", "train",
+        "--config", "config.yml", "--domain", "domain.yml", "--data", *training_data_paths(root, faq_data),
+        "--out", str(target.parent), "--fixed-model-name", target.name[: -len(".tar.gz")],
+    ]
+
+
 def ensure_model(root: Path, *, python: str = sys.executable, force: bool = False,
                  faq_data: Path | None = None, models_dir: Path | None = None) -> Path:
     """Trains the model unless one for the current inputs exists; returns its path.
@@ -81,12 +91,8 @@ def ensure_model(root: Path, *, python: str = sys.executable, force: bool = Fals
         return target
     print("model: training data or config changed, training (about a minute) ...", flush=True)
     started = time.monotonic()
-    command = [
-        python, "-m", "rasa", "train",
-        "--config", "config.yml", "--domain", "domain.yml", "--data", *training_data_paths(root, faq_data),
-        "--out", str(models_dir), "--fixed-model-name", target.name[: -len(".tar.gz")],
-    ]
-    result = subprocess.run(command, cwd=root, env=rasa_environment())
+    result = subprocess.run(train_command(root, target, faq_data, python=python), cwd=root,
+                            env=rasa_environment())
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"rasa train failed with exit code {result.returncode}; see the output above.")
     for old in models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"):

@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _database_command(command: str, content: Path) -> int:
     from faq.exporter import export_catalogue
-    from faq.publishing import FILES_AUTHOR, files_catalogue
-    from faq.store import FaqStore, catalogue_content, content_catalogue, content_hash
+    from faq.publishing import files_catalogue, publish_files
+    from faq.store import FaqStore, content_catalogue, content_hash
     from kefu.settings import load_settings
     from kefu.setup import migrate
 
@@ -72,10 +72,7 @@ def _database_command(command: str, content: Path) -> int:
     if catalogue is None:
         print("The FAQ files have errors; run 'python -m faq check' for the list. Nothing imported.", file=sys.stderr)
         return 1
-    counts = store.import_catalogue(catalogue, FILES_AUTHOR)
-    data = catalogue_content(catalogue)
-    store.record_publication(FILES_AUTHOR, data, files_hash=content_hash(data),
-                             detail=f"imported from faq/content: {len(catalogue.faqs)} entries")
+    counts = publish_files(store, catalogue)
     print(f"FAQ: imported {len(catalogue.faqs)} entries ({counts['created']} new, {counts['updated']} changed, "
           f"{counts['deleted']} removed) and published them. Running bots pick them up within seconds; "
           "a restart (make run) retrains the model.")

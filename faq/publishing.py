@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -88,15 +87,24 @@ def sync_from_files(database_url: str, content_dir: Path) -> str:
     last_files = store.last_files_hash()
     if last_files == files_hash and not store.is_empty():
         return "database content in use (faq/content unchanged since its last import)"
-    counts = store.import_catalogue(catalogue, FILES_AUTHOR)
     live = store.live()
     if live is not None and live[0].content_hash == files_hash:
+        store.import_catalogue(catalogue, FILES_AUTHOR)
         store.mark_files_hash(live[0].id, files_hash)
         return "faq/content matches the published content"
-    store.record_publication(FILES_AUTHOR, files, files_hash=files_hash,
-                             detail=f"imported from faq/content: {len(catalogue.faqs)} entries")
+    counts = publish_files(store, catalogue)
     return (f"imported faq/content ({counts['created']} new, {counts['updated']} changed, "
             f"{counts['deleted']} removed) and published it")
+
+
+def publish_files(store: FaqStore, catalogue: Catalogue) -> dict[str, int]:
+    """Makes the working copy equal to the content files' ``catalogue`` and publishes it at once;
+    returns the counts of :meth:`FaqStore.import_catalogue`."""
+    counts = store.import_catalogue(catalogue, FILES_AUTHOR)
+    content = catalogue_content(catalogue)
+    store.record_publication(FILES_AUTHOR, content, files_hash=content_hash(content),
+                             detail=f"imported from faq/content: {len(catalogue.faqs)} entries")
+    return counts
 
 
 def model_inputs(database_url: str, var_dir: Path) -> Path | None:
@@ -223,7 +231,7 @@ class Publisher:
                 self.store.set_model_status(job, "failed", f"{type(error).__name__}; the running model stays")
 
     async def retrain(self, job: str) -> None:
-        from bot.model import model_path, training_data_paths
+        from bot.model import model_path, rasa_environment, train_command
 
         settings = self.settings
         root = settings.root
@@ -239,14 +247,9 @@ class Publisher:
             models_dir.mkdir(parents=True, exist_ok=True)
             log_path = settings.var_dir / "logs" / "faq-retrain.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
-            from bot.model import rasa_environment
-
             with log_path.open("ab") as log:
                 process = await asyncio.create_subprocess_exec(
-                    "nice", "-n", "10", sys.executable, "-m", "rasa", "train",
-                    "--config", "config.yml", "--domain", "domain.yml",
-                    "--data", *training_data_paths(root, data),
-                    "--out", str(models_dir), "--fixed-model-name", target.name[: -len(".tar.gz")],
+                    "nice", "-n", "10", *train_command(root, target, data),
                     cwd=root, env=rasa_environment(), stdout=log, stderr=asyncio.subprocess.STDOUT)
                 code = await process.wait()
             if code != 0 or not target.exists():

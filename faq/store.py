@@ -155,8 +155,12 @@ def content_catalogue(content: dict[str, Any]) -> Catalogue:
     for data in content.get("faqs", []):
         category = categories.setdefault(data["category"], Category(data["category"], data["category"],
                                                                     data["category"], file=API_FILE))
-        category.faqs.append(Faq(**{k: data[k] for k in (*ENTRY_FIELDS, "category")}, file=API_FILE))
+        category.faqs.append(_faq_of(data))
     return Catalogue(categories=list(categories.values()))
+
+
+def _faq_of(data: dict[str, Any]) -> Faq:
+    return Faq(**{k: data[k] for k in (*ENTRY_FIELDS, "category")}, file=API_FILE)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -242,8 +246,7 @@ class FaqStore:
         categories = {c["name"]: Category(c["name"], c["title_zh"], c["title_en"], file=API_FILE)
                       for c in self.categories()}
         for data in self.entries():
-            categories[data["category"]].faqs.append(
-                Faq(**{k: data[k] for k in (*ENTRY_FIELDS, "category")}, file=API_FILE))
+            categories[data["category"]].faqs.append(_faq_of(data))
         return Catalogue(categories=[c for c in categories.values() if c.faqs])
 
     def history(self, faq_id: str) -> list[dict[str, Any]]:
@@ -275,8 +278,9 @@ class FaqStore:
         faq, problems = parse_entry(raw, category=category.strip(), file=API_FILE)
         if faq is None:
             return None, problems
-        others = [f for f in self.draft_catalogue().faqs if f.id != (faq_id or faq.id)]
-        if faq_id is None and any(f.id == faq.id for f in self.draft_catalogue().faqs):
+        everyone = self.draft_catalogue().faqs
+        others = [f for f in everyone if f.id != (faq_id or faq.id)]
+        if faq_id is None and len(others) < len(everyone):
             problems.append(Problem(API_FILE, 0, faq.id, "id", f"id '{faq.id}' is already used by another entry.",
                                     "choose another id, or edit the existing entry."))
         combined = Catalogue(categories=[Category("all", "", "", faqs=[*others, faq])])
