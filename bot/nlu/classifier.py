@@ -94,7 +94,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             if sparse is not None:
                 sparse_rows.append(scipy.sparse.csr_matrix(sparse.features).sum(axis=0))
             if dense is not None:
-                dense_rows.append(np.asarray(dense.features).reshape(-1))
+                dense_rows.append(np.asarray(dense.features, dtype=np.float64).reshape(-1))
         sparse_matrix = (
             scipy.sparse.csr_matrix(np.vstack(sparse_rows)) if sparse_rows else None
         )
@@ -161,7 +161,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def _predict_one(self, message: Message) -> np.ndarray:
         """Class probabilities of one message: ``LogisticRegression.predict_proba`` over
-        ``_matrix([message])``, computed directly on the message's sparse row.
+        ``_matrix([message])``, computed directly on the message's sparse row and dense vector.
 
         The weights are kept as a C-contiguous (features × classes) array, so the scores are the
         sum of the rows of the message's few non-zero features; scikit-learn's own path copies the
@@ -171,20 +171,34 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             classifier = self._model["classifier"]
             self._model["weights"] = np.ascontiguousarray(classifier.coef_.T)
             self._model["bias"] = classifier.intercept_.copy()
+            if "tfidf" in self._model:
+                # scikit-learn computes ``idf_`` from a sparse diagonal matrix on every access
+                self._model["idf"] = np.asarray(self._model["tfidf"].idf_)
+        weights = self._model["weights"]
+        _, sparse = message.get_sparse_features(TEXT)
         _, dense = message.get_dense_features(TEXT)
-        if dense is not None or "tfidf" not in self._model:
-            scores = np.asarray(self._matrix([message]) @ self._model["weights"]).reshape(-1)
-        else:
-            _, sparse = message.get_sparse_features(TEXT)
+        if (sparse is None) != ("tfidf" not in self._model):
+            # features unlike those of training: let the general path complain or cope
+            return _softmax(np.asarray(self._matrix([message]) @ weights).reshape(-1) + self._model["bias"])
+        scores = np.zeros(weights.shape[1])
+        offset = 0
+        if sparse is not None:
             row = scipy.sparse.csr_matrix(sparse.features)
             row.sum_duplicates()
             indices, counts = row.indices, row.data.astype(np.float64)
             # TfidfTransformer(sublinear_tf=True): (1 + log tf) · idf, then L2-normalised
-            values = (1.0 + np.log(counts)) * self._model["tfidf"].idf_[indices]
+            values = (1.0 + np.log(counts)) * self._model["idf"][indices]
             norm = np.sqrt(np.dot(values, values))
             if norm > 0:
                 values /= norm
-            scores = values @ self._model["weights"][indices]
+            scores += values @ weights[indices]
+            offset = len(self._model["idf"])
+        if dense is not None:
+            vector = np.asarray(dense.features, dtype=np.float64).reshape(-1)
+            norm = np.sqrt(np.dot(vector, vector))
+            if norm > 0:
+                vector = vector / norm
+            scores += vector @ weights[offset:offset + len(vector)]
         return _softmax(scores + self._model["bias"])
 
     @staticmethod

