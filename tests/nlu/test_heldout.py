@@ -16,9 +16,9 @@ from bench.nlu_eval import evaluate, load_examples
 from kefu.settings import ROOT
 
 HELDOUT = Path(__file__).with_name("heldout.yml")
-MIN_INTENT_ACCURACY = 0.92
-MIN_EXACT_ACCURACY = 0.88
-MIN_FAQ_KEY_ACCURACY = 0.86
+MIN_INTENT_ACCURACY = 0.97
+MIN_EXACT_ACCURACY = 0.95
+MIN_FAQ_KEY_ACCURACY = 0.94
 
 REPORT: dict = {}
 
