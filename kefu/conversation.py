@@ -21,7 +21,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 from sqlalchemy import select, update
 
-from kefu.db import Base, session_scope
+from kefu.db import Base, get_engine, session_scope
 
 #: Text kept per event; longer texts are cut (the tracker store keeps the original).
 MAX_EVENT_TEXT = 10_000
@@ -147,9 +147,14 @@ def record_events(database_url: str, events: Iterable[dict[str, Any]]) -> int:
         return 0
     for row in rows:  # the table's column is called "metadata" (a reserved name on ORM classes)
         row["metadata"] = row.pop("event_metadata")
-    with session_scope(database_url) as session:
-        session.execute(sa.insert(ConversationEvent.__table__), rows)
+    # a plain connection and a statement built once: the writer thread shares the Rasa server's
+    # interpreter (and its lock) with the turns; an ORM session cost it several times the INSERT
+    with get_engine(database_url).begin() as connection:
+        connection.execute(_INSERT_EVENTS, rows)
     return len(rows)
+
+
+_INSERT_EVENTS = sa.insert(ConversationEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -222,20 +227,24 @@ def take_outbox(database_url: str, sender_id: str) -> list[dict[str, Any]]:
     customer never both return it.
     """
     delivered: list[dict[str, Any]] = []
-    with session_scope(database_url) as session:
-        pending = session.execute(
-            select(OutboxMessage.id, OutboxMessage.payload)
-            .where(OutboxMessage.sender_id == sender_id, OutboxMessage.delivered_at.is_(None))
-            .order_by(OutboxMessage.id)
-        ).all()
+    # Every REST call asks, and almost always nothing is waiting: one indexed SELECT on a plain
+    # connection, with statements built once (an ORM session cost about 0.2 ms more per call).
+    with get_engine(database_url).begin() as connection:
+        pending = connection.execute(_PENDING, {"sender_id": sender_id}).all()
+        if not pending:
+            return delivered
         now = utcnow()
         for message_id, payload in pending:
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None))
-                .values(delivered_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            claimed = connection.execute(_CLAIM, {"message_id": message_id, "now": now}).rowcount
             if claimed:
                 delivered.append(payload)
     return delivered
+
+
+_outbox = OutboxMessage.__table__
+_PENDING = (select(_outbox.c.id, _outbox.c.payload)
+            .where(_outbox.c.sender_id == sa.bindparam("sender_id"), _outbox.c.delivered_at.is_(None))
+            .order_by(_outbox.c.id))
+_CLAIM = (update(_outbox)
+          .where(_outbox.c.id == sa.bindparam("message_id"), _outbox.c.delivered_at.is_(None))
+          .values(delivered_at=sa.bindparam("now", type_=_outbox.c.delivered_at.type)))
