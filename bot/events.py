@@ -3,7 +3,8 @@
 Configured in ``endpoints.yml`` (``event_broker: type: bot.events.KefuEventBroker``). Rasa's
 tracker store hands it each new event after a conversation turn is saved; it writes them to
 ``conversation_events`` (:mod:`kefu.conversation`) on one background thread, in order, so the
-Rasa server's event loop never waits for the database. Handoff transcripts, the agent console's
+Rasa server's event loop never waits for the database. Turns that end while a write is in
+progress are written together in the next transaction. Handoff transcripts, the agent console's
 live feed and analytics read that table; it works the same with one Rasa replica or several.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import threading
 import time
 from typing import Any
 
@@ -36,6 +38,11 @@ class KefuEventBroker(EventBroker):
         self._scheduled = False
         self._writer = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-events")
         self._last_write: concurrent.futures.Future | None = None
+        # Handed to the writer, not yet taken by it: events of turns that ended while a write was
+        # in progress join the writer's next transaction instead of queueing one each.
+        self._queue: list[dict[str, Any]] = []
+        self._writing = False
+        self._lock = threading.Lock()
 
     @classmethod
     async def from_endpoint_config(
@@ -58,13 +65,29 @@ class KefuEventBroker(EventBroker):
         loop.call_soon(self.flush)
 
     def flush(self) -> concurrent.futures.Future | None:
-        """Hands the queued events to the writer thread; returns its future."""
+        """Hands the queued events to the writer thread; returns the future of the write that
+        will include them."""
         self._scheduled = False
         batch, self._pending = self._pending, []
         if not batch:
             return self._last_write
-        self._last_write = self._writer.submit(self._write, batch)
+        with self._lock:
+            self._queue.extend(batch)
+            if self._writing:  # the write in progress takes them when it is done
+                return self._last_write
+            self._writing = True
+            self._last_write = self._writer.submit(self._drain)
         return self._last_write
+
+    def _drain(self) -> None:
+        """Writes whatever was handed over, in order, until nothing is left."""
+        while True:
+            with self._lock:
+                batch, self._queue = self._queue, []
+                if not batch:
+                    self._writing = False
+                    return
+            self._write(batch)
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
         for attempt, pause in enumerate(RETRY_PAUSES):

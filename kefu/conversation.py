@@ -15,6 +15,8 @@ Times are stored in UTC. Nothing here connects at import time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -91,15 +93,33 @@ class OutboxMessage(Base):
 
 
 # --------------------------------------------------------------------------- events
+@functools.lru_cache(maxsize=4096)
+def _is_secret_key(key: Any) -> bool:
+    name = str(key).lower()
+    return any(part in name for part in SECRET_KEY_PARTS)
+
+
 def _without_secrets(value: Any) -> Any:
+    """``value`` without the dict entries whose key names a secret, at any depth.
+
+    The value itself when it holds none (the usual case: an event is written as it is, with no
+    copy made); else a copy of the parts that change."""
     if isinstance(value, dict):
-        return {
-            key: _without_secrets(item)
-            for key, item in value.items()
-            if not any(part in str(key).lower() for part in SECRET_KEY_PARTS)
-        }
+        cleaned: dict | None = None
+        for position, (key, item) in enumerate(value.items()):
+            if _is_secret_key(key):
+                if cleaned is None:
+                    cleaned = dict(itertools.islice(value.items(), position))
+                continue
+            clean_item = _without_secrets(item)
+            if cleaned is None and clean_item is not item:
+                cleaned = dict(itertools.islice(value.items(), position))
+            if cleaned is not None:
+                cleaned[key] = clean_item
+        return value if cleaned is None else cleaned
     if isinstance(value, list):
-        return [_without_secrets(item) for item in value]
+        items = [_without_secrets(item) for item in value]
+        return value if all(new is old for new, old in zip(items, value)) else items
     return value
 
 

@@ -78,3 +78,35 @@ def test_a_failed_write_never_logs_the_customers_message(tmp_path, caplog, monke
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "could not be stored" in logged  # the failure itself is reported
     assert "13812345678" not in logged and "幸福路" not in logged
+
+
+def test_turns_ending_during_a_write_are_written_together_in_order(database_url, monkeypatch):
+    import threading
+
+    from kefu import conversation
+
+    started, release, batches = threading.Event(), threading.Event(), []
+
+    def slow_first_write(url, events):  # the real write, held back the first time
+        events = list(events)
+        batches.append([e["text"] for e in events])
+        if len(batches) == 1:
+            started.set()
+            release.wait(10)
+        return conversation.record_events(url, events)
+
+    monkeypatch.setattr("bot.events.record_events", slow_first_write)
+    broker = KefuEventBroker(database_url)
+    broker.publish({"sender_id": "s", "event": "user", "text": "t1", "timestamp": 1_700_000_000.0})
+    assert started.wait(10)
+    for n in (2, 3, 4):  # three more turns end while the first write is in progress
+        broker.publish({"sender_id": "s", "event": "user", "text": f"t{n}", "timestamp": 1_700_000_000.0 + n})
+    release.set()
+    broker.wait()
+    assert batches == [["t1"], ["t2", "t3", "t4"]]
+    with session_scope(database_url) as session:
+        texts = session.execute(sa.select(ConversationEvent.text).order_by(ConversationEvent.id)).scalars().all()
+    assert texts == ["t1", "t2", "t3", "t4"]
+    broker.publish({"sender_id": "s", "event": "user", "text": "t5", "timestamp": 1_700_000_010.0})
+    broker.wait()  # after the burst, a new turn is written on its own again
+    assert batches[-1] == ["t5"]
