@@ -15,14 +15,16 @@ The Rasa server installs it with :func:`install` (``bot/server.py``).
 
 from __future__ import annotations
 
+import copy as _copy_module
+import operator
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.shared.core import constants as core_constants
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActionReverted, ActiveLoop, Restarted, SessionStarted
+from rasa.shared.core.events import ActionExecuted, ActionReverted, ActiveLoop, Event, Restarted, SessionStarted
 from rasa.shared.core.events import UserUttered, UserUtteranceReverted
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -33,6 +35,7 @@ RECORDS_PER_KEY = 3
 
 _original = Domain.states_for_tracker_history
 _original_applied_events = DialogueStateTracker.applied_events
+_original_copy = DialogueStateTracker.copy
 
 
 @dataclass
@@ -48,7 +51,7 @@ class _Replay:
 
 
 _cache: OrderedDict[tuple, list[_Replay]] = OrderedDict()
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entered: a replayed revert event asks for the applied events
 
 
 def _copy(state: dict) -> dict:
@@ -64,7 +67,7 @@ def _freeze(value: Any) -> Any:
 
 
 def _is_prefix(prefix: list[Any], events: list[Any]) -> bool:
-    return len(prefix) <= len(events) and all(a is b for a, b in zip(prefix, events))
+    return len(prefix) <= len(events) and all(map(operator.is_, prefix, events))
 
 
 def _step(domain: Domain, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
@@ -137,8 +140,12 @@ class _Applied:
     """How far ``applied_events`` has been computed for one line of events."""
 
     events: list[Any]  # events consumed so far
-    loop_names: list[str]
+    loop_names: frozenset[str]  # the loops named in them
     applied: list[Any]
+
+
+def _loop_names(events: list[Any]) -> frozenset[str]:
+    return frozenset(e.name for e in events if isinstance(e, ActiveLoop) and e.name)
 
 
 _applied_cache: OrderedDict[str, list[_Applied]] = OrderedDict()
@@ -152,13 +159,17 @@ def applied_events(self: DialogueStateTracker) -> list[Any]:
     while that set of names is unchanged.
     """
     events = list(self.events)
-    loop_names = [e.name for e in events if isinstance(e, ActiveLoop) and e.name]
     with _lock:
         records = _applied_cache.get(self.sender_id, [])
-        candidates = [r for r in records if r.loop_names == loop_names and _is_prefix(r.events, events)]
-        record = max(candidates, key=lambda r: len(r.events), default=None)
+        record = None
+        for candidate in sorted((r for r in records if _is_prefix(r.events, events)), key=lambda r: -len(r.events)):
+            # continued only if the new events name no loop its walk did not know (the names of
+            # the whole history decide it); only the new events are looked at
+            if _loop_names(events[len(candidate.events):]) <= candidate.loop_names:
+                record = candidate
+                break
         if record is None:
-            record = _Applied(events=[], loop_names=loop_names, applied=[])
+            record = _Applied(events=[], loop_names=_loop_names(events), applied=[])
             records = [record, *records][:RECORDS_PER_KEY]
         else:
             records = [record, *(r for r in records if r is not record)]
@@ -177,7 +188,7 @@ def applied_events(self: DialogueStateTracker) -> list[Any]:
                 self._undo_till_previous(ActionExecuted, applied)
             elif (
                 isinstance(event, ActionExecuted)
-                and event.action_name in loop_names
+                and event.action_name in record.loop_names
                 and not self._first_loop_execution_or_unhappy_path(event.action_name, applied)
             ):
                 self._undo_till_previous_loop_execution(event.action_name, applied)
@@ -185,6 +196,77 @@ def applied_events(self: DialogueStateTracker) -> list[Any]:
                 applied.append(event)
             record.events.append(event)
         return list(applied)
+
+
+@dataclass
+class _Copied:
+    """A tracker rebuilt from the first ``len(events)`` events of a line, as Rasa's copy does."""
+
+    events: list[Any]  # events replayed so far
+    ids: set[int]  # their ids: tells the tracker's own events from its empty placeholders
+    replay: DialogueStateTracker
+
+
+_copy_cache: OrderedDict[tuple, list[_Copied]] = OrderedDict()
+_IMMUTABLE = (str, int, float, bool, type(None), frozenset, tuple)
+
+
+def _clone(record: _Copied) -> DialogueStateTracker:
+    """An independent tracker in the state of ``record.replay``: the same event objects (Rasa's
+    replay shares them too), its own event list, slots, loop and action dicts."""
+    clone = object.__new__(DialogueStateTracker)
+    for name, value in record.replay.__dict__.items():
+        if isinstance(value, _IMMUTABLE):
+            pass
+        elif isinstance(value, deque):
+            value = deque(value, value.maxlen)
+        elif name == "slots":
+            slots = type(value)()
+            slots.update((key, _copy_module.copy(slot)) for key, slot in value.items())
+            value = slots
+        elif isinstance(value, Event) and id(value) in record.ids:
+            pass  # latest_message / latest_bot_utterance: one of the events, as in Rasa's replay
+        elif type(value) is dict and all(isinstance(v, _IMMUTABLE) for v in value.values()):
+            value = dict(value)  # latest_action, active_loop
+        else:
+            value = _copy_module.deepcopy(value)  # an empty placeholder event, anything new
+        clone.__dict__[name] = value
+    return clone
+
+
+def tracker_copy(self: DialogueStateTracker) -> DialogueStateTracker:
+    """Same result as Rasa's ``DialogueStateTracker.copy``, without replaying the whole history.
+
+    Rasa's copy builds an empty tracker and replays every event of the conversation into it; the
+    message processor copies the tracker for every action it runs. This keeps, per conversation,
+    the tracker replayed so far, replays only the events added since, and hands out a clone.
+    """
+    if type(self) is not DialogueStateTracker:
+        return _original_copy(self)
+    signature = (self.sender_id, self._max_event_history, self.is_rule_tracker,
+                 tuple((name, type(slot), id(slot.mappings), repr(slot.initial_value))
+                       for name, slot in self.slots.items()))
+    events = list(self.events)
+    with _lock:
+        records = _copy_cache.get(signature, [])
+        candidates = [r for r in records if _is_prefix(r.events, events)]
+        record = max(candidates, key=lambda r: len(r.events), default=None)
+        if record is None:
+            record = _Copied(events=[], ids=set(), replay=self.init_copy())
+            records = [record, *records][:RECORDS_PER_KEY]
+        else:
+            records = [record, *(r for r in records if r is not record)]
+        _copy_cache[signature] = records
+        _copy_cache.move_to_end(signature)
+        while len(_copy_cache) > CACHE_SIZE:
+            _copy_cache.popitem(last=False)
+        for event in events[len(record.events):]:
+            if not event.timestamp <= float("inf"):  # Rasa's replay stops here (a NaN time)
+                return _original_copy(self)
+            record.replay.update(event)
+            record.events.append(event)
+            record.ids.add(id(event))
+        return _clone(record)
 
 
 _rasa_get_possible_keys = None
@@ -233,6 +315,7 @@ def install() -> None:
 
     Domain.states_for_tracker_history = states_for_tracker_history
     DialogueStateTracker.applied_events = applied_events
+    DialogueStateTracker.copy = tracker_copy
     if RulePolicy._get_possible_keys is not get_possible_keys:
         _original_get_possible_keys(None, {}, [])  # capture Rasa's before replacing it
         RulePolicy._get_possible_keys = get_possible_keys
@@ -246,3 +329,4 @@ def clear() -> None:
     with _lock:
         _cache.clear()
         _applied_cache.clear()
+        _copy_cache.clear()
