@@ -24,7 +24,8 @@ from typing import Any
 
 from rasa.shared.core import constants as core_constants
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActionReverted, ActiveLoop, Event, Restarted, SessionStarted
+from rasa.shared.core.events import ActionExecuted, ActionReverted, ActiveLoop, BotUttered, Event, Restarted
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.events import UserUttered, UserUtteranceReverted
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -211,6 +212,14 @@ _copy_cache: OrderedDict[tuple, list[_Copied]] = OrderedDict()
 _IMMUTABLE = (str, int, float, bool, type(None), frozenset, tuple)
 
 
+def _untouched_placeholder(event: Any) -> bool:
+    """Whether ``event`` is as ``empty()`` creates it (apart from its time)."""
+    fresh = vars(type(event).empty())
+    current = vars(event)
+    return fresh.keys() == current.keys() and all(
+        current[key] == value for key, value in fresh.items() if key != "timestamp")
+
+
 def _clone(record: _Copied) -> DialogueStateTracker:
     """An independent tracker in the state of ``record.replay``: the same event objects (Rasa's
     replay shares them too), its own event list, slots, loop and action dicts."""
@@ -228,8 +237,10 @@ def _clone(record: _Copied) -> DialogueStateTracker:
             pass  # latest_message / latest_bot_utterance: one of the events, as in Rasa's replay
         elif type(value) is dict and all(isinstance(v, _IMMUTABLE) for v in value.values()):
             value = dict(value)  # latest_action, active_loop
+        elif isinstance(value, (UserUttered, BotUttered)) and _untouched_placeholder(value):
+            value = type(value).empty()  # what a replay creates (the start of a conversation)
         else:
-            value = _copy_module.deepcopy(value)  # an empty placeholder event, anything new
+            value = _copy_module.deepcopy(value)  # a placeholder changed by an event, anything new
         clone.__dict__[name] = value
     return clone
 
