@@ -22,6 +22,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.shared.core import constants as core_constants
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActionReverted, ActiveLoop, BotUttered, Event, Restarted
@@ -37,6 +38,7 @@ RECORDS_PER_KEY = 3
 _original = Domain.states_for_tracker_history
 _original_applied_events = DialogueStateTracker.applied_events
 _original_copy = DialogueStateTracker.copy
+_original_prediction_states = MaxHistoryTrackerFeaturizer.prediction_states
 
 
 @dataclass
@@ -55,8 +57,23 @@ _cache: OrderedDict[tuple, list[_Replay]] = OrderedDict()
 _lock = threading.RLock()  # re-entered: a replayed revert event asks for the applied events
 
 
-def _copy(state: dict) -> dict:
-    return {key: dict(value) if isinstance(value, dict) else value for key, value in state.items()}
+def _copy(state: dict, shared_users: dict[int, dict] | None = None) -> dict:
+    """A copy of a state and of its parts.
+
+    With ``shared_users`` (one per result), user parts shared between states stay shared in the
+    copies: Rasa's states of one turn take their user part from the state before, and the
+    featurizer's edit of the last user input shows in the states that share it. (The user part is
+    the only one featurizers edit.)"""
+    copy = {key: dict(value) if isinstance(value, dict) else value for key, value in state.items()}
+    if shared_users is not None:
+        user = state.get(core_constants.USER)
+        if user is not None:
+            known = shared_users.get(id(user))
+            if known is None:
+                shared_users[id(user)] = copy[core_constants.USER]
+            else:
+                copy[core_constants.USER] = known
+    return copy
 
 
 def _freeze(value: Any) -> Any:
@@ -92,6 +109,40 @@ def _step(domain: Domain, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
     states.append(domain._clean_state(state))
 
 
+def _replay_for(self: Domain, tracker: Any, omit_unset_slots: bool, ignore_rule_only_turns: bool,
+                rule_only_data: dict | None) -> tuple[_Replay, dict]:
+    """The remembered replay of ``tracker``'s applied events, brought up to date (call with
+    ``_lock`` held), and the loop variables after its last event."""
+    # rule_only_data matters only with ignore_rule_only_turns; Rasa builds a new dict per call
+    rule_key = _freeze(rule_only_data) if ignore_rule_only_turns else None
+    key = (tracker.sender_id, id(self), omit_unset_slots, ignore_rule_only_turns, rule_key)
+    applied = tracker.applied_events()
+    records = _cache.get(key, [])
+    candidates = [r for r in records if r.domain is self and _is_prefix(r.events, applied)]
+    replay = max(candidates, key=lambda r: len(r.events), default=None)
+    if replay is None:
+        replay = _Replay(domain=self, events=[], tracker=tracker.init_copy())
+        records = [replay, *records][:RECORDS_PER_KEY]
+    else:
+        records = [replay, *(r for r in records if r is not replay)]
+    _cache[key] = records
+    _cache.move_to_end(key)
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+
+    variables = {"last_ml_action_sub_state": replay.last_ml_action_sub_state,
+                 "turn_was_hidden": replay.turn_was_hidden}
+    for event in applied[len(replay.events):]:
+        if isinstance(event, ActionExecuted):
+            _step(self, replay.tracker, event.hide_rule_turn, omit_unset_slots,
+                  ignore_rule_only_turns, rule_only_data, replay.states, variables)
+        replay.tracker.update(event)
+        replay.events.append(event)
+    replay.last_ml_action_sub_state = variables["last_ml_action_sub_state"]
+    replay.turn_was_hidden = variables["turn_was_hidden"]
+    return replay, variables
+
+
 def states_for_tracker_history(
     self: Domain,
     tracker: Any,
@@ -100,40 +151,73 @@ def states_for_tracker_history(
     rule_only_data: dict | None = None,
 ) -> list[dict]:
     """Same result as Rasa's ``Domain.states_for_tracker_history``, computed incrementally."""
-    # rule_only_data matters only with ignore_rule_only_turns; Rasa builds a new dict per call
-    rule_key = _freeze(rule_only_data) if ignore_rule_only_turns else None
-    key = (tracker.sender_id, id(self), omit_unset_slots, ignore_rule_only_turns, rule_key)
-    applied = tracker.applied_events()
     with _lock:
-        records = _cache.get(key, [])
-        candidates = [r for r in records if r.domain is self and _is_prefix(r.events, applied)]
-        replay = max(candidates, key=lambda r: len(r.events), default=None)
-        if replay is None:
-            replay = _Replay(domain=self, events=[], tracker=tracker.init_copy())
-            records = [replay, *records][:RECORDS_PER_KEY]
-        else:
-            records = [replay, *(r for r in records if r is not replay)]
-        _cache[key] = records
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-
-        variables = {"last_ml_action_sub_state": replay.last_ml_action_sub_state,
-                     "turn_was_hidden": replay.turn_was_hidden}
-        for event in applied[len(replay.events):]:
-            if isinstance(event, ActionExecuted):
-                _step(self, replay.tracker, event.hide_rule_turn, omit_unset_slots,
-                      ignore_rule_only_turns, rule_only_data, replay.states, variables)
-            replay.tracker.update(event)
-            replay.events.append(event)
-        replay.last_ml_action_sub_state = variables["last_ml_action_sub_state"]
-        replay.turn_was_hidden = variables["turn_was_hidden"]
-
+        replay, variables = _replay_for(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         # the final state (after the last event) is built afresh; it is not remembered
-        states = [_copy(state) for state in replay.states]
+        users: dict[int, dict] = {}
+        states = [_copy(state, users) for state in replay.states]
         _step(self, replay.tracker, False, omit_unset_slots, ignore_rule_only_turns,
               rule_only_data, states, dict(variables))
         return states
+
+
+def last_states(self: Domain, tracker: Any, count: int, keep: Any, omit_unset_slots: bool = False,
+                ignore_rule_only_turns: bool = False, rule_only_data: dict | None = None) -> list[dict]:
+    """``[s for s in states_for_tracker_history(...) if keep(s)][-count:]``, copying only those.
+
+    A policy with ``max_history`` looks at its last few states only; the whole history's copies
+    cost a long conversation more than the prediction itself. The state before the final one is
+    copied in any case: the final state may take its user part from it.
+    """
+    with _lock:
+        replay, variables = _replay_for(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        past = replay.states
+        users: dict[int, dict] = {}
+        buffer = [_copy(past[-1], users)] if past else []
+        _step(self, replay.tracker, False, omit_unset_slots, ignore_rule_only_turns,
+              rule_only_data, buffer, dict(variables))
+        picked = [state for state in buffer[1 if past else 0:] if keep(state)]  # the final state, if any
+        index = len(past) - 1
+        while len(picked) < count and index >= 0:
+            if keep(past[index]):
+                picked.insert(0, buffer[0] if index == len(past) - 1 else _copy(past[index], users))
+            index -= 1
+        return picked[-count:] if count > 0 else []
+
+
+def max_history_prediction_states(
+    self: Any,
+    trackers: list[Any],
+    domain: Domain,
+    use_text_for_last_user_input: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict | None = None,
+    ignore_action_unlikely_intent: bool = False,
+) -> list[list[dict]]:
+    """Same result as Rasa's ``MaxHistoryTrackerFeaturizer.prediction_states``, built from the
+    last ``max_history`` states only (see :func:`last_states`)."""
+    from rasa.core.featurizers.tracker_featurizers import _is_prev_action_unlikely_intent_in_state
+
+    if (not self.max_history or type(self)._create_states is not MaxHistoryTrackerFeaturizer._create_states
+            or type(domain).states_for_tracker_history is not states_for_tracker_history
+            or any(type(tracker) is not DialogueStateTracker for tracker in trackers)):
+        return _original_prediction_states(
+            self, trackers, domain, use_text_for_last_user_input=use_text_for_last_user_input,
+            ignore_rule_only_turns=ignore_rule_only_turns, rule_only_data=rule_only_data,
+            ignore_action_unlikely_intent=ignore_action_unlikely_intent)
+    if ignore_action_unlikely_intent:
+        def keep(state: dict) -> bool:
+            return not _is_prev_action_unlikely_intent_in_state(state)
+    else:
+        def keep(state: dict) -> bool:
+            return True
+    trackers_as_states = [
+        last_states(domain, tracker, self.max_history, keep, ignore_rule_only_turns=ignore_rule_only_turns,
+                    rule_only_data=rule_only_data)
+        for tracker in trackers
+    ]
+    self._choose_last_user_input(trackers_as_states, use_text_for_last_user_input)
+    return trackers_as_states
 
 
 @dataclass
@@ -327,6 +411,7 @@ def install() -> None:
     Domain.states_for_tracker_history = states_for_tracker_history
     DialogueStateTracker.applied_events = applied_events
     DialogueStateTracker.copy = tracker_copy
+    MaxHistoryTrackerFeaturizer.prediction_states = max_history_prediction_states
     if RulePolicy._get_possible_keys is not get_possible_keys:
         _original_get_possible_keys(None, {}, [])  # capture Rasa's before replacing it
         RulePolicy._get_possible_keys = get_possible_keys
