@@ -103,6 +103,9 @@ def table(r: dict) -> str:
         lat = r["latency"]
         rows += [("/model/parse p50", f"{lat['parse']['p50_ms']} ms", ""),
                  ("REST turn p50", f"{lat['turn']['p50_ms']} ms ({lat['turn_over_parse_p50']}x parse)", "<= 2x parse"),
+                 *([("REST turn p50, one conversation", f"{lat['turn_same_sender']['p50_ms']} ms "
+                                                         f"({lat['same_sender_over_parse_p50']}x parse)", "<= 2x parse")]
+                   if "turn_same_sender" in lat else []),
                  ("turns/s, 10 concurrent", f"{lat['concurrent']['turns_per_s']} (p99 {lat['concurrent']['p99_ms']} ms, "
                                             f"{lat['concurrent']['errors']} errors)", ">= 40")]
     if "startup" in r:

@@ -6,7 +6,9 @@ server from this separate process (aiohttp client):
 1. ``/model/parse`` sequentially (N requests) → p50 / p99;
 2. ``/webhooks/rest/webhook`` sequentially, each request a one-turn FAQ question in a conversation
    of its own sender → p50 / p99;
-3. the same REST turns from C concurrent conversations for D seconds → turns/s, p50 / p99, errors.
+3. the same messages sequentially in one conversation (its history grows to N turns) → p50 / p99
+   (against ``--bot-url``, the server's per-sender rate limit must allow N messages);
+4. the same REST turns from C concurrent conversations for D seconds → turns/s, p50 / p99, errors.
 
 Messages cycle through a fixed list of Chinese and English FAQ questions and greetings (the same
 for every run). Without ``--bot-url`` it starts the stack itself (``python -m bot run`` with a
@@ -98,8 +100,11 @@ async def measure(bot_url: str, token: str, count: int, conversations: int, seco
         run_id = uuid.uuid4().hex[:6]
         turn = await sequential(session, rest_url,
                                 lambda i: {"sender": f"seq-{run_id}-{i}", "message": MESSAGES[i % len(MESSAGES)]}, count)
+        same = await sequential(session, rest_url,
+                                lambda i: {"sender": f"same-{run_id}", "message": MESSAGES[i % len(MESSAGES)]}, count)
         load = await concurrent(session, rest_url, conversations, seconds)
     return {"parse": parse, "turn": turn, "turn_over_parse_p50": round(turn["p50_ms"] / parse["p50_ms"], 2),
+            "turn_same_sender": same, "same_sender_over_parse_p50": round(same["p50_ms"] / parse["p50_ms"], 2),
             "concurrent": load}
 
 

@@ -47,7 +47,9 @@ def main() -> None:
     # the customer's text. They follow LOG_LEVEL like the rest.
     configure_structlog(logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))
 
-    from bot import faults, runner, states
+    from bot import faults, quiet_debug, runner, states
+
+    quiet_debug.install(logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))  # no copies for unwritten debug lines
 
     tf_free.guard_model_loading()
     runner.install()  # prediction graphs in plain topological order instead of through dask

@@ -15,14 +15,18 @@ The Rasa server installs it with :func:`install` (``bot/server.py``).
 
 from __future__ import annotations
 
+import copy as _copy_module
+import operator
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.shared.core import constants as core_constants
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActionReverted, ActiveLoop, Restarted, SessionStarted
+from rasa.shared.core.events import ActionExecuted, ActionReverted, ActiveLoop, BotUttered, Event, Restarted
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.events import UserUttered, UserUtteranceReverted
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -33,6 +37,8 @@ RECORDS_PER_KEY = 3
 
 _original = Domain.states_for_tracker_history
 _original_applied_events = DialogueStateTracker.applied_events
+_original_copy = DialogueStateTracker.copy
+_original_prediction_states = MaxHistoryTrackerFeaturizer.prediction_states
 
 
 @dataclass
@@ -48,11 +54,26 @@ class _Replay:
 
 
 _cache: OrderedDict[tuple, list[_Replay]] = OrderedDict()
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entered: a replayed revert event asks for the applied events
 
 
-def _copy(state: dict) -> dict:
-    return {key: dict(value) if isinstance(value, dict) else value for key, value in state.items()}
+def _copy(state: dict, shared_users: dict[int, dict] | None = None) -> dict:
+    """A copy of a state and of its parts.
+
+    With ``shared_users`` (one per result), user parts shared between states stay shared in the
+    copies: Rasa's states of one turn take their user part from the state before, and the
+    featurizer's edit of the last user input shows in the states that share it. (The user part is
+    the only one featurizers edit.)"""
+    copy = {key: dict(value) if isinstance(value, dict) else value for key, value in state.items()}
+    if shared_users is not None:
+        user = state.get(core_constants.USER)
+        if user is not None:
+            known = shared_users.get(id(user))
+            if known is None:
+                shared_users[id(user)] = copy[core_constants.USER]
+            else:
+                copy[core_constants.USER] = known
+    return copy
 
 
 def _freeze(value: Any) -> Any:
@@ -64,7 +85,7 @@ def _freeze(value: Any) -> Any:
 
 
 def _is_prefix(prefix: list[Any], events: list[Any]) -> bool:
-    return len(prefix) <= len(events) and all(a is b for a, b in zip(prefix, events))
+    return len(prefix) <= len(events) and all(map(operator.is_, prefix, events))
 
 
 def _step(domain: Domain, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
@@ -88,6 +109,40 @@ def _step(domain: Domain, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
     states.append(domain._clean_state(state))
 
 
+def _replay_for(self: Domain, tracker: Any, omit_unset_slots: bool, ignore_rule_only_turns: bool,
+                rule_only_data: dict | None) -> tuple[_Replay, dict]:
+    """The remembered replay of ``tracker``'s applied events, brought up to date (call with
+    ``_lock`` held), and the loop variables after its last event."""
+    # rule_only_data matters only with ignore_rule_only_turns; Rasa builds a new dict per call
+    rule_key = _freeze(rule_only_data) if ignore_rule_only_turns else None
+    key = (tracker.sender_id, id(self), omit_unset_slots, ignore_rule_only_turns, rule_key)
+    applied = tracker.applied_events()
+    records = _cache.get(key, [])
+    candidates = [r for r in records if r.domain is self and _is_prefix(r.events, applied)]
+    replay = max(candidates, key=lambda r: len(r.events), default=None)
+    if replay is None:
+        replay = _Replay(domain=self, events=[], tracker=tracker.init_copy())
+        records = [replay, *records][:RECORDS_PER_KEY]
+    else:
+        records = [replay, *(r for r in records if r is not replay)]
+    _cache[key] = records
+    _cache.move_to_end(key)
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+
+    variables = {"last_ml_action_sub_state": replay.last_ml_action_sub_state,
+                 "turn_was_hidden": replay.turn_was_hidden}
+    for event in applied[len(replay.events):]:
+        if isinstance(event, ActionExecuted):
+            _step(self, replay.tracker, event.hide_rule_turn, omit_unset_slots,
+                  ignore_rule_only_turns, rule_only_data, replay.states, variables)
+        replay.tracker.update(event)
+        replay.events.append(event)
+    replay.last_ml_action_sub_state = variables["last_ml_action_sub_state"]
+    replay.turn_was_hidden = variables["turn_was_hidden"]
+    return replay, variables
+
+
 def states_for_tracker_history(
     self: Domain,
     tracker: Any,
@@ -96,40 +151,73 @@ def states_for_tracker_history(
     rule_only_data: dict | None = None,
 ) -> list[dict]:
     """Same result as Rasa's ``Domain.states_for_tracker_history``, computed incrementally."""
-    # rule_only_data matters only with ignore_rule_only_turns; Rasa builds a new dict per call
-    rule_key = _freeze(rule_only_data) if ignore_rule_only_turns else None
-    key = (tracker.sender_id, id(self), omit_unset_slots, ignore_rule_only_turns, rule_key)
-    applied = tracker.applied_events()
     with _lock:
-        records = _cache.get(key, [])
-        candidates = [r for r in records if r.domain is self and _is_prefix(r.events, applied)]
-        replay = max(candidates, key=lambda r: len(r.events), default=None)
-        if replay is None:
-            replay = _Replay(domain=self, events=[], tracker=tracker.init_copy())
-            records = [replay, *records][:RECORDS_PER_KEY]
-        else:
-            records = [replay, *(r for r in records if r is not replay)]
-        _cache[key] = records
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-
-        variables = {"last_ml_action_sub_state": replay.last_ml_action_sub_state,
-                     "turn_was_hidden": replay.turn_was_hidden}
-        for event in applied[len(replay.events):]:
-            if isinstance(event, ActionExecuted):
-                _step(self, replay.tracker, event.hide_rule_turn, omit_unset_slots,
-                      ignore_rule_only_turns, rule_only_data, replay.states, variables)
-            replay.tracker.update(event)
-            replay.events.append(event)
-        replay.last_ml_action_sub_state = variables["last_ml_action_sub_state"]
-        replay.turn_was_hidden = variables["turn_was_hidden"]
-
+        replay, variables = _replay_for(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         # the final state (after the last event) is built afresh; it is not remembered
-        states = [_copy(state) for state in replay.states]
+        users: dict[int, dict] = {}
+        states = [_copy(state, users) for state in replay.states]
         _step(self, replay.tracker, False, omit_unset_slots, ignore_rule_only_turns,
               rule_only_data, states, dict(variables))
         return states
+
+
+def last_states(self: Domain, tracker: Any, count: int, keep: Any, omit_unset_slots: bool = False,
+                ignore_rule_only_turns: bool = False, rule_only_data: dict | None = None) -> list[dict]:
+    """``[s for s in states_for_tracker_history(...) if keep(s)][-count:]``, copying only those.
+
+    A policy with ``max_history`` looks at its last few states only; the whole history's copies
+    cost a long conversation more than the prediction itself. The state before the final one is
+    copied in any case: the final state may take its user part from it.
+    """
+    with _lock:
+        replay, variables = _replay_for(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        past = replay.states
+        users: dict[int, dict] = {}
+        buffer = [_copy(past[-1], users)] if past else []
+        _step(self, replay.tracker, False, omit_unset_slots, ignore_rule_only_turns,
+              rule_only_data, buffer, dict(variables))
+        picked = [state for state in buffer[1 if past else 0:] if keep(state)]  # the final state, if any
+        index = len(past) - 1
+        while len(picked) < count and index >= 0:
+            if keep(past[index]):
+                picked.insert(0, buffer[0] if index == len(past) - 1 else _copy(past[index], users))
+            index -= 1
+        return picked[-count:] if count > 0 else []
+
+
+def max_history_prediction_states(
+    self: Any,
+    trackers: list[Any],
+    domain: Domain,
+    use_text_for_last_user_input: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict | None = None,
+    ignore_action_unlikely_intent: bool = False,
+) -> list[list[dict]]:
+    """Same result as Rasa's ``MaxHistoryTrackerFeaturizer.prediction_states``, built from the
+    last ``max_history`` states only (see :func:`last_states`)."""
+    from rasa.core.featurizers.tracker_featurizers import _is_prev_action_unlikely_intent_in_state
+
+    if (not self.max_history or type(self)._create_states is not MaxHistoryTrackerFeaturizer._create_states
+            or type(domain).states_for_tracker_history is not states_for_tracker_history
+            or any(type(tracker) is not DialogueStateTracker for tracker in trackers)):
+        return _original_prediction_states(
+            self, trackers, domain, use_text_for_last_user_input=use_text_for_last_user_input,
+            ignore_rule_only_turns=ignore_rule_only_turns, rule_only_data=rule_only_data,
+            ignore_action_unlikely_intent=ignore_action_unlikely_intent)
+    if ignore_action_unlikely_intent:
+        def keep(state: dict) -> bool:
+            return not _is_prev_action_unlikely_intent_in_state(state)
+    else:
+        def keep(state: dict) -> bool:
+            return True
+    trackers_as_states = [
+        last_states(domain, tracker, self.max_history, keep, ignore_rule_only_turns=ignore_rule_only_turns,
+                    rule_only_data=rule_only_data)
+        for tracker in trackers
+    ]
+    self._choose_last_user_input(trackers_as_states, use_text_for_last_user_input)
+    return trackers_as_states
 
 
 @dataclass
@@ -137,8 +225,12 @@ class _Applied:
     """How far ``applied_events`` has been computed for one line of events."""
 
     events: list[Any]  # events consumed so far
-    loop_names: list[str]
+    loop_names: frozenset[str]  # the loops named in them
     applied: list[Any]
+
+
+def _loop_names(events: list[Any]) -> frozenset[str]:
+    return frozenset(e.name for e in events if isinstance(e, ActiveLoop) and e.name)
 
 
 _applied_cache: OrderedDict[str, list[_Applied]] = OrderedDict()
@@ -152,13 +244,17 @@ def applied_events(self: DialogueStateTracker) -> list[Any]:
     while that set of names is unchanged.
     """
     events = list(self.events)
-    loop_names = [e.name for e in events if isinstance(e, ActiveLoop) and e.name]
     with _lock:
         records = _applied_cache.get(self.sender_id, [])
-        candidates = [r for r in records if r.loop_names == loop_names and _is_prefix(r.events, events)]
-        record = max(candidates, key=lambda r: len(r.events), default=None)
+        record = None
+        for candidate in sorted((r for r in records if _is_prefix(r.events, events)), key=lambda r: -len(r.events)):
+            # continued only if the new events name no loop its walk did not know (the names of
+            # the whole history decide it); only the new events are looked at
+            if _loop_names(events[len(candidate.events):]) <= candidate.loop_names:
+                record = candidate
+                break
         if record is None:
-            record = _Applied(events=[], loop_names=loop_names, applied=[])
+            record = _Applied(events=[], loop_names=_loop_names(events), applied=[])
             records = [record, *records][:RECORDS_PER_KEY]
         else:
             records = [record, *(r for r in records if r is not record)]
@@ -177,7 +273,7 @@ def applied_events(self: DialogueStateTracker) -> list[Any]:
                 self._undo_till_previous(ActionExecuted, applied)
             elif (
                 isinstance(event, ActionExecuted)
-                and event.action_name in loop_names
+                and event.action_name in record.loop_names
                 and not self._first_loop_execution_or_unhappy_path(event.action_name, applied)
             ):
                 self._undo_till_previous_loop_execution(event.action_name, applied)
@@ -185,6 +281,87 @@ def applied_events(self: DialogueStateTracker) -> list[Any]:
                 applied.append(event)
             record.events.append(event)
         return list(applied)
+
+
+@dataclass
+class _Copied:
+    """A tracker rebuilt from the first ``len(events)`` events of a line, as Rasa's copy does."""
+
+    events: list[Any]  # events replayed so far
+    ids: set[int]  # their ids: tells the tracker's own events from its empty placeholders
+    replay: DialogueStateTracker
+
+
+_copy_cache: OrderedDict[tuple, list[_Copied]] = OrderedDict()
+_IMMUTABLE = (str, int, float, bool, type(None), frozenset, tuple)
+
+
+def _untouched_placeholder(event: Any) -> bool:
+    """Whether ``event`` is as ``empty()`` creates it (apart from its time)."""
+    fresh = vars(type(event).empty())
+    current = vars(event)
+    return fresh.keys() == current.keys() and all(
+        current[key] == value for key, value in fresh.items() if key != "timestamp")
+
+
+def _clone(record: _Copied) -> DialogueStateTracker:
+    """An independent tracker in the state of ``record.replay``: the same event objects (Rasa's
+    replay shares them too), its own event list, slots, loop and action dicts."""
+    clone = object.__new__(DialogueStateTracker)
+    for name, value in record.replay.__dict__.items():
+        if isinstance(value, _IMMUTABLE):
+            pass
+        elif isinstance(value, deque):
+            value = deque(value, value.maxlen)
+        elif name == "slots":
+            slots = type(value)()
+            slots.update((key, _copy_module.copy(slot)) for key, slot in value.items())
+            value = slots
+        elif isinstance(value, Event) and id(value) in record.ids:
+            pass  # latest_message / latest_bot_utterance: one of the events, as in Rasa's replay
+        elif type(value) is dict and all(isinstance(v, _IMMUTABLE) for v in value.values()):
+            value = dict(value)  # latest_action, active_loop
+        elif isinstance(value, (UserUttered, BotUttered)) and _untouched_placeholder(value):
+            value = type(value).empty()  # what a replay creates (the start of a conversation)
+        else:
+            value = _copy_module.deepcopy(value)  # a placeholder changed by an event, anything new
+        clone.__dict__[name] = value
+    return clone
+
+
+def tracker_copy(self: DialogueStateTracker) -> DialogueStateTracker:
+    """Same result as Rasa's ``DialogueStateTracker.copy``, without replaying the whole history.
+
+    Rasa's copy builds an empty tracker and replays every event of the conversation into it; the
+    message processor copies the tracker for every action it runs. This keeps, per conversation,
+    the tracker replayed so far, replays only the events added since, and hands out a clone.
+    """
+    if type(self) is not DialogueStateTracker:
+        return _original_copy(self)
+    signature = (self.sender_id, self._max_event_history, self.is_rule_tracker,
+                 tuple((name, type(slot), id(slot.mappings), repr(slot.initial_value))
+                       for name, slot in self.slots.items()))
+    events = list(self.events)
+    with _lock:
+        records = _copy_cache.get(signature, [])
+        candidates = [r for r in records if _is_prefix(r.events, events)]
+        record = max(candidates, key=lambda r: len(r.events), default=None)
+        if record is None:
+            record = _Copied(events=[], ids=set(), replay=self.init_copy())
+            records = [record, *records][:RECORDS_PER_KEY]
+        else:
+            records = [record, *(r for r in records if r is not record)]
+        _copy_cache[signature] = records
+        _copy_cache.move_to_end(signature)
+        while len(_copy_cache) > CACHE_SIZE:
+            _copy_cache.popitem(last=False)
+        for event in events[len(record.events):]:
+            if not event.timestamp <= float("inf"):  # Rasa's replay stops here (a NaN time)
+                return _original_copy(self)
+            record.replay.update(event)
+            record.events.append(event)
+            record.ids.add(id(event))
+        return _clone(record)
 
 
 _rasa_get_possible_keys = None
@@ -233,6 +410,8 @@ def install() -> None:
 
     Domain.states_for_tracker_history = states_for_tracker_history
     DialogueStateTracker.applied_events = applied_events
+    DialogueStateTracker.copy = tracker_copy
+    MaxHistoryTrackerFeaturizer.prediction_states = max_history_prediction_states
     if RulePolicy._get_possible_keys is not get_possible_keys:
         _original_get_possible_keys(None, {}, [])  # capture Rasa's before replacing it
         RulePolicy._get_possible_keys = get_possible_keys
@@ -246,3 +425,4 @@ def clear() -> None:
     with _lock:
         _cache.clear()
         _applied_cache.clear()
+        _copy_cache.clear()

@@ -90,6 +90,11 @@ class KefuTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         # SQL errors are logged; their bound parameters would carry the customers' messages.
         self.engine.hide_parameters = True
+        # The statements of every turn, built once and run on a plain connection: an ORM session
+        # and a freshly built query cost about 0.3 ms each time, the statement itself 0.03 ms.
+        table = self.SQLEvent.__table__
+        self._insert_events = table.insert()
+        self._last_event_id = sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id"))
         logger.info("tracker store: %s", url.render_as_string(hide_password=True))
 
     # Rasa assigns ``domain`` when a new model is loaded; trackers built for the old one go.
@@ -103,19 +108,22 @@ class KefuTrackerStore(SQLTrackerStore):
         if hasattr(self, "_cache"):
             self._cache.clear()
 
+    def _begin(self):
+        """A connection in a transaction (committed when the block ends, rolled back if it raises)."""
+        return self.engine.begin()
+
     async def retrieve(self, sender_id: str):
+        with self._begin() as connection:
+            last_id = connection.execute(self._last_event_id, {"sender_id": sender_id}).scalar()
+        known = self._cache.get(sender_id)
+        if known is not None and last_id is not None and known.last_id == last_id:
+            self._cache.move_to_end(sender_id)
+            return known.tracker
+        if last_id is None:  # a new conversation: nothing to read, and the save needs no check
+            self._cache.pop(sender_id, None)
+            self._remember_absent(sender_id)
+            return None
         with self.session_scope() as session:
-            last_id = (
-                session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
-            )
-            known = self._cache.get(sender_id)
-            if known is not None and last_id is not None and known.last_id == last_id:
-                self._cache.move_to_end(sender_id)
-                return known.tracker
-            if last_id is None:  # a new conversation: nothing to read, and the save needs no check
-                self._cache.pop(sender_id, None)
-                self._remember_absent(sender_id)
-                return None
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
         if not rows or not self.domain:
             self._cache.pop(sender_id, None)
@@ -149,14 +157,15 @@ class KefuTrackerStore(SQLTrackerStore):
             new_events = list(itertools.islice(tracker.events, known.stored, None))
             if not new_events:
                 return
+            # each event serialised once, for the event broker and the table alike
+            dicts = [event.as_dict() for event in new_events]
             if self.event_broker is not None:
-                await self._stream_new_events(self.event_broker, new_events, sender_id)
-            table = self.SQLEvent.__table__
-            with self.session_scope() as session:  # one executemany INSERT, not an ORM flush per event
-                session.execute(table.insert(), [self._row(sender_id, event) for event in new_events])
-                last_id = session.execute(
-                    sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)).scalar()
-                session.commit()
+                for data in dicts:
+                    self.event_broker.publish({"sender_id": sender_id, **data})
+            with self._begin() as connection:  # one executemany INSERT, not an ORM flush per event
+                connection.execute(self._insert_events,
+                                   [self._row(sender_id, event, data) for event, data in zip(new_events, dicts)])
+                last_id = connection.execute(self._last_event_id, {"sender_id": sender_id}).scalar()
         except Exception:
             self._cache.pop(sender_id, None)
             self._absent.pop(sender_id, None)
@@ -171,8 +180,7 @@ class KefuTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             return session.query(self.SQLEvent.id).filter(self.SQLEvent.sender_id == sender_id).first() is not None
 
-    def _row(self, sender_id: str, event):
-        data = event.as_dict()
+    def _row(self, sender_id: str, event, data: dict[str, Any]):
         return {
             "sender_id": sender_id,
             "type_name": event.type_name,

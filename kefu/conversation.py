@@ -15,13 +15,15 @@ Times are stored in UTC. Nothing here connects at import time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy import select, update
 
-from kefu.db import Base, session_scope
+from kefu.db import Base, get_engine, session_scope
 
 #: Text kept per event; longer texts are cut (the tracker store keeps the original).
 MAX_EVENT_TEXT = 10_000
@@ -91,15 +93,33 @@ class OutboxMessage(Base):
 
 
 # --------------------------------------------------------------------------- events
+@functools.lru_cache(maxsize=4096)
+def _is_secret_key(key: Any) -> bool:
+    name = str(key).lower()
+    return any(part in name for part in SECRET_KEY_PARTS)
+
+
 def _without_secrets(value: Any) -> Any:
+    """``value`` without the dict entries whose key names a secret, at any depth.
+
+    The value itself when it holds none (the usual case: an event is written as it is, with no
+    copy made); else a copy of the parts that change."""
     if isinstance(value, dict):
-        return {
-            key: _without_secrets(item)
-            for key, item in value.items()
-            if not any(part in str(key).lower() for part in SECRET_KEY_PARTS)
-        }
+        cleaned: dict | None = None
+        for position, (key, item) in enumerate(value.items()):
+            if _is_secret_key(key):
+                if cleaned is None:
+                    cleaned = dict(itertools.islice(value.items(), position))
+                continue
+            clean_item = _without_secrets(item)
+            if cleaned is None and clean_item is not item:
+                cleaned = dict(itertools.islice(value.items(), position))
+            if cleaned is not None:
+                cleaned[key] = clean_item
+        return value if cleaned is None else cleaned
     if isinstance(value, list):
-        return [_without_secrets(item) for item in value]
+        items = [_without_secrets(item) for item in value]
+        return value if all(new is old for new, old in zip(items, value)) else items
     return value
 
 
@@ -147,9 +167,14 @@ def record_events(database_url: str, events: Iterable[dict[str, Any]]) -> int:
         return 0
     for row in rows:  # the table's column is called "metadata" (a reserved name on ORM classes)
         row["metadata"] = row.pop("event_metadata")
-    with session_scope(database_url) as session:
-        session.execute(sa.insert(ConversationEvent.__table__), rows)
+    # a plain connection and a statement built once: the writer thread shares the Rasa server's
+    # interpreter (and its lock) with the turns; an ORM session cost it several times the INSERT
+    with get_engine(database_url).begin() as connection:
+        connection.execute(_INSERT_EVENTS, rows)
     return len(rows)
+
+
+_INSERT_EVENTS = sa.insert(ConversationEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -222,20 +247,24 @@ def take_outbox(database_url: str, sender_id: str) -> list[dict[str, Any]]:
     customer never both return it.
     """
     delivered: list[dict[str, Any]] = []
-    with session_scope(database_url) as session:
-        pending = session.execute(
-            select(OutboxMessage.id, OutboxMessage.payload)
-            .where(OutboxMessage.sender_id == sender_id, OutboxMessage.delivered_at.is_(None))
-            .order_by(OutboxMessage.id)
-        ).all()
+    # Every REST call asks, and almost always nothing is waiting: one indexed SELECT on a plain
+    # connection, with statements built once (an ORM session cost about 0.2 ms more per call).
+    with get_engine(database_url).begin() as connection:
+        pending = connection.execute(_PENDING, {"sender_id": sender_id}).all()
+        if not pending:
+            return delivered
         now = utcnow()
         for message_id, payload in pending:
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None))
-                .values(delivered_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            claimed = connection.execute(_CLAIM, {"message_id": message_id, "now": now}).rowcount
             if claimed:
                 delivered.append(payload)
     return delivered
+
+
+_outbox = OutboxMessage.__table__
+_PENDING = (select(_outbox.c.id, _outbox.c.payload)
+            .where(_outbox.c.sender_id == sa.bindparam("sender_id"), _outbox.c.delivered_at.is_(None))
+            .order_by(_outbox.c.id))
+_CLAIM = (update(_outbox)
+          .where(_outbox.c.id == sa.bindparam("message_id"), _outbox.c.delivered_at.is_(None))
+          .values(delivered_at=sa.bindparam("now", type_=_outbox.c.delivered_at.type)))

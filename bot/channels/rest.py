@@ -123,6 +123,10 @@ class KefuRestInput(RestInput):
     async def pending_messages(self, sender_id: str) -> list[dict[str, Any]]:
         """Messages for this customer that arrived since their last call (e.g. from an agent)."""
         try:
+            if self.database_url.startswith("sqlite"):
+                # one indexed read of a local file (tens of microseconds), as the tracker store
+                # does on this thread: cheaper than the hand-over to a worker thread and back
+                return take_outbox(self.database_url, sender_id)
             return await asyncio.get_running_loop().run_in_executor(None, take_outbox, self.database_url, sender_id)
         except Exception:  # the customer still gets the replies to this call
             logger.exception("rest: reading the outbox failed")

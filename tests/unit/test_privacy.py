@@ -28,3 +28,17 @@ def test_personal_data_is_masked(text, expected):
 ])
 def test_ordinary_messages_are_unchanged(text):
     assert mask_pii(text) == text
+
+
+def test_event_data_without_secrets_is_stored_as_published_and_secrets_only_from_a_copy():
+    from kefu.conversation import _without_secrets
+
+    clean = {"event": "user", "parse_data": {"intent": {"name": "faq"}, "intent_ranking": [{"name": "faq"}]},
+             "metadata": {"page": "/orders"}}
+    assert _without_secrets(clean) is clean  # nothing to remove: no copy
+    secret = {"event": "user", "metadata": {"page": "/orders", "customer_token": "jwt", "auth": {"Password": "x"}},
+              "parse_data": {"entities": [{"api_secret": 1, "value": "v"}]}}
+    original = repr(secret)
+    assert _without_secrets(secret) == {"event": "user", "metadata": {"page": "/orders", "auth": {}},
+                                        "parse_data": {"entities": [{"value": "v"}]}}
+    assert repr(secret) == original  # the published event itself is left as it was

@@ -78,3 +78,86 @@ def test_a_failed_write_never_logs_the_customers_message(tmp_path, caplog, monke
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "could not be stored" in logged  # the failure itself is reported
     assert "13812345678" not in logged and "幸福路" not in logged
+
+
+def test_turns_ending_during_a_write_are_written_together_in_order(database_url, monkeypatch):
+    import threading
+
+    from kefu import conversation
+
+    started, release, batches = threading.Event(), threading.Event(), []
+
+    def slow_first_write(url, events):  # the real write, held back the first time
+        events = list(events)
+        batches.append([e["text"] for e in events])
+        if len(batches) == 1:
+            started.set()
+            release.wait(10)
+        return conversation.record_events(url, events)
+
+    monkeypatch.setattr("bot.events.record_events", slow_first_write)
+    broker = KefuEventBroker(database_url)
+    broker.publish({"sender_id": "s", "event": "user", "text": "t1", "timestamp": 1_700_000_000.0})
+    assert started.wait(10)
+    for n in (2, 3, 4):  # three more turns end while the first write is in progress
+        broker.publish({"sender_id": "s", "event": "user", "text": f"t{n}", "timestamp": 1_700_000_000.0 + n})
+    release.set()
+    broker.wait()
+    assert batches == [["t1"], ["t2", "t3", "t4"]]
+    with session_scope(database_url) as session:
+        texts = session.execute(sa.select(ConversationEvent.text).order_by(ConversationEvent.id)).scalars().all()
+    assert texts == ["t1", "t2", "t3", "t4"]
+    broker.publish({"sender_id": "s", "event": "user", "text": "t5", "timestamp": 1_700_000_010.0})
+    broker.wait()  # after the burst, a new turn is written on its own again
+    assert batches[-1] == ["t5"]
+
+
+def _recording_writes(monkeypatch) -> list[list[str]]:
+    from kefu import conversation
+
+    batches: list[list[str]] = []
+
+    def write(url, events):  # the real write, remembering what went into each transaction
+        events = list(events)
+        batches.append([e["text"] for e in events])
+        return conversation.record_events(url, events)
+
+    monkeypatch.setattr("bot.events.record_events", write)
+    return batches
+
+
+async def test_turns_ending_within_the_batch_time_share_one_transaction(database_url, monkeypatch):
+    import asyncio
+
+    batches = _recording_writes(monkeypatch)
+    broker = KefuEventBroker(database_url, batch_seconds=0.1)
+    for turn in range(3):  # three turns, a few milliseconds apart
+        for part in ("user", "bot"):
+            broker.publish({"sender_id": f"s{turn}", "event": part, "text": f"{part}{turn}",
+                            "timestamp": 1_700_000_000.0 + turn})
+        await asyncio.sleep(0.005)
+    assert batches == []  # nothing written before the batch time is up ...
+    await asyncio.sleep(0.3)
+    assert batches == [["user0", "bot0", "user1", "bot1", "user2", "bot2"]]  # ... then all at once, in order
+    with session_scope(database_url) as session:
+        assert session.execute(sa.select(sa.func.count(ConversationEvent.id))).scalar_one() == 6
+    await broker.close()
+
+
+async def test_closing_writes_what_waits_for_its_batch(database_url, monkeypatch):
+    batches = _recording_writes(monkeypatch)
+    broker = KefuEventBroker(database_url, batch_seconds=60)
+    broker.publish({"sender_id": "s", "event": "user", "text": "last words", "timestamp": 1_700_000_000.0})
+    await broker.close()  # a server shutting down loses nothing
+    assert batches == [["last words"]]
+    with session_scope(database_url) as session:
+        assert session.execute(sa.select(ConversationEvent.text)).scalar_one() == "last words"
+
+
+async def test_batch_time_comes_from_the_endpoint_configuration(database_url):
+    configured = await KefuEventBroker.from_endpoint_config(EndpointConfig(url=database_url, batch_seconds=0))
+    default = await KefuEventBroker.from_endpoint_config(EndpointConfig(url=database_url))
+    assert configured.batch_seconds == 0
+    from bot.events import BATCH_SECONDS
+
+    assert default.batch_seconds == BATCH_SECONDS > 0

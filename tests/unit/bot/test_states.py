@@ -150,3 +150,106 @@ def test_memoised_rule_matching_matches_rasa(rule_policy, seed):
             assert states.get_possible_keys(policy, lookup, prediction_states) == expected
             checked += bool(expected)
     assert checked > 10  # the sequences do reach states where rules apply
+
+
+def _snapshot(tracker: DialogueStateTracker) -> dict:
+    """Everything a tracker holds, comparable: event identities, slot internals, the rest by value."""
+    snapshot = {name: value for name, value in vars(tracker).items() if name not in ("events", "slots")}
+    snapshot["events"] = [id(event) for event in tracker.events]
+    snapshot["maxlen"] = tracker.events.maxlen
+    snapshot["slots"] = {name: (type(slot), vars(slot)) for name, slot in tracker.slots.items()}
+    return snapshot
+
+
+def _more_events(rng: random.Random):
+    from rasa.shared.core.events import (
+        ActionExecutionRejected,
+        ConversationPaused,
+        ConversationResumed,
+        DefinePrevUserUtteredFeaturization,
+        EntitiesAdded,
+        FollowupAction,
+        LoopInterrupted,
+    )
+
+    return rng.choice([
+        [EntitiesAdded([{"entity": "order_id", "value": "123", "start": 0, "end": 3}])],
+        [DefinePrevUserUtteredFeaturization(rng.random() < 0.5)],
+        [FollowupAction(rng.choice(ACTIONS))],
+        [ConversationPaused()], [ConversationResumed()],
+        [LoopInterrupted(rng.random() < 0.5)],
+        [ActionExecutionRejected(rng.choice(FORMS or ACTIONS))],
+        [SlotSet(rng.choice(DOMAIN.slots).name, ["a", "list"])],
+    ])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_tracker_copies_equal_rasas_replayed_copies(seed):
+    rng = random.Random(500 + seed)
+    tracker = DialogueStateTracker.from_events(f"copy-{seed}", [], DOMAIN.slots)
+    tracker.model_id = "model-1"  # not carried by Rasa's copy either
+    for step in range(200):
+        for event in (_more_events(rng) if rng.random() < 0.25 else random_event(rng, tracker)):
+            tracker.update(event, DOMAIN)
+        if rng.random() < 0.1:
+            tracker.clear_followup_action()  # as the processor does, without an event
+        if step < 5 or rng.random() < 0.3:
+            expected, got = states._original_copy(tracker), states.tracker_copy(tracker)
+            assert type(got) is type(expected)
+            assert _snapshot(got) == _snapshot(expected)
+            # the copy is the caller's own: changing it leaves the tracker and later copies alone
+            got.update(SlotSet(DOMAIN.slots[0].name, "changed"), DOMAIN)
+            got.update(ActionExecuted(rng.choice(ACTIONS)), DOMAIN)
+            got.change_loop_to(FORMS[0] if FORMS else None)
+            got.latest_action["action_name"] = "tampered"
+            assert _snapshot(states.tracker_copy(tracker)) == _snapshot(states._original_copy(tracker))
+
+
+def test_a_copy_of_another_conversation_or_domain_is_replayed_afresh():
+    events = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+              SlotSet(DOMAIN.slots[0].name, "x"), ActionExecuted("action_listen")]
+    tracker = DialogueStateTracker.from_events("same-id", events, DOMAIN.slots)
+    assert _snapshot(states.tracker_copy(tracker)) == _snapshot(states._original_copy(tracker))
+    other_domain = Domain.from_yaml(f"""
+version: "3.1"
+slots:
+  {DOMAIN.slots[0].name}:
+    type: any
+    initial_value: other
+    mappings: [{{type: custom}}]
+""")
+    other = DialogueStateTracker.from_events("same-id", events, other_domain.slots)
+    assert _snapshot(states.tracker_copy(other)) == _snapshot(states._original_copy(other))
+    assert states.tracker_copy(other).slots[DOMAIN.slots[0].name].value == "x"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_policy_featurizers_get_rasas_states(seed, monkeypatch):
+    """Through the featurizer (which edits the last user input in place, and Rasa's states of a
+    turn share their user part): with a max_history from the last turns only, without one (the
+    rule policy) from the whole incremental history."""
+    from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
+
+    rng = random.Random(900 + seed)
+    tracker = DialogueStateTracker.from_events(f"tail-{seed}", [ActionExecuted("action_listen")], DOMAIN.slots)
+    compared = 0
+    for step in range(160):
+        events = random_event(rng, tracker)
+        if rng.random() < 0.08:
+            events = [ActionExecuted("action_unlikely_intent")]
+        for event in events:
+            tracker.update(event, DOMAIN)
+        if rng.random() > 0.3:
+            continue
+        featurizer = MaxHistoryTrackerFeaturizer(max_history=rng.choice([None, 1, 2, 3, 5]))
+        options = dict(use_text_for_last_user_input=rng.random() < 0.5, ignore_rule_only_turns=rng.random() < 0.5,
+                       rule_only_data=RULE_ONLY, ignore_action_unlikely_intent=rng.random() < 0.5)
+        expected = states._original_prediction_states(featurizer, [tracker], DOMAIN, **options)  # Rasa all along
+        with monkeypatch.context() as patch:
+            patch.setattr(Domain, "states_for_tracker_history", states.states_for_tracker_history)
+            got = states.max_history_prediction_states(featurizer, [tracker], DOMAIN, **options)
+        assert got == expected
+        shared = lambda s: [a.get("user") is not None and a.get("user") is b.get("user") for a, b in zip(s, s[1:])]  # noqa: E731
+        assert shared(got[0]) == shared(expected[0])
+        compared += 1
+    assert compared > 30

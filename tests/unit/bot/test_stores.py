@@ -115,6 +115,7 @@ async def test_failed_save_forgets_the_tracker(url, monkeypatch):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(replica, "session_scope", broken)
+    monkeypatch.setattr(replica, "_begin", broken)
     with pytest.raises(RuntimeError):
         await replica.save(tracker)
     monkeypatch.undo()
