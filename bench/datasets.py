@@ -91,8 +91,10 @@ async def predict(model: Path, texts: list[str]) -> list[tuple[str, str, float]]
     import logging
 
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
     logging.getLogger("rasa").setLevel(logging.WARNING)
+    configure_structlog(logging.WARNING)  # Rasa's structured log prints every parse at DEBUG otherwise
     agent = Agent.load(str(model))
     predictions = []
     for text in texts:

@@ -31,6 +31,7 @@ from rasa.shared.nlu.constants import (
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -134,7 +135,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("%s needs at least two intents; skipping training.", self.__class__.__name__)
             return self._resource
 
-        self._model = {"responses": dict(training_data.responses)}
+        self._model = {"responses": dict(training_data.responses),
+                       "known_words": frozenset(w for m in examples for w in _words(m))}
         x = self._matrix(examples, fit=True)
         classifier = LogisticRegression(
             C=self._config["C"],
@@ -152,8 +154,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if not self._model or "classifier" not in self._model:
             return messages
         for message in messages:
-            if not message.get(TEXT) or not message.features_present(TEXT, None):
-                self._set_empty(message)
+            if not message.get(TEXT) or not message.features_present(TEXT, None) or not self._understood(message):
+                self._set_empty(message)  # → nlu_fallback: "say it another way"
                 continue
             probabilities = self._predict_one(message)
             self._set_prediction(message, dict(zip(self._model["labels"], probabilities)))
@@ -200,6 +202,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 vector = vector / norm
             scores += vector @ weights[offset:offset + len(vector)]
         return _softmax(scores + self._model["bias"])
+
+    def _understood(self, message: Message) -> bool:
+        """Whether the model can judge the message: at least one of its words was seen in
+        training. A sentence vector places any text somewhere, "blorp zinga frumious" as well
+        (near the complaints, as it happens, with confidence 0.6); a message none of whose words
+        the model knows gets no intent, so the fallback asks the shopper to say it another way."""
+        known = self._model.get("known_words")
+        if known is None:  # a model trained before this rule
+            return True
+        words = _words(message)
+        return not words or not known.isdisjoint(words)
 
     @staticmethod
     def _set_empty(message: Message) -> None:
@@ -279,6 +292,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("No trained %s in the model; it will predict nothing.", cls.__name__)
             model = None
         return cls(config, model_storage, resource, model)
+
+
+def _words(message: Message) -> set[str]:
+    """The message's words: tokens with a letter or a Han character (not numbers or punctuation)."""
+    return {token.text.lower() for token in message.get(TOKENS_NAMES[TEXT]) or []
+            if any(ch.isalpha() for ch in token.text)}
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:

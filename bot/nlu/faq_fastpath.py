@@ -10,7 +10,9 @@ classifier and before ``FallbackClassifier``, keeps the NLU in step with the pub
   response, with the similarity (character n-gram TF-IDF cosine) as confidence: always from
   ``strong_similarity``; from ``similarity`` when that new question is also closer (by
   ``margin``) than every question the model knows and the classifier is not confident
-  (below ``confident``) of another intent — so paraphrases of a new FAQ are answered too;
+  (below ``confident``) of another intent — so paraphrases of a new FAQ are answered too.
+  ``out_of_scope`` doesn't count as another intent (``yield_intents``): a question the shop
+  did not answer when the model was trained is what a new FAQ is written for (the inbox);
 * an FAQ the model predicts but that is **no longer published** loses its share of the ``faq``
   confidence (the next published FAQ is selected instead, or ``FallbackClassifier`` declines).
 
@@ -68,6 +70,8 @@ class FaqFastPath(GraphComponent):
             "margin": 0.05,
             # ... and the classifier is less sure than this of an intent other than faq
             "confident": 0.8,
+            # intents a new question wins over however sure the classifier is of them
+            "yield_intents": ["out_of_scope"],
             # from this similarity a new question wins whatever the classifier says
             "strong_similarity": 0.8,
             # DATABASE_URL of the published content (default: the environment's)
@@ -176,7 +180,8 @@ class FaqFastPath(GraphComponent):
             return
         known = float(scores[~new].max()) if (~new).any() else 0.0
         intent = message.get(INTENT) or {}
-        other_intent_sure = (intent.get(INTENT_NAME_KEY) != self._config["retrieval_intent"]
+        other_intent_sure = (intent.get(INTENT_NAME_KEY) not in (self._config["retrieval_intent"],
+                                                                 *self._config["yield_intents"])
                              and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self._config["confident"])
         if score < self._config["strong_similarity"] and (score < known + self._config["margin"] or other_intent_sure):
             return
@@ -185,6 +190,13 @@ class FaqFastPath(GraphComponent):
         score = round(min(1.0, match.score), 4)
         message.set(INTENT, {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: score}, add_to_output=True)
         others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r[INTENT_NAME_KEY] != intent_name]
+        # faq on top and the rest scaled into what is left (else the fallback sees a sure
+        # out_of_scope above faq and calls the message ambiguous)
+        rest = sum(r[PREDICTED_CONFIDENCE_KEY] for r in others)
+        top = max((r[PREDICTED_CONFIDENCE_KEY] for r in others), default=0.0)
+        if rest > 0:
+            factor = min(1.0, (1 - score) / rest, score / top)
+            others = [{**r, PREDICTED_CONFIDENCE_KEY: r[PREDICTED_CONFIDENCE_KEY] * factor} for r in others]
         message.set(INTENT_RANKING_KEY, [{INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: score}, *others],
                     add_to_output=True)
         self._select(message, match.faq_id, score, content)

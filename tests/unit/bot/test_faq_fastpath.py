@@ -105,3 +105,14 @@ def test_a_confident_other_intent_keeps_a_loosely_similar_message(component, dat
     message = classified("我买的礼品卡订单到哪了", "order_status", 0.9)
     component.process([message])
     assert message.get("intent")["name"] == "order_status"
+
+
+def test_a_new_faq_answers_what_the_model_was_sure_was_out_of_scope(component, database_url):
+    # the inbox's path: shoppers asked, the model said "not our business", an editor wrote the FAQ
+    publish(database_url, RETURNS, GIFT)
+    message = classified("购物卡里的钱能提现吗", "out_of_scope", 0.98)
+    component.process([message])
+    assert selected_key(message) == "faq/gift_card_cash"
+    ranking = message.get("intent_ranking")  # faq first, the rest scaled into what is left
+    assert ranking[0]["name"] == "faq" and ranking[0]["confidence"] >= ranking[1]["confidence"]
+    assert sum(r["confidence"] for r in ranking) <= 1.0 + 1e-9

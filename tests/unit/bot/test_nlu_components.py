@@ -203,3 +203,12 @@ def test_sentence_vectors_carry_paraphrases_that_share_no_words(trained_with_sen
     assert parse("how many days until the cash comes back to me")["response_selector"]["faq"]["response"][
         "intent_response_key"] == "faq/refund_time"
     assert parse("has my stuff been sent out yet")["intent"]["name"] == "order_status"
+
+
+def test_a_message_of_only_unknown_words_gets_no_intent(trained_with_sentences):
+    parse, _, _ = trained_with_sentences
+    # its sentence vector would place it somewhere; no word of it was ever seen, so: not understood
+    result = parse("blorp zinga frumious")
+    assert result["intent"] == {"name": None, "confidence": 0.0} and result["intent_ranking"] == []
+    # one known word is enough to be judged
+    assert parse("blorp refund zinga")["intent"]["name"] is not None
