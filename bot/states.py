@@ -16,6 +16,7 @@ The Rasa server installs it with :func:`install` (``bot/server.py``).
 from __future__ import annotations
 
 import copy as _copy_module
+import json
 import operator
 import threading
 from collections import OrderedDict, deque
@@ -401,6 +402,60 @@ def get_possible_keys(self, lookup: dict[str, str], states: list[dict]) -> set[s
     return set(found)
 
 
+def rule_depth(policy: Any) -> int:
+    """How many of the newest states can decide a rule policy's prediction: one more than its
+    longest key (rules, unhappy-path rules, and the keys of rules not in stories, which decide
+    ``hide_rule_turn``). Keys that are not states (default-rule sources) don't count."""
+    from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RULES_NOT_IN_STORIES
+
+    depth = policy.__dict__.get("_kefu_rule_depth")
+    if depth is None:
+        longest = 0
+        for name in (RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RULES_NOT_IN_STORIES):
+            for key in policy.lookup.get(name) or []:
+                try:
+                    key_states = json.loads(key)
+                except (TypeError, ValueError):
+                    continue
+                if isinstance(key_states, list):
+                    longest = max(longest, len(key_states))
+        depth = policy.__dict__["_kefu_rule_depth"] = longest + 1
+    return depth
+
+
+def rule_prediction_states(
+    self: Any,
+    tracker: Any,
+    domain: Domain,
+    use_text_for_last_user_input: bool = False,
+    rule_only_data: dict | None = None,
+) -> list[dict]:
+    """The rule policy's prediction states, only the newest :func:`rule_depth` of them.
+
+    Rasa gives the rule policy the states of the whole conversation (its featurizer has no
+    ``max_history``) on each of its two or three predictions per turn; a turn late in a long
+    conversation spent most of its time copying them. A rule is matched against the newest
+    states, as long as the rule, from the newest back; the only use of the older states is the
+    "no rule applies" key, which is looked up among the keys of rules not in stories — none as
+    long as ``rule_depth``, so a longer key is never found there, cut or not. The prediction is
+    the same; only that key (a source name for the log) is shorter.
+    """
+    from rasa.core.policies.policy import Policy, SupportedData
+
+    featurizer = self.featurizer
+    if featurizer.max_history is not None or not isinstance(featurizer, MaxHistoryTrackerFeaturizer):
+        return Policy._prediction_states(self, tracker, domain, use_text_for_last_user_input, rule_only_data)
+    limited = self.__dict__.get("_kefu_limited_featurizer")
+    if limited is None or limited.max_history != rule_depth(self):
+        limited = _copy_module.copy(featurizer)
+        limited.max_history = rule_depth(self)
+        self.__dict__["_kefu_limited_featurizer"] = limited
+    ml_only = self.supported_data() == SupportedData.ML_DATA
+    return limited.prediction_states([tracker], domain, use_text_for_last_user_input=use_text_for_last_user_input,
+                                     ignore_rule_only_turns=ml_only, rule_only_data=rule_only_data,
+                                     ignore_action_unlikely_intent=ml_only)[0]
+
+
 def install() -> None:
     """Makes Rasa compute applied events, tracker states and rule matches incrementally."""
     import logging
@@ -412,6 +467,8 @@ def install() -> None:
     DialogueStateTracker.applied_events = applied_events
     DialogueStateTracker.copy = tracker_copy
     MaxHistoryTrackerFeaturizer.prediction_states = max_history_prediction_states
+    if RulePolicy._prediction_states is not rule_prediction_states:
+        RulePolicy._prediction_states = rule_prediction_states
     if RulePolicy._get_possible_keys is not get_possible_keys:
         _original_get_possible_keys(None, {}, [])  # capture Rasa's before replacing it
         RulePolicy._get_possible_keys = get_possible_keys

@@ -253,3 +253,56 @@ def test_policy_featurizers_get_rasas_states(seed, monkeypatch):
         assert shared(got[0]) == shared(expected[0])
         compared += 1
     assert compared > 30
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rule_policy_predicts_the_same_from_its_newest_states(rule_policy, seed, monkeypatch):
+    """Late in long conversations the rule policy sees only the newest ``rule_depth`` states;
+    its predictions (action probabilities, events, hidden rule turns) stay Rasa's."""
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    policy, domain = rule_policy
+    rng = random.Random(300 + seed)
+    tracker = DialogueStateTracker.from_events(f"rule-tail-{seed}", [ActionExecuted("action_listen")], domain.slots)
+    compared = cut = 0
+    for _ in range(260):
+        for event in random_event(rng, tracker):
+            tracker.update(event, domain)
+        if rng.random() > 0.3:
+            continue
+        predictions = []
+        for prediction_states in (Policy._prediction_states, states.rule_prediction_states):
+            with monkeypatch.context() as patch:
+                patch.setattr(RulePolicy, "_prediction_states", prediction_states)
+                p = policy.predict_action_probabilities(tracker, domain)
+            predictions.append((p.probabilities, p.events, p.hide_rule_turn, p.is_end_to_end_prediction))
+        assert predictions[0] == predictions[1]
+        compared += 1
+        cut += len(states._original(domain, tracker)) > states.rule_depth(policy)
+    assert compared > 50 and cut > 20  # the conversations did grow past the depth
+
+
+def test_a_rule_over_several_turns_still_applies_late_in_a_long_conversation(rule_policy, monkeypatch):
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    policy, domain = rule_policy
+
+    def user(intent):
+        return [UserUttered(intent, {"name": intent, "confidence": 1.0})]
+
+    events = [ActionExecuted("action_listen")]
+    for _ in range(80):  # a long, ordinary conversation
+        events += [*user("greet"), ActionExecuted("utter_greet"), ActionExecuted("action_listen")]
+    events += [*user("nlu_fallback"), ActionExecuted("utter_default"), ActionExecuted("action_listen"),
+               *user("nlu_fallback")]
+    tracker = DialogueStateTracker.from_events("long-then-lost", events, domain.slots)
+    assert len(states._original(domain, tracker)) > 10 * states.rule_depth(policy)
+    predicted = []
+    for prediction_states in (Policy._prediction_states, states.rule_prediction_states):
+        with monkeypatch.context() as patch:
+            patch.setattr(RulePolicy, "_prediction_states", prediction_states)
+            p = policy.predict_action_probabilities(tracker, domain)
+        predicted.append(domain.action_names_or_texts[p.max_confidence_index])
+    assert predicted == ["action_handoff_request", "action_handoff_request"]  # misunderstood twice: a human
