@@ -89,6 +89,25 @@ def _is_prefix(prefix: list[Any], events: list[Any]) -> bool:
     return len(prefix) <= len(events) and all(map(operator.is_, prefix, events))
 
 
+def _continued(cache: OrderedDict, key: Any, events: list[Any], new: Any, fits: Any = lambda record: True) -> Any:
+    """The record under ``key`` with the longest ``events`` prefix of ``events`` that ``fits``,
+    else a new one from ``new()``; it becomes the key's first record, and the cache keeps its
+    ``CACHE_SIZE`` most recently used keys (call with ``_lock`` held)."""
+    records = cache.get(key, [])
+    record = max((r for r in records if _is_prefix(r.events, events) and fits(r)),
+                 key=lambda r: len(r.events), default=None)
+    if record is None:
+        record = new()
+        records = [record, *records][:RECORDS_PER_KEY]
+    else:
+        records = [record, *(r for r in records if r is not record)]
+    cache[key] = records
+    cache.move_to_end(key)
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
+    return record
+
+
 def _step(domain: Domain, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
           ignore_rule_only_turns: bool, rule_only_data: dict | None, states: list[dict],
           variables: dict) -> None:
@@ -118,18 +137,8 @@ def _replay_for(self: Domain, tracker: Any, omit_unset_slots: bool, ignore_rule_
     rule_key = _freeze(rule_only_data) if ignore_rule_only_turns else None
     key = (tracker.sender_id, id(self), omit_unset_slots, ignore_rule_only_turns, rule_key)
     applied = tracker.applied_events()
-    records = _cache.get(key, [])
-    candidates = [r for r in records if r.domain is self and _is_prefix(r.events, applied)]
-    replay = max(candidates, key=lambda r: len(r.events), default=None)
-    if replay is None:
-        replay = _Replay(domain=self, events=[], tracker=tracker.init_copy())
-        records = [replay, *records][:RECORDS_PER_KEY]
-    else:
-        records = [replay, *(r for r in records if r is not replay)]
-    _cache[key] = records
-    _cache.move_to_end(key)
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
+    replay = _continued(_cache, key, applied, lambda: _Replay(domain=self, events=[], tracker=tracker.init_copy()),
+                        lambda r: r.domain is self)
 
     variables = {"last_ml_action_sub_state": replay.last_ml_action_sub_state,
                  "turn_was_hidden": replay.turn_was_hidden}
@@ -246,23 +255,11 @@ def applied_events(self: DialogueStateTracker) -> list[Any]:
     """
     events = list(self.events)
     with _lock:
-        records = _applied_cache.get(self.sender_id, [])
-        record = None
-        for candidate in sorted((r for r in records if _is_prefix(r.events, events)), key=lambda r: -len(r.events)):
-            # continued only if the new events name no loop its walk did not know (the names of
-            # the whole history decide it); only the new events are looked at
-            if _loop_names(events[len(candidate.events):]) <= candidate.loop_names:
-                record = candidate
-                break
-        if record is None:
-            record = _Applied(events=[], loop_names=_loop_names(events), applied=[])
-            records = [record, *records][:RECORDS_PER_KEY]
-        else:
-            records = [record, *(r for r in records if r is not record)]
-        _applied_cache[self.sender_id] = records
-        _applied_cache.move_to_end(self.sender_id)
-        while len(_applied_cache) > CACHE_SIZE:
-            _applied_cache.popitem(last=False)
+        # continued only if the new events name no loop its walk did not know (the names of the
+        # whole history decide it); only the new events are looked at
+        record = _continued(_applied_cache, self.sender_id, events,
+                            lambda: _Applied(events=[], loop_names=_loop_names(events), applied=[]),
+                            lambda r: _loop_names(events[len(r.events):]) <= r.loop_names)
         applied = record.applied
         for event in events[len(record.events):]:  # Rasa's loop, line for line
             if isinstance(event, (Restarted, SessionStarted)):
@@ -344,18 +341,8 @@ def tracker_copy(self: DialogueStateTracker) -> DialogueStateTracker:
                        for name, slot in self.slots.items()))
     events = list(self.events)
     with _lock:
-        records = _copy_cache.get(signature, [])
-        candidates = [r for r in records if _is_prefix(r.events, events)]
-        record = max(candidates, key=lambda r: len(r.events), default=None)
-        if record is None:
-            record = _Copied(events=[], ids=set(), replay=self.init_copy())
-            records = [record, *records][:RECORDS_PER_KEY]
-        else:
-            records = [record, *(r for r in records if r is not record)]
-        _copy_cache[signature] = records
-        _copy_cache.move_to_end(signature)
-        while len(_copy_cache) > CACHE_SIZE:
-            _copy_cache.popitem(last=False)
+        record = _continued(_copy_cache, signature, events,
+                            lambda: _Copied(events=[], ids=set(), replay=self.init_copy()))
         for event in events[len(record.events):]:
             if not event.timestamp <= float("inf"):  # Rasa's replay stops here (a NaN time)
                 return _original_copy(self)

@@ -73,9 +73,6 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         pass
 
-    def __init__(self, config: dict[str, Any], name: str) -> None:
-        super().__init__(name, config)
-
     @classmethod
     def create(
         cls,
@@ -85,7 +82,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         execution_context: ExecutionContext,
     ) -> SentenceEncoderFeaturizer:
         encoder()
-        return cls(config, execution_context.node_name)
+        return cls(execution_context.node_name, config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         examples = [m for m in training_data.training_examples if m.get(TEXT)]
