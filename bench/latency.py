@@ -3,11 +3,14 @@
 ``python -m bench.latency [--bot-url http://127.0.0.1:5005] [--token T]`` drives a running Rasa
 server from this separate process (aiohttp client):
 
-1. ``/model/parse`` sequentially (N requests) → p50 / p99;
-2. ``/webhooks/rest/webhook`` sequentially, each request a one-turn FAQ question in a conversation
-   of its own sender → p50 / p99;
-3. the same messages sequentially in one conversation (its history grows to N turns) → p50 / p99
-   (against ``--bot-url``, the server's per-sender rate limit must allow N messages);
+1. ``/model/parse`` → p50 / p99;
+2. ``/webhooks/rest/webhook``, each request a one-turn FAQ question in a conversation of its own
+   sender → p50 / p99;
+3. the same messages in one conversation (its history grows to N turns) → p50 / p99 (against
+   ``--bot-url``, the server's per-sender rate limit must allow N messages);
+
+   1–3 are sent one request at a time, interleaved (parse, turn, same-conversation turn, parse,
+   ...), so that the ratios compare requests that met the same machine;
 4. the same REST turns from C concurrent conversations for D seconds → turns/s, p50 / p99, errors.
 
 Messages cycle through a fixed list of Chinese and English FAQ questions and greetings (the same
@@ -51,14 +54,32 @@ async def _timed(session, method: str, url: str, body: dict) -> tuple[float, boo
     return (time.perf_counter() - started) * 1000, ok
 
 
+def _summary(timings: list[float], errors: int) -> dict:
+    return {"requests": len(timings), "p50_ms": round(percentile(timings, 50), 1),
+            "p99_ms": round(percentile(timings, 99), 1), "errors": errors}
+
+
 async def sequential(session, url: str, make_body, count: int) -> dict:
     timings, errors = [], 0
     for i in range(count):
         ms, ok = await _timed(session, "POST", url, make_body(i))
         timings.append(ms)
         errors += not ok
-    return {"requests": count, "p50_ms": round(percentile(timings, 50), 1), "p99_ms": round(percentile(timings, 99), 1),
-            "errors": errors}
+    return _summary(timings, errors)
+
+
+async def interleaved(session, requests: dict[str, tuple[str, object]], count: int) -> dict[str, dict]:
+    """Sends the requests of each kind in turn (parse, turn, parse, turn, ...), one at a time, so
+    that every kind meets the same machine: a slower minute of a shared machine then slows the
+    parses as much as the turns instead of tilting their ratio."""
+    timings: dict[str, list[float]] = {name: [] for name in requests}
+    errors = dict.fromkeys(requests, 0)
+    for i in range(count):
+        for name, (url, make_body) in requests.items():
+            ms, ok = await _timed(session, "POST", url, make_body(i))
+            timings[name].append(ms)
+            errors[name] += not ok
+    return {name: _summary(timings[name], errors[name]) for name in requests}
 
 
 async def concurrent(session, url: str, conversations: int, seconds: float) -> dict:
@@ -96,12 +117,13 @@ async def measure(bot_url: str, token: str, count: int, conversations: int, seco
         # warm-up: first calls load lazily initialised parts
         await sequential(session, parse_url, lambda i: {"text": MESSAGES[i % len(MESSAGES)]}, 20)
         await sequential(session, rest_url, lambda i: {"sender": f"warm-{i}", "message": MESSAGES[i % len(MESSAGES)]}, 20)
-        parse = await sequential(session, parse_url, lambda i: {"text": MESSAGES[i % len(MESSAGES)]}, count)
         run_id = uuid.uuid4().hex[:6]
-        turn = await sequential(session, rest_url,
-                                lambda i: {"sender": f"seq-{run_id}-{i}", "message": MESSAGES[i % len(MESSAGES)]}, count)
-        same = await sequential(session, rest_url,
-                                lambda i: {"sender": f"same-{run_id}", "message": MESSAGES[i % len(MESSAGES)]}, count)
+        kinds = await interleaved(session, {
+            "parse": (parse_url, lambda i: {"text": MESSAGES[i % len(MESSAGES)]}),
+            "turn": (rest_url, lambda i: {"sender": f"seq-{run_id}-{i}", "message": MESSAGES[i % len(MESSAGES)]}),
+            "same": (rest_url, lambda i: {"sender": f"same-{run_id}", "message": MESSAGES[i % len(MESSAGES)]}),
+        }, count)
+        parse, turn, same = kinds["parse"], kinds["turn"], kinds["same"]
         load = await concurrent(session, rest_url, conversations, seconds)
     return {"parse": parse, "turn": turn, "turn_over_parse_p50": round(turn["p50_ms"] / parse["p50_ms"], 2),
             "turn_same_sender": same, "same_sender_over_parse_p50": round(same["p50_ms"] / parse["p50_ms"], 2),
