@@ -120,6 +120,25 @@ def test_cancel_changes_the_order_only_after_yes(stack, shop):
     assert shop.get_order(order_id="261121000388").status == "cancelled"
 
 
+@pytest.mark.parametrize("opening, order_id, phone, vague, yes, question, done", [
+    ("我要取消订单 261122000101", "261122000101", "6781", "这个呢", "好的 取消吧", "确认要取消", "已取消"),
+    ("帮我取消 261122000047", "261122000047", "7319", "那个", "嗯", "确认要取消", "已取消"),
+    ("cancel order 261121000091 please", "261121000091", "4420", "what about this one", "ok",
+     "Cancel order 261121000091", "is now cancelled"),
+])
+def test_a_vague_reply_to_the_cancel_question_cancels_nothing_and_asks_again(
+        stack, shop, opening, order_id, phone, vague, yes, question, done):
+    conversation = sender()
+    stack.say(conversation, opening)
+    assert question in stack.say(conversation, phone)
+    before = shop.get_order(order_id=order_id).status
+    reply = stack.say(conversation, vague)  # "what about this one?" is not "yes, cancel it"
+    assert done not in reply and question in reply, reply
+    assert shop.get_order(order_id=order_id).status == before
+    assert done in stack.say(conversation, yes)  # asked again, a real yes still cancels
+    assert shop.get_order(order_id=order_id).status == "cancelled"
+
+
 def test_saying_no_keeps_the_order(stack, shop):
     conversation = sender()
     stack.say(conversation, "cancel my order 261121000215")
