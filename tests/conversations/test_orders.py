@@ -139,6 +139,18 @@ def test_a_vague_reply_to_the_cancel_question_cancels_nothing_and_asks_again(
     assert shop.get_order(order_id=order_id).status == "cancelled"
 
 
+def test_two_vague_replies_in_a_row_get_a_human_and_keep_the_order(stack, shop):
+    conversation = sender()
+    stack.say(conversation, "取消订单 261122000102")
+    assert "确认要取消" in stack.say(conversation, "2913")
+    assert "确认要取消" in stack.say(conversation, "然后呢")
+    handed = stack.say(conversation, "还有呢")  # not understood twice in a row: the contract's handoff
+    assert "已取消" not in handed and "确认要取消" not in handed
+    status, waiting = stack.api("GET", "/api/handoffs?status=waiting", token=stack.login("agent"))
+    assert [h["reason"] for h in waiting if h["sender_id"] == conversation] == ["low_confidence"]
+    assert shop.get_order(order_id="261122000102").status == "pending_payment"
+
+
 def test_saying_no_keeps_the_order(stack, shop):
     conversation = sender()
     stack.say(conversation, "cancel my order 261121000215")
