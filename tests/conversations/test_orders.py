@@ -172,6 +172,9 @@ def test_return_inside_the_window_is_filed_once(stack, shop):
     conversation = sender()
     stack.say(conversation, "我要退货 261117000611")
     assert "可以办理七天无理由退换货" in stack.say(conversation, "9043")
+    vague = stack.say(conversation, "然后呢")  # no reason: nothing filed, the reason asked again
+    assert "提交退货申请" not in vague and "请简单说一下原因" in vague
+    assert shop.count_after_sales_requests(order_id="261117000611") == 0
     filed = stack.say(conversation, "不喜欢这个颜色")
     assert "已为订单261117000611提交退货申请" in filed
     assert "明镜路88号" in filed and FAQ["refund_time"].answer_zh in filed
