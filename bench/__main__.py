@@ -70,7 +70,8 @@ def main() -> int:
         out.parent.mkdir(exist_ok=True)
         _run(["-m", "bench.nlu_eval", "--model", str(model), "--json", str(out), "tests/nlu/heldout.yml"], "held-out NLU")
         report = json.loads(out.read_text())
-        results["nlu"] = {k: report[k] for k in ("messages", "accuracy", "intent_accuracy", "faq_key_accuracy", "fallback_rate")}
+        results["nlu"] = {k: report[k] for k in ("messages", "accuracy", "intent_accuracy", "faq_key_accuracy", "fallback_rate",
+                                                 "no_intent")}
     if "latency" in parts:
         results["latency"] = _last_json(_run(["-m", "bench.latency", "--seconds", str(args.seconds)], "latency"))
     if "startup" in parts:
@@ -98,7 +99,9 @@ def table(r: dict) -> str:
     if "nlu" in r:
         n = r["nlu"]
         rows += [("held-out intent accuracy", f"{n['intent_accuracy']:.1%}", "no loss"),
-                 ("held-out FAQ key accuracy", f"{n['faq_key_accuracy']:.1%}", "no loss")]
+                 ("held-out FAQ key accuracy", f"{n['faq_key_accuracy']:.1%}", "no loss"),
+                 *([("held-out fillers falling back", f"{n['no_intent']['fallback_rate']:.1%}", "")]
+                   if n.get("no_intent") else [])]
     if "latency" in r:
         lat = r["latency"]
         rows += [("/model/parse p50", f"{lat['parse']['p50_ms']} ms", ""),

@@ -2,6 +2,10 @@
 
 ``python -m bench.nlu_eval --model models/kefu-*.tar.gz tests/nlu/heldout.yml`` prints intent
 accuracy, FAQ-key accuracy, per-label recall and the misclassified messages.
+
+Messages labelled ``nlu_fallback`` carry no intent ("这个呢", "and?"): they are scored apart
+(``no_intent``: the share that falls back, and what the others were taken for), so that the intent
+figures stay those of the messages that have an intent.
 """
 
 from __future__ import annotations
@@ -47,11 +51,13 @@ def summarise(rows: list[tuple[str, str, str, float]]) -> dict:
     def base(label: str) -> str:
         return label.split("/")[0]
 
+    fillers = [r for r in rows if r[1] == FALLBACK]
+    all_rows, rows = rows, [r for r in rows if r[1] != FALLBACK]
     total = len(rows)
     exact = sum(1 for _, gold, pred, _ in rows if gold == pred)
     intent_ok = sum(1 for _, gold, pred, _ in rows if base(gold) == base(pred))
     per_label: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
-    for _, gold, pred, _ in rows:
+    for _, gold, pred, _ in all_rows:
         per_label[gold][1] += 1
         per_label[gold][0] += gold == pred
     faq_rows = [r for r in rows if r[1].startswith("faq/")]
@@ -63,7 +69,12 @@ def summarise(rows: list[tuple[str, str, str, float]]) -> dict:
         "fallback_rate": sum(1 for r in rows if r[2] == FALLBACK) / total if total else 0.0,
         "per_label": {k: {"correct": v[0], "total": v[1]} for k, v in sorted(per_label.items())},
         "errors": [{"text": t, "expected": g, "predicted": p, "confidence": round(c, 3)}
-                   for t, g, p, c in rows if g != p],
+                   for t, g, p, c in all_rows if g != p],
+        "no_intent": {
+            "messages": len(fillers),
+            "fallback_rate": sum(1 for r in fillers if r[2] == FALLBACK) / len(fillers),
+            "taken_as": dict(collections.Counter(base(r[2]) for r in fillers if r[2] != FALLBACK)),
+        } if fillers else None,
     }
 
 
@@ -79,6 +90,10 @@ def main() -> int:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"messages {report['messages']}  exact {report['accuracy']:.1%}  intent {report['intent_accuracy']:.1%}  "
           f"faq-key {report['faq_key_accuracy'] or 0:.1%}  fallback {report['fallback_rate']:.1%}")
+    if report["no_intent"]:
+        fillers = report["no_intent"]
+        print(f"no intent: {fillers['messages']} messages, fallback {fillers['fallback_rate']:.1%}, "
+              f"taken as {fillers['taken_as'] or 'nothing else'}")
     for label, counts in report["per_label"].items():
         if counts["correct"] < counts["total"]:
             print(f"  {label:32s} {counts['correct']}/{counts['total']}")

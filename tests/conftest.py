@@ -123,3 +123,9 @@ def pytest_terminal_summary(terminalreporter):
             f"intent + FAQ key {REPORT['accuracy']:.1%}, FAQ key {REPORT['faq_key_accuracy']:.1%}, "
             f"fallback {REPORT['fallback_rate']:.1%} (details: results/nlu-heldout.json)"
         )
+        if REPORT.get("no_intent"):
+            fillers = REPORT["no_intent"]
+            terminalreporter.write_line(
+                f"{fillers['messages']} messages without an intent (这个呢, and?): fallback {fillers['fallback_rate']:.1%}, "
+                f"taken as {fillers['taken_as'] or 'nothing else'}"
+            )

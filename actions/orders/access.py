@@ -102,3 +102,13 @@ def latest_user_text(tracker: Tracker) -> str:
 
 def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def says_nothing(tracker: Tracker) -> bool:
+    """Whether NLU recognised the latest message as a filler that says nothing ("这个呢", "然后呢",
+    "and?"): ``nlu_fallback`` predicted by the model itself (data/nlu/fillers.yml), more likely than
+    all intents together. A message NLU is merely unsure about is ``nlu_fallback`` at the
+    FallbackClassifier's threshold (0.35) and may well be a free-text answer, such as a return reason.
+    """
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name") == "nlu_fallback" and float(intent.get("confidence") or 0.0) >= 0.5

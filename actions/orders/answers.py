@@ -29,6 +29,14 @@ _KEEP = re.compile(r"不取消|别取消|不要取消|先不取消|不用取消|
                    r"don'?t cancel|do not cancel|not cancel|keep (?:it|the order|my order)|never ?mind")
 _YES = re.compile(r"^(?:是|是的|对|对的|好|好的|嗯|确认|确定|取消吧|取消|可以|行|yes|y|yeah|yep|ok|okay|sure|confirm)"
                   r"(?:[\s,，。.!！]|$)")
+#: Words that say yes. NLU's ``affirm`` (or ``cancel_order``) counts as a yes to a question only
+#: when the reply holds one of them: "这个呢" / "那个" / "what about this one" carry no consent,
+#: whatever intent the classifier gives them.
+_CONSENT = re.compile(r"是|对|好|嗯|行|可以|确认|确定|取消|没错|没问题|"
+                      r"(?<![a-z])(?:yes|yeah|yep|yup|y|ok|okay|sure|confirm|correct|right|go ahead|do it|please)"
+                      r"(?![a-z])")
+#: A reply that is itself a question ("嗯？", "可以取消吗", "cancel?") is not an answer.
+_ASKS = re.compile(r"(?:[?]|吗|么)[\s.。!！~～]*$")
 
 
 @dataclass
@@ -128,12 +136,18 @@ def read_decision(text: str | None, intent: str | None) -> bool | None:
     """Reads a yes/no reply to "cancel this order?".
 
     Returns:
-        True to go ahead, False to keep the order, ``None`` when the reply is neither. "不取消了"
-        is recognised as cancel_order by NLU yet means "keep it", so the words decide first.
+        True to go ahead, False to keep the order, ``None`` when the reply is neither (the
+        question is asked again). "不取消了" is recognised as cancel_order by NLU yet means "keep
+        it", so the words decide first. A yes must be said: the reply is a yes when it starts with
+        a yes word ("是的", "ok"), or when NLU reads it as affirm / cancel_order and it holds a
+        word of consent ("嗯嗯 没错", "sure go ahead"); a question ("嗯？", "可以取消吗") is never
+        a yes.
     """
-    normalized = normalize(text or "")
+    normalized = normalize(text or "").strip()
     if intent == "deny" or _KEEP.search(normalized):
         return False
-    if intent in ("affirm", "cancel_order") or _YES.match(normalized):
+    if _ASKS.search(normalized):
+        return None
+    if _YES.match(normalized) or (intent in ("affirm", "cancel_order") and _CONSENT.search(normalized)):
         return True
     return None

@@ -1,8 +1,11 @@
 """``action_cancel_order_confirm``: the shopper's answer to "cancel order X?".
 
-Runs right after ``action_cancel_order`` when the reply is affirm, deny or cancel_order (rules).
-Only "yes" for the order still pending, still visible to this shopper, cancels it; the status is
-re-checked in the same transaction that changes it.
+Runs right after ``action_cancel_order`` when the reply is affirm, deny, cancel_order or not
+understood (nlu_fallback) (rules). Only "yes" for the order still pending, still visible to this
+shopper, cancels it; the status is re-checked in the same transaction that changes it. A reply that
+is neither yes nor no ("这个呢", "那个") changes nothing: the bot says it did not understand and asks
+again; when NLU understood neither this reply nor the one before, the shopper gets a human
+(the contract's "low confidence twice in a row"), the order unchanged.
 """
 
 from __future__ import annotations
@@ -36,7 +39,13 @@ class ActionCancelOrderConfirm(Action):
             dispatcher.utter_message(response="utter_ack")
             return cleared
         decision = read_decision(access.latest_user_text(tracker), access.latest_intent(tracker))
-        if decision is not True:
+        if decision is None:
+            if _misunderstood_twice(tracker):
+                return cleared + [FollowupAction("action_handoff_request")]
+            dispatcher.utter_message(response="utter_cancel_unclear")
+            # action_cancel_order re-checks the order and asks again; its rules take the answer
+            return [FollowupAction("action_cancel_order")]
+        if decision is False:
             dispatcher.utter_message(response="utter_cancel_kept", order_id=pending)
             return cleared
         order = access.authorised_order(tracker)
@@ -54,3 +63,10 @@ class ActionCancelOrderConfirm(Action):
         if result.was_paid:
             dispatcher.utter_message(response="utter_cancel_refund")
         return cleared
+
+
+def _misunderstood_twice(tracker: Tracker) -> bool:
+    """Whether NLU understood neither of the shopper's last two messages (both nlu_fallback)."""
+    intents = [((event.get("parse_data") or {}).get("intent") or {}).get("name")
+               for event in reversed(tracker.events or []) if event.get("event") == "user"][:2]
+    return intents == ["nlu_fallback", "nlu_fallback"]

@@ -1,7 +1,7 @@
 """``validate_return_form``: takes the shopper's next message as the reason for the return.
 
 Any words count as a reason ("衣服大了，想换小一码" too, though NLU may take it for the FAQ on
-exchanges), except "no" / "不退了", which ends the form without a reason (nothing is filed), and
+exchanges), except a bare yes or a filler ("好的", "这个呢": asked again), "no" / "不退了", which ends the form without a reason (nothing is filed), and
 a question for the FAQ, a greeting or another order topic, which reject the form so that the
 rules answer them before the form asks again.
 """
@@ -45,8 +45,8 @@ class ValidateReturnForm(Action):
             return [SlotSet(access.RETURN_REASON, None), SlotSet("requested_slot", None)]
         if intent in NOT_A_REASON or (intent == "faq" and _QUESTION.search(normalize(text))):
             return []
-        if intent == "affirm" and len(text.strip()) <= 4:
-            # "好的" / "ok" is not a reason: ask again
+        if (intent == "affirm" and len(text.strip()) <= 4) or access.says_nothing(tracker):
+            # "好的" / "ok" / "这个呢" is not a reason: ask again
             return [SlotSet(access.RETURN_REASON, None), SlotSet("requested_slot", access.RETURN_REASON)]
         answer = read_answer(text)
         if is_blank(text) or (answer.order_id and len(text.strip()) <= 20):

@@ -120,6 +120,37 @@ def test_cancel_changes_the_order_only_after_yes(stack, shop):
     assert shop.get_order(order_id="261121000388").status == "cancelled"
 
 
+@pytest.mark.parametrize("opening, order_id, phone, vague, yes, question, done", [
+    ("我要取消订单 261122000101", "261122000101", "6781", "这个呢", "好的 取消吧", "确认要取消", "已取消"),
+    ("帮我取消 261122000047", "261122000047", "7319", "那个", "嗯", "确认要取消", "已取消"),
+    ("cancel order 261121000091 please", "261121000091", "4420", "what about this one", "ok",
+     "Cancel order 261121000091", "is now cancelled"),
+])
+def test_a_vague_reply_to_the_cancel_question_cancels_nothing_and_asks_again(
+        stack, shop, opening, order_id, phone, vague, yes, question, done):
+    conversation = sender()
+    stack.say(conversation, opening)
+    assert question in stack.say(conversation, phone)
+    before = shop.get_order(order_id=order_id).status
+    reply = stack.say(conversation, vague)  # "what about this one?" is not "yes, cancel it"
+    assert done not in reply and question in reply, reply
+    assert shop.get_order(order_id=order_id).status == before
+    assert done in stack.say(conversation, yes)  # asked again, a real yes still cancels
+    assert shop.get_order(order_id=order_id).status == "cancelled"
+
+
+def test_two_vague_replies_in_a_row_get_a_human_and_keep_the_order(stack, shop):
+    conversation = sender()
+    stack.say(conversation, "取消订单 261122000102")
+    assert "确认要取消" in stack.say(conversation, "2913")
+    assert "确认要取消" in stack.say(conversation, "然后呢")
+    handed = stack.say(conversation, "还有呢")  # not understood twice in a row: the contract's handoff
+    assert "已取消" not in handed and "确认要取消" not in handed
+    status, waiting = stack.api("GET", "/api/handoffs?status=waiting", token=stack.login("agent"))
+    assert [h["reason"] for h in waiting if h["sender_id"] == conversation] == ["low_confidence"]
+    assert shop.get_order(order_id="261122000102").status == "pending_payment"
+
+
 def test_saying_no_keeps_the_order(stack, shop):
     conversation = sender()
     stack.say(conversation, "cancel my order 261121000215")
@@ -141,6 +172,9 @@ def test_return_inside_the_window_is_filed_once(stack, shop):
     conversation = sender()
     stack.say(conversation, "我要退货 261117000611")
     assert "可以办理七天无理由退换货" in stack.say(conversation, "9043")
+    vague = stack.say(conversation, "然后呢")  # no reason: nothing filed, the reason asked again
+    assert "提交退货申请" not in vague and "请简单说一下原因" in vague
+    assert shop.count_after_sales_requests(order_id="261117000611") == 0
     filed = stack.say(conversation, "不喜欢这个颜色")
     assert "已为订单261117000611提交退货申请" in filed
     assert "明镜路88号" in filed and FAQ["refund_time"].answer_zh in filed

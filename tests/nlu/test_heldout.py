@@ -19,6 +19,8 @@ HELDOUT = Path(__file__).with_name("heldout.yml")
 MIN_INTENT_ACCURACY = 0.97
 MIN_EXACT_ACCURACY = 0.95
 MIN_FAQ_KEY_ACCURACY = 0.94
+#: messages without an intent ("这个呢", "and?", section nlu_fallback of heldout.yml) that fall back
+MIN_NO_INTENT_FALLBACK = 0.85
 
 REPORT: dict = {}
 
@@ -50,3 +52,15 @@ def test_exact_accuracy_including_faq_keys(report):
 
 def test_faq_key_accuracy(report):
     assert report["faq_key_accuracy"] >= MIN_FAQ_KEY_ACCURACY
+
+
+def test_messages_without_an_intent_fall_back(report):
+    fillers = report["no_intent"]
+    assert fillers["messages"] >= 15
+    assert fillers["fallback_rate"] >= MIN_NO_INTENT_FALLBACK, fillers
+
+
+def test_no_filler_is_taken_for_a_yes_or_a_no(report):
+    """"这个呢" / "那个" to a yes/no question ("cancel this order?") must not answer it."""
+    taken = report["no_intent"]["taken_as"]
+    assert "affirm" not in taken and "deny" not in taken, taken

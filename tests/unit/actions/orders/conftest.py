@@ -110,9 +110,9 @@ def chat(shop):
 
     def run(action, text: str = "", *, intent: str | None = "inform", slots: dict | None = None,
             metadata: dict | None = None, loop: str | None = None, entities: list | None = None,
-            history: list[dict] | None = None) -> Run:
+            history: list[dict] | None = None, confidence: float = 0.9) -> Run:
         all_slots = {**SLOTS, **(slots or {})}
-        latest = {"text": normalize(text), "intent": {"name": intent, "confidence": 0.9},
+        latest = {"text": normalize(text), "intent": {"name": intent, "confidence": confidence},
                   "entities": entities or [], "metadata": metadata or {}}
         events = [*(history or []), {"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
         tracker = Tracker("shopper", all_slots, latest, events, False, None,

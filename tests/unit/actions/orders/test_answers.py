@@ -45,6 +45,12 @@ def test_button_payload_entities_are_read_like_text():
     ("yes", "affirm", True), ("不取消了", "cancel_order", False), ("不取消了", "deny", False),
     ("否", "deny", False), ("don't cancel it", "cancel_order", False), ("留着吧", None, False),
     ("你们几点下班", "faq", None),
+    # a yes must be said: NLU's affirm on a reply without a word of consent is no answer
+    ("好的 取消吧", "affirm", True), ("嗯", "affirm", True), ("嗯嗯 没错", "affirm", True), ("对对对", "affirm", True),
+    ("ok", "affirm", True), ("sure go ahead", "affirm", True), ("確定", None, True),
+    ("这个呢", "affirm", None), ("那个", "affirm", None), ("就这个", "affirm", None), ("然后呢", "goodbye", None),
+    ("还有呢", "affirm", None), ("嗯？", "affirm", None), ("？？", "affirm", None), ("可以取消吗", "cancel_order", None),
+    ("what about this one", "affirm", None), ("and?", "nlu_fallback", None), ("这个呢", "nlu_fallback", None),
 ])
 def test_yes_or_no_to_cancelling(text, intent, decision):
     assert read_decision(text, intent) is decision

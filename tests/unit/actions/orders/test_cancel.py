@@ -33,6 +33,23 @@ def test_no_keeps_the_order(chat, shop, text, intent):
     assert shop.get_order(order_id="261121000215").status == "paid"
 
 
+@pytest.mark.parametrize("text, intent", [("这个呢", "affirm"), ("那个", "nlu_fallback"), ("嗯？", "affirm")])
+def test_a_vague_reply_changes_nothing_and_asks_again(chat, shop, text, intent):
+    pending = verified("261121000215", "7812", cancel_pending_order="261121000215")
+    run = chat(confirm, text, intent=intent, slots=pending)
+    assert run.responses == ["utter_cancel_unclear"] and run.followup == "action_cancel_order"
+    assert run.slot("cancel_pending_order") == "unset"  # still waiting for the answer
+    assert shop.get_order(order_id="261121000215").status == "paid"
+
+
+def test_misunderstood_twice_in_a_row_goes_to_a_human(chat, shop):
+    pending = verified("261121000215", "7812", cancel_pending_order="261121000215")
+    before = {"event": "user", "text": "然后呢", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    run = chat(confirm, "还有呢", intent="nlu_fallback", slots=pending, history=[before])
+    assert run.followup == "action_handoff_request" and run.slot("cancel_pending_order") is None
+    assert shop.get_order(order_id="261121000215").status == "paid"
+
+
 @pytest.mark.parametrize("order_id, phone, label", [
     ("261120000815", "9043", "已发货"), ("261103004817", "8123", "运输中"), ("261117000611", "9043", "已签收"),
     ("261110000187", "7319", "退款中")])

@@ -30,6 +30,13 @@ def test_reason_is_taken_from_the_shoppers_words(chat):
     assert chat(validate, "退款多久到账？", intent="faq", loop="return_form", slots=asking).events == []
     again = chat(validate, "好的", intent="affirm", loop="return_form", slots=asking)
     assert again.slot("return_reason") is None and again.slot("requested_slot") == "return_reason"
+    # a filler NLU recognised (nlu_fallback with the model's confidence) is no reason either ...
+    filler = chat(validate, "这个呢", intent="nlu_fallback", confidence=0.98, loop="return_form", slots=asking)
+    assert filler.slot("return_reason") is None and filler.slot("requested_slot") == "return_reason"
+    # ... while words NLU is merely unsure about (the FallbackClassifier's 0.35) are the shopper's reason
+    unsure = chat(validate, "袖子比图上短一截", intent="nlu_fallback", confidence=0.35, loop="return_form",
+                  slots=asking)
+    assert unsure.slot("return_reason") == "袖子比图上短一截"
     stop = chat(validate, "不退了", intent="nlu_fallback", loop="return_form", slots=asking)
     assert stop.slot("return_reason") is None and stop.slot("requested_slot") is None
 
