@@ -59,7 +59,7 @@ def _pipeline(storage, context):
     return normalizer, tokenizer, words, chars
 
 
-def _train(storage, context, *, sentences: bool = False):
+def _train(storage, context, *, sentences: bool = False, **classifier_config):
     normalizer, tokenizer, words, chars = _pipeline(storage, context)
     featurizers = [words, chars]
     if sentences:
@@ -73,7 +73,7 @@ def _train(storage, context, *, sentences: bool = False):
             featurizer.train(data)
         featurizer.process_training_data(data)
     resource = Resource("classifier")
-    config = LinearIntentClassifier.get_default_config()
+    config = {**LinearIntentClassifier.get_default_config(), **classifier_config}
     classifier = LinearIntentClassifier.create(config, storage, resource, context)
     classifier.train(data)
 
@@ -212,3 +212,45 @@ def test_a_message_of_only_unknown_words_gets_no_intent(trained_with_sentences):
     assert result["intent"] == {"name": None, "confidence": 0.0} and result["intent_ranking"] == []
     # one known word is enough to be judged
     assert parse("blorp refund zinga")["intent"]["name"] is not None
+
+
+def test_unknown_words_close_to_a_training_example_are_judged(storage, context):
+    parse, _, _ = _train(storage, context, sentences=True, unknown_words_similarity=0.7)
+    # no word of them was seen in training, but their sentence vectors are next to "hello"'s (~0.8)
+    assert parse("heyyy")["intent"]["name"] == "greet"
+    assert parse("hiya")["intent"]["name"] == "greet"
+    # nothing near it (0.27): not judged
+    assert parse("blorp zinga frumious")["intent"]["name"] is None
+
+
+def test_nearest_training_examples_take_their_share_of_the_probabilities(storage, context):
+    weight, count = 0.5, 3
+    parse, config, resource = _train(storage, context, sentences=True, neighbour_weight=weight, neighbours=count)
+    alone = LinearIntentClassifier.load({**config, "neighbour_weight": 0.0}, storage, resource, context)
+    encoder = SentenceEncoderFeaturizer.create(SentenceEncoderFeaturizer.get_default_config(),
+                                               storage, Resource("sentences"), context)
+    examples = [(text, label) for label, texts in EXAMPLES.items() for text in texts]
+
+    def vector(text):
+        message = Message(data={"text": text})
+        TextNormalizer.create({}, storage, Resource("n"), context).process([message])
+        encoder.process([message])
+        v = message.get_dense_features("text")[1].features[0]
+        return v / np.linalg.norm(v)
+
+    training = np.array([vector(text) for text, _ in examples])
+    for text in ("how many days until my money is back", "运费要多少", "hey"):
+        similarity = training @ vector(text)
+        nearest = np.argsort(-similarity)[:count]
+        votes = {}
+        for i in nearest:
+            intent = examples[i][1].partition("/")[0]
+            votes[intent] = votes.get(intent, 0.0) + similarity[i]
+        own = {r["name"]: r["confidence"] for r in parse(text, alone)["intent_ranking"]}
+        mixed = {r["name"]: r["confidence"] for r in parse(text)["intent_ranking"]}
+        for intent, probability in own.items():
+            expected = (1 - weight) * probability + weight * votes.get(intent, 0.0) / sum(votes.values())
+            assert mixed[intent] == pytest.approx(expected, abs=1e-5), (text, intent)
+    # the closest paraphrase wins where its examples outvote the linear model
+    assert parse("how many days until my money is back")["response_selector"]["faq"]["response"][
+        "intent_response_key"] == "faq/refund_time"
