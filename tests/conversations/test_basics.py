@@ -62,6 +62,14 @@ def test_out_of_scope_is_declined_politely(stack):
     assert "can't help with that" in stack.say(sender(), "tell me a joke about cats")
 
 
+def test_words_the_training_data_lacks_are_understood_when_they_resemble_its_examples(stack):
+    # "thankyou" and "okie" are no words of the training data; their sentence vectors sit next to
+    # "thank u" and "ok", so they are judged; nonsense resembles nothing and is asked to be rephrased
+    assert stack.parse("thankyou")["intent"]["name"] == "thank"
+    assert stack.parse("okie")["intent"]["name"] == "affirm"
+    assert "say it another way" in stack.say(sender(), "blorp zinga frumious")
+
+
 def test_bot_challenge(stack):
     assert "机器人" in stack.say(sender(), "你是机器人吗")
     assert "bot" in stack.say(sender(), "am i talking to a real person?")
