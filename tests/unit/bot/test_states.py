@@ -306,3 +306,58 @@ def test_a_rule_over_several_turns_still_applies_late_in_a_long_conversation(rul
             p = policy.predict_action_probabilities(tracker, domain)
         predicted.append(domain.action_names_or_texts[p.max_confidence_index])
     assert predicted == ["action_handoff_request", "action_handoff_request"]  # misunderstood twice: a human
+
+
+def test_a_rule_whose_first_turn_decides_is_not_matched_by_its_tail(tmp_path, monkeypatch):
+    """A rule over three user turns (a → x, b → y, c → z): its first turn is not implied by the
+    newest states, so a policy that looked at too few of them would also answer "d → x, b → y, c"
+    with z. Rasa doesn't; nor does the rule policy that sees only its newest ``rule_depth`` states."""
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.core.generator import TrainingDataGenerator
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+    from rasa.shared.core.training_data.structures import StoryGraph
+
+    domain = Domain.from_yaml("""
+intents: [a, b, c, d]
+responses:
+  utter_x: [{text: x}]
+  utter_y: [{text: y}]
+  utter_z: [{text: z}]
+""")
+    rules = YAMLStoryReader(domain).read_from_string("""
+rules:
+- rule: z only after a, b, c
+  steps:
+  - intent: a
+  - action: utter_x
+  - intent: b
+  - action: utter_y
+  - intent: c
+  - action: utter_z
+""")
+    trackers = TrainingDataGenerator(StoryGraph(rules), domain, augmentation_factor=0).generate()
+    policy = RulePolicy.create({**RulePolicy.get_default_config(), "restrict_rules": False},
+                               LocalModelStorage(tmp_path), Resource("rules"), ExecutionContext(GraphSchema({}), "t"))
+    policy.train(trackers, domain)
+
+    def conversation(first):
+        events = [ActionExecuted("action_listen")]
+        for intent, action in ((first, "utter_x"), ("b", "utter_y")):
+            events += [UserUttered(intent, {"name": intent, "confidence": 1.0}), ActionExecuted(action),
+                       ActionExecuted("action_listen")]
+        events.append(UserUttered("c", {"name": "c", "confidence": 1.0}))
+        return DialogueStateTracker.from_events(first, events, domain.slots)
+
+    for first in ("a", "d"):
+        predicted = []
+        for prediction_states in (Policy._prediction_states, states.rule_prediction_states):
+            with monkeypatch.context() as patch:
+                patch.setattr(RulePolicy, "_prediction_states", prediction_states)
+                p = policy.predict_action_probabilities(conversation(first), domain)
+            predicted.append(domain.action_names_or_texts[p.max_confidence_index] if max(p.probabilities) > 0.5
+                             else None)
+        assert predicted == [("utter_z" if first == "a" else None)] * 2, (first, predicted)
