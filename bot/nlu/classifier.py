@@ -115,11 +115,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         dense_matrix = np.vstack(dense_rows) if dense_rows else None
         return sparse_matrix, dense_matrix
 
-    def _matrix(self, messages: list[Message], fit: bool = False) -> scipy.sparse.csr_matrix:
+    def _matrix(self, messages: list[Message]) -> scipy.sparse.csr_matrix:
+        return self._stack(*self._features(messages))
+
+    def _stack(self, sparse: scipy.sparse.csr_matrix | None, dense: np.ndarray | None,
+               fit: bool = False) -> scipy.sparse.csr_matrix:
+        """The classifier's input: TF-IDF of the n-gram counts beside the unit-length dense vector."""
         from sklearn.feature_extraction.text import TfidfTransformer
         from sklearn.preprocessing import normalize
 
-        sparse, dense = self._features(messages)
         parts = []
         if sparse is not None:
             if fit:
@@ -150,7 +154,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
         self._model = {"responses": dict(training_data.responses),
                        "known_words": frozenset(w for m in examples for w in _words(m))}
-        x = self._matrix(examples, fit=True)
+        sparse, dense = self._features(examples)
+        x = self._stack(sparse, dense, fit=True)
         classifier = LogisticRegression(
             C=self._config["C"],
             class_weight=self._config["class_weight"],
@@ -159,7 +164,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         classifier.fit(x, labels)
         self._model["classifier"] = classifier
         self._model["labels"] = list(classifier.classes_)
-        _, dense = self._features(examples)
         if dense is not None:
             # the training examples' sentence vectors (unit length): nearest neighbours, and what
             # a message of unknown words must resemble
