@@ -230,8 +230,17 @@ def ensure_secrets(settings: Settings) -> None:
     read_secret("KEFU_SECRET_KEY", settings.var_dir / "secret_key", create=True)
 
 
+#: What ``make run`` means that a bare process does not: the demo shop is on unless the
+#: operator says otherwise (compose, Helm and a plain ``python -m web`` leave it off).
+RUN_DEFAULTS = {"KEFU_DEMO_SHOP": "1"}
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "run"
+    if command in ("run", "prepare"):
+        for name, value in RUN_DEFAULTS.items():
+            if not os.environ.get(name, "").strip():
+                os.environ[name] = value  # passed on to the children with the rest of the environment
     settings = load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     ensure_secrets(settings)

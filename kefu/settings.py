@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kefu.keys import ACTION_SERVER, MIN_MASTER_BYTES, derive_key, derive_text
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -32,6 +34,32 @@ def _env(name: str) -> str | None:
     return value or None
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _flag(name: str, default: bool) -> bool:
+    """An on/off setting: 1/true/yes/on or 0/false/no/off (any case); anything else is an error."""
+    raw = (_env(name) or "").lower()
+    if not raw:
+        return default
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not on or off; use one of {', '.join(TRUE_WORDS + FALSE_WORDS)}.")
+
+
+def _whole(name: str, default: int, *, low: int, high: int) -> int:
+    """A whole number setting between ``low`` and ``high`` (ASCII digits only)."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise SettingsError(f"{name}={raw!r}: use a whole number from {low} to {high}.")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a Kefu process needs to know about its deployment."""
@@ -45,8 +73,25 @@ class Settings:
     redis_url: str | None
     bot_replicas: int = 1
     #: the demo shop (Lumen Mall): seeded at start, and the storefront's demo login
-    #: (``/demo/customer-token``) on; a real shop sets KEFU_DEMO_SHOP=0
-    demo_shop: bool = True
+    #: (``/demo/customer-token``) on. Off unless KEFU_DEMO_SHOP says on; ``make run`` says on.
+    demo_shop: bool = False
+    #: ``KEFU_REST_TOKEN``: when set, REST callers must send ``Authorization: Bearer <it>``
+    #: (for shops whose REST callers are their own servers)
+    rest_token: str | None = field(default=None, repr=False)
+    #: ``KEFU_VERIFICATION_MINUTES``: how long a passed order check lets an anonymous shopper
+    #: see (and cancel or return) that order before the phone digits are asked again
+    verification_minutes: int = 15
+    #: ``KEFU_CUSTOMER_TOKEN_PUBLIC_KEY``: the shop's public key (PEM text, or the path of a PEM
+    #: file) that customer tokens are verified with (RS256 or EdDSA); the shop keeps the private key
+    customer_token_public_key: str | None = field(default=None, repr=False)
+    #: ``KEFU_CUSTOMER_TOKEN_SECRET``: a shared secret (at least 32 bytes) for HS256 customer
+    #: tokens; neither set: a sub-key of KEFU_SECRET_KEY (the demo storefront's)
+    customer_token_secret: str | None = field(default=None, repr=False)
+    #: ``KEFU_MAX_REQUEST_BYTES``: the largest request body either server reads (413 beyond)
+    max_request_bytes: int = 256 * 1024
+    #: ``WECHAT_REQUIRE_ENCRYPTION``: refuse plaintext pushes (default: on when an
+    #: EncodingAESKey is set)
+    wechat_require_encryption: bool = False
     telegram_token: str | None = None
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -88,8 +133,28 @@ class Settings:
 
     @property
     def secret_key(self) -> str:
-        """Key that signs web-app session tokens and customer tokens (``KEFU_SECRET_KEY``)."""
-        return read_secret("KEFU_SECRET_KEY", self.var_dir / "secret_key")
+        """The master key (``KEFU_SECRET_KEY``) every signing key is derived from (:mod:`kefu.keys`).
+
+        Raises:
+            SettingsError: when it is shorter than 32 bytes.
+        """
+        value = read_secret("KEFU_SECRET_KEY", self.var_dir / "secret_key")
+        if len(value.encode("utf-8")) < MIN_MASTER_BYTES:
+            raise SettingsError(
+                f"KEFU_SECRET_KEY is {len(value.encode('utf-8'))} bytes long; it must have at least "
+                f"{MIN_MASTER_BYTES}. Generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
+    def key(self, purpose: str) -> bytes:
+        """The sub-key of the master key for ``purpose`` (:data:`kefu.keys.PURPOSES`)."""
+        return derive_key(self.secret_key, purpose)
+
+    @property
+    def action_secret(self) -> str:
+        """What the Rasa servers send the action server (``X-Kefu-Action-Secret``):
+        ``KEFU_ACTION_SECRET``, else a sub-key of the master key."""
+        return _env("KEFU_ACTION_SECRET") or derive_text(self.secret_key, ACTION_SERVER)
 
 
 def load_settings() -> Settings:
@@ -125,7 +190,13 @@ def load_settings() -> Settings:
         database_url=database_url,
         redis_url=_env("REDIS_URL"),
         bot_replicas=int(replicas),
-        demo_shop=(_env("KEFU_DEMO_SHOP") or "1") != "0",
+        demo_shop=_flag("KEFU_DEMO_SHOP", False),
+        rest_token=_env("KEFU_REST_TOKEN"),
+        verification_minutes=_whole("KEFU_VERIFICATION_MINUTES", 15, low=1, high=24 * 60),
+        customer_token_public_key=_env("KEFU_CUSTOMER_TOKEN_PUBLIC_KEY"),
+        customer_token_secret=_customer_secret(),
+        max_request_bytes=_whole("KEFU_MAX_REQUEST_BYTES", 256 * 1024, low=1024, high=64 * 1024 * 1024),
+        wechat_require_encryption=_flag("WECHAT_REQUIRE_ENCRYPTION", bool(_env("WECHAT_ENCODING_AES_KEY"))),
         telegram_token=_env("TELEGRAM_TOKEN"),
         telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
         telegram_api_url=_env("TELEGRAM_API_URL") or "https://api.telegram.org/bot",
@@ -136,6 +207,13 @@ def load_settings() -> Settings:
         wechat_encoding_aes_key=_env("WECHAT_ENCODING_AES_KEY"),
         wechat_api_url=_env("WECHAT_API_URL") or "https://api.weixin.qq.com",
     )
+
+
+def _customer_secret() -> str | None:
+    value = _env("KEFU_CUSTOMER_TOKEN_SECRET")
+    if value is not None and len(value.encode("utf-8")) < MIN_MASTER_BYTES:
+        raise SettingsError(f"KEFU_CUSTOMER_TOKEN_SECRET must have at least {MIN_MASTER_BYTES} bytes.")
+    return value
 
 
 def read_secret(env_name: str, path: Path, *, create: bool = False) -> str:

@@ -85,6 +85,9 @@ def seed_shop(settings: Settings) -> None:
     """Loads the demo shop (shop/demo/*.csv) with its dates moved to today; see shop.seed."""
     from shop.seed import seed_demo_shop
 
+    if not settings.demo_shop:
+        print("database: demo shop off (KEFU_DEMO_SHOP is off)", flush=True)
+        return
     result = seed_demo_shop(settings.database_url)
     if result.action == "seeded":
         print(f"database: demo shop seeded for {result.seed_day} ({result.orders} orders)", flush=True)

@@ -25,7 +25,6 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from kefu.db import session_scope
-from kefu.settings import load_settings
 from shop import policy
 from shop.models import (
     AfterSalesRequest,
@@ -44,7 +43,6 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"
 FIXTURE_DAY = date(2026, 11, 22)
 FILES = ("demo_customers.csv", "demo_products.csv", "demo_orders.csv")
 #: Set to 0 to never seed (a deployment whose shop tables are filled by other means).
-ENV_SWITCH = "KEFU_DEMO_SHOP"  # read through kefu.settings (Settings.demo_shop)
 
 
 class SeedError(ValueError):
@@ -154,8 +152,6 @@ def seed_demo_shop(database_url: str, *, today: date | None = None, force: bool 
     Returns:
         What was done. Never touches shop tables that hold data the seeder did not write.
     """
-    if not load_settings().demo_shop:
-        return SeedResult("skipped", detail=f"{ENV_SWITCH}=0")
     today = today or policy.shop_today()
     digest = fixtures_digest(directory)
     with session_scope(database_url) as session:

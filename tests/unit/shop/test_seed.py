@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from datetime import date, timedelta
 
+import pytest
+
 from sqlalchemy import func, select
 
 from kefu.db import session_scope
@@ -79,7 +81,20 @@ def test_a_real_shops_rows_are_never_replaced(database_url):
     assert count(database_url, Order) == 1
 
 
-def test_switched_off_by_environment(database_url, monkeypatch):
-    monkeypatch.setenv("KEFU_DEMO_SHOP", "0")
-    assert seed_demo_shop(database_url).action == "skipped"
+@pytest.mark.parametrize("value", ["0", "off", "false", None])
+def test_switched_off_unless_the_environment_says_on(database_url, monkeypatch, tmp_path, value):
+    from kefu.settings import load_settings
+    from kefu.setup import seed_shop
+
+    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
+    if value is None:
+        monkeypatch.delenv("KEFU_DEMO_SHOP", raising=False)
+    else:
+        monkeypatch.setenv("KEFU_DEMO_SHOP", value)
+    settings = load_settings()
+    seed_shop(type(settings)(**{**settings.__dict__, "database_url": database_url}))
     assert count(database_url, Order) == 0
+    monkeypatch.setenv("KEFU_DEMO_SHOP", "yes")
+    settings = load_settings()
+    seed_shop(type(settings)(**{**settings.__dict__, "database_url": database_url}))
+    assert count(database_url, Order) > 0
