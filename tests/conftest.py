@@ -112,6 +112,51 @@ def faq_stack(tmp_path_factory, trained_model) -> Stack:
     running.stop()
 
 
+@pytest.fixture(scope="session")
+def fake_telegram():
+    """A fake Telegram Bot API (tests/fakes.py) for ``channels_stack``."""
+    from tests.channels.conftest import TELEGRAM_TOKEN
+    from tests.fakes import FakeTelegramApi
+
+    fake = FakeTelegramApi(TELEGRAM_TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_wechat():
+    """A fake WeChat API (tests/fakes.py) for ``channels_stack``."""
+    from tests.channels.conftest import WECHAT_APP_ID, WECHAT_APP_SECRET
+    from tests.fakes import FakeWeChatApi
+
+    fake = FakeWeChatApi(WECHAT_APP_ID, WECHAT_APP_SECRET).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def channels_stack(tmp_path_factory, trained_model, fake_telegram, fake_wechat) -> Stack:
+    """The whole stack with Telegram (webhook mode) and WeChat (safe mode available) enabled.
+
+    Here rather than in tests/channels/ so that tests/channels/ and tests/security/ share one.
+    """
+    from tests.channels import conftest as channels
+
+    running = make_stack(tmp_path_factory.mktemp("channels-stack"), env={
+        "TELEGRAM_TOKEN": channels.TELEGRAM_TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": channels.TELEGRAM_SECRET,
+        "TELEGRAM_API_URL": fake_telegram.base_url,
+        "WECHAT_TOKEN": channels.WECHAT_TOKEN,
+        "WECHAT_APP_ID": channels.WECHAT_APP_ID,
+        "WECHAT_APP_SECRET": channels.WECHAT_APP_SECRET,
+        "WECHAT_ENCODING_AES_KEY": channels.WECHAT_AES_KEY,
+        "WECHAT_API_URL": fake_wechat.base_url,
+    })
+    running.start()
+    yield running
+    running.stop()
+
+
 def pytest_terminal_summary(terminalreporter):
     """Prints the held-out NLU figures when the NLU evaluation ran."""
     from tests.nlu.test_heldout import REPORT

@@ -5,8 +5,9 @@ writes the file the Rasa server actually reads (``var/credentials.yml``): those 
 Telegram and WeChat when their environment variables are set (:func:`runtime_credentials`).
 The file holds no secrets; the channels read them from the environment.
 
-Sender ids by channel: REST — what the caller sends; widget — the Socket.IO session id;
-Telegram — ``tg:<chat id>``; WeChat — ``wx:<OpenID>``.
+Sender ids by channel (:mod:`bot.channels.senders`): REST — what the caller sends, except
+another channel's; widget — ``web:<id>`` of a server-issued session; Telegram —
+``tg:<chat id>``; WeChat — ``wx:<OpenID>``.
 """
 
 from __future__ import annotations

@@ -1,13 +1,22 @@
 """The REST channel (``POST /webhooks/rest/webhook``) with input checks for real traffic.
 
 Same request and response as Rasa's built-in ``rest`` channel (``{"sender", "message"}`` in,
-a list of ``{"recipient_id", "text", ...}`` out), with three differences:
+a list of ``{"recipient_id", "text", ...}`` out), with these differences:
 
 * malformed requests get a JSON 400 that names the problem, never an HTML page or a trace;
 * a request without ``sender`` is refused instead of joining a conversation shared by every
   anonymous caller (Rasa's default sender is the literal ``"default"``);
+* a sender id of another channel (``tg:…``, ``wx:…``, ``web:…``, the widget's former 32 hex
+  characters; :mod:`bot.channels.senders`) is refused with 400: a REST caller speaks only for
+  its own conversations, never for a Telegram, WeChat or widget shopper;
+* ``metadata`` may hold only the known keys (:mod:`bot.channels.metadata`), at most 4096 bytes;
+  anything else is refused with 400 naming the key or the size;
+* with ``KEFU_REST_TOKEN`` set, every call needs ``Authorization: Bearer <token>`` (401 without);
 * a blank message gets a polite prompt without disturbing the conversation (or, when messages
   are waiting for the customer, just those: an empty message is how a REST client polls).
+
+Trust model: a REST caller chooses its sender ids, so anyone who can reach the webhook and knows
+a REST conversation's id can speak in it (docs/security/sender-ownership.md).
 
 Messages that reach a REST customer outside a reply (an agent's message during a handoff, the
 rating question after it) arrive through Rasa's HTTP API with ``output_channel=latest``; Rasa
@@ -19,6 +28,7 @@ before the replies to that call (:meth:`KefuRestInput.pending_messages`).
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import unicodedata
@@ -29,9 +39,11 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels.metadata import MetadataError, checked_metadata, customer_token_key
+from bot.channels.senders import reserved_problem
 from kefu.conversation import put_outbox, take_outbox
 from kefu.ratelimit import TOO_FAST, shared_message_limiter
-from kefu.settings import load_settings
+from kefu.settings import Settings, SettingsError, load_settings
 from kefu.text import is_blank
 
 logger = logging.getLogger(__name__)
@@ -45,8 +57,11 @@ class BadRequest(ValueError):
     """The request cannot be processed; the message says why (it is shown to the caller)."""
 
 
-def parse_body(raw: bytes) -> dict[str, Any]:
+def parse_body(raw: bytes, customer_key: str | None = None) -> dict[str, Any]:
     """Checks a webhook body and returns ``{"sender", "message", "metadata"}``.
+
+    Args:
+        customer_key: what a ``metadata.customer_token`` is checked with (none: refused).
 
     Raises:
         BadRequest: naming the field that is missing or wrong.
@@ -64,15 +79,31 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise BadRequest("'sender' is required: a string that identifies the customer's conversation")
     if len(sender) > MAX_SENDER or any(unicodedata.category(c).startswith("C") for c in sender):
         raise BadRequest(f"'sender' must be printable text of at most {MAX_SENDER} characters")
+    problem = reserved_problem(sender)
+    if problem:
+        raise BadRequest(problem)
     message = body.get("message", "")
     if message is None:
         message = ""
     if not isinstance(message, str):
         raise BadRequest("'message' must be a string")
-    metadata = body.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise BadRequest("'metadata' must be a JSON object when given")
-    return {"sender": sender.strip(), "message": message[:MAX_MESSAGE], "metadata": metadata or {}}
+    try:
+        metadata = checked_metadata(body.get("metadata"), customer_key)
+    except MetadataError as error:
+        raise BadRequest(str(error)) from None
+    return {"sender": sender.strip(), "message": message[:MAX_MESSAGE], "metadata": metadata}
+
+
+def bearer_matches(header: str | None, token: str) -> bool:
+    """Whether an ``Authorization`` header is ``Bearer <token>`` (compared in constant time)."""
+    scheme, _, given = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8"))
+
+
+UNAUTHORIZED = {"error": "this webhook needs 'Authorization: Bearer <token>' with the shop's REST token "
+                         "(KEFU_REST_TOKEN)"}
 
 
 class OutboxOutputChannel(CollectingOutputChannel):
@@ -103,14 +134,29 @@ class OutboxOutputChannel(CollectingOutputChannel):
 class KefuRestInput(RestInput):
     """Rasa's REST channel with request validation; registered under the name ``rest``."""
 
-    def __init__(self, database_url: str | None = None) -> None:
+    def __init__(self, database_url: str | None = None, settings: Settings | None = None) -> None:
         self._database_url = database_url
+        self._settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
 
     @property
     def database_url(self) -> str:
         if self._database_url is None:
-            self._database_url = load_settings().database_url
+            self._database_url = self.settings.database_url
         return self._database_url
+
+    def customer_key(self) -> str | None:
+        """What customer tokens in ``metadata`` are checked with; ``None`` when unavailable."""
+        try:
+            return customer_token_key(self.settings)
+        except SettingsError:
+            logger.error("rest: KEFU_SECRET_KEY is not available; customer tokens cannot be checked")
+            return None
 
     @classmethod
     def name(cls) -> str:
@@ -134,6 +180,8 @@ class KefuRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"kefu_webhook_{type(self).__name__}", __name__)
+        rest_token = self.settings.rest_token
+        customer_key = self.customer_key()
 
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request):
@@ -141,8 +189,10 @@ class KefuRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request):
+            if rest_token and not bearer_matches(request.headers.get("Authorization"), rest_token):
+                return response.json(UNAUTHORIZED, status=401, headers={"WWW-Authenticate": "Bearer"})
             try:
-                body = parse_body(request.body)
+                body = parse_body(request.body, customer_key)
             except BadRequest as error:
                 return response.json({"error": str(error)}, status=400)
             sender = body["sender"]

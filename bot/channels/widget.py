@@ -4,28 +4,35 @@ Same events and payloads as Rasa's channel (``session_request`` → ``session_co
 ``user_uttered`` ``{"message", "session_id", "metadata"}`` → ``bot_uttered`` ``{"text",
 "quick_replies"?}``), registered under the same name ``socketio``. Differences:
 
+* Sessions are issued by the server and signed (:mod:`bot.channels.widget_sessions`): the
+  client holds the token ``<id>.<sig>`` that ``session_confirm`` carries (a plain string, as
+  Rasa's channel sends it and clients such as rasa-webchat store it and send it back as
+  ``session_id``); the conversation's sender id is ``web:<id>``. ``session_request`` with a
+  valid token keeps that session; with none, a client-chosen, legacy or tampered one, it issues
+  a fresh session.
+* A socket is bound to one session (its python-socketio session): it joins only that session's
+  room, ``user_uttered`` speaks only with a valid token of that session (a socket not bound yet,
+  e.g. one that reconnected and resends a message first, is bound by it), and ``kefu_history``
+  returns only that session's messages, whatever the payload names. Rooms are always used
+  (``session_persistence`` is implied: replies go to the session's room).
+* ``kefu_history`` ``{"session_id"}`` (with an acknowledgement) returns the socket's own
+  conversation, so a reconnecting widget shows what it missed (e.g. an agent's reply while
+  offline); at most :data:`HISTORY_PER_SOCKET_PER_MINUTE` calls a minute per socket and
+  :data:`HISTORY_PER_ADDRESS_PER_MINUTE` per client address, else ``{"error", "retry_after"}``.
 * The socket joins the session's room (Rasa 3.6 calls python-socketio 5's ``enter_room``
-  coroutine without awaiting it, so with ``session_persistence`` no reply ever arrived), also
-  when a reconnected socket's first event is a message.
+  coroutine without awaiting it, so with ``session_persistence`` no reply ever arrived).
 * A message written by an agent carries ``"metadata": {"agent": "<name>"}`` so the widget can
   show it as the agent's; Rasa's channel drops message metadata.
-* ``metadata.customer_token`` (the shop's signed customer token, :func:`kefu.auth.issue_customer_token`)
-  is passed on only when its signature is valid and it has not expired; a forged, tampered or
-  expired token is removed, so the conversation stays anonymous.
-* ``kefu_history`` ``{"session_id"}`` (with an acknowledgement) returns the conversation's
-  messages, so a reconnecting widget shows what it missed (e.g. an agent's reply while offline).
+* Message metadata keeps only the known keys (:mod:`bot.channels.metadata`); a
+  ``customer_token`` (:func:`kefu.auth.issue_customer_token`) only when its signature is valid
+  and it has not expired, so with a forged or expired one the conversation stays anonymous.
+* Socket.IO packets are capped at ``KEFU_MAX_REQUEST_BYTES`` (``max_http_buffer_size``).
 * Malformed events are ignored instead of raising.
-
-Sender id of a widget conversation: its Socket.IO session id (the widget makes 32 hex characters
-and keeps them in the browser's localStorage; any client may bring its own, as with Rasa's channel).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import unicodedata
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,56 +43,32 @@ from sanic import Blueprint, response
 from socketio import AsyncServer
 
 from bot.channels.common import agent_name
-from kefu.auth import read_customer_token
-from kefu.ratelimit import TOO_FAST, shared_message_limiter
-from kefu.settings import SettingsError, load_settings
+from bot.channels.metadata import cleaned_metadata, customer_token_key
+from bot.channels.widget_sessions import WidgetSession, issue_session, read_session
+from kefu.keys import WIDGET_SESSIONS
+from kefu.ratelimit import TOO_FAST, RateLimiter, shared_message_limiter
+from kefu.settings import Settings, SettingsError, load_settings
 from kefu.text import is_blank
 
 logger = logging.getLogger(__name__)
 
-MAX_SESSION_ID = 128
 MAX_MESSAGE = 10_000
-MAX_METADATA_BYTES = 4096
 HISTORY_LIMIT = 200
+#: ``kefu_history`` calls a socket may make a minute (a widget makes one per (re)connection)
+HISTORY_PER_SOCKET_PER_MINUTE = 10
+#: ``kefu_history`` calls a minute from one client address, all its sockets together
+HISTORY_PER_ADDRESS_PER_MINUTE = 60
+#: Socket.IO's buffer when the settings cannot be read (KEFU_MAX_REQUEST_BYTES's default)
+DEFAULT_BUFFER_BYTES = 256 * 1024
 
 
-def session_id_of(data: Any) -> str | None:
-    """The ``session_id`` of an event's payload when it is usable as a sender id (printable
-    text of at most 128 characters, as for REST senders; numbers are taken as text)."""
-    value = data.get("session_id") if isinstance(data, dict) else None
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    if not value or len(value) > MAX_SESSION_ID or any(unicodedata.category(c).startswith("C") for c in value):
-        return None
-    return value
-
-
-def clean_metadata(raw: Any, secret_key: str | None) -> dict[str, Any]:
-    """The message metadata a widget may send, with an invalid customer token removed."""
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return {}
-    if not isinstance(raw, dict):
-        return {}
-    try:
-        if len(json.dumps(raw)) > MAX_METADATA_BYTES:
-            logger.info("widget: oversized message metadata dropped")
-            return {}
-    except (TypeError, ValueError):
-        return {}
-    metadata = dict(raw)
-    if "customer_token" in metadata:
-        token = metadata.pop("customer_token")
-        if secret_key and read_customer_token(token, secret_key):
-            metadata["customer_token"] = token
-        else:
-            logger.info("widget: a customer token with a bad signature or past its expiry was dropped")
-    return metadata
+def client_address(environ: dict[str, Any]) -> str:
+    """The client's address of a Socket.IO connection (behind a proxy, Sanic's PROXIES_COUNT /
+    REAL_IP_HEADER make ``remote_addr`` the client's, as for the web app's login limit)."""
+    request = environ.get("sanic.request")
+    if request is not None:
+        return request.remote_addr or request.ip or "unknown"
+    return str(environ.get("REMOTE_ADDR") or "unknown")
 
 
 class KefuSocketIOOutput(SocketIOOutput):
@@ -150,34 +133,59 @@ class KefuSocketIOInput(SocketIOInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app: Any = None
-        self._secret_key: str | None = None
+        self._settings: Settings | None = None
+        self._session_key: bytes | None = None
+        self._customer_key: str | None = None
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
             return None
         return KefuSocketIOOutput(self.sio, self.bot_message_evt)
 
-    def secret_key(self) -> str | None:
-        if self._secret_key is None:
+    def settings(self) -> Settings | None:
+        if self._settings is None:
             try:
-                self._secret_key = load_settings().secret_key
+                self._settings = load_settings()
+            except SettingsError as error:
+                logger.error("widget: the settings cannot be read: %s", error)
+        return self._settings
+
+    def session_key(self) -> bytes | None:
+        """The key widget sessions are signed with; ``None`` (sessions refused) without one."""
+        if self._session_key is None and self.settings() is not None:
+            try:
+                self._session_key = self._settings.key(WIDGET_SESSIONS)
+            except SettingsError as error:
+                logger.error("widget: no sessions can be issued: %s", error)
+        return self._session_key
+
+    def customer_key(self) -> str | None:
+        if self._customer_key is None and self.settings() is not None:
+            try:
+                self._customer_key = customer_token_key(self._settings)
             except SettingsError:
                 logger.error("widget: KEFU_SECRET_KEY is not available; customer tokens cannot be checked")
-                return None
-        return self._secret_key
+        return self._customer_key
 
-    async def history(self, session_id: str) -> list[dict[str, Any]]:
+    async def history(self, sender_id: str) -> list[dict[str, Any]]:
         agent = getattr(getattr(self.app, "ctx", None), "agent", None)
         if agent is None or agent.tracker_store is None:
             return []
-        tracker = await agent.tracker_store.retrieve_full_tracker(session_id)
+        tracker = await agent.tracker_store.retrieve_full_tracker(sender_id)
         return transcript(list(tracker.events)) if tracker else []
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        settings = self.settings()
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[],
+                          max_http_buffer_size=settings.max_request_bytes if settings else DEFAULT_BUFFER_BYTES)
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         namespace = self.namespace
+        per_socket = RateLimiter(name="widget-history-socket", per_minute=HISTORY_PER_SOCKET_PER_MINUTE,
+                                 burst=HISTORY_PER_SOCKET_PER_MINUTE)
+        per_address = RateLimiter(name="widget-history-address", per_minute=HISTORY_PER_ADDRESS_PER_MINUTE,
+                                  burst=HISTORY_PER_ADDRESS_PER_MINUTE,
+                                  redis_url=settings.redis_url if settings else None)
 
         @bp.route("/", methods=["GET"])
         async def health(_request):
@@ -187,19 +195,38 @@ class KefuSocketIOInput(SocketIOInput):
         async def keep_app(app, _loop) -> None:
             self.app = app
 
-        async def join(sid: str, session_id: str) -> None:
-            if self.session_persistence and session_id not in sio.rooms(sid, namespace=namespace):
-                await sio.enter_room(sid, session_id, namespace=namespace)
+        async def state_of(sid: str) -> dict[str, Any]:
+            """The socket's own record: its client address and the sender id it is bound to."""
+            return await sio.get_session(sid, namespace=namespace)
+
+        async def bind(sid: str, session: WidgetSession) -> None:
+            state = await state_of(sid)
+            previous = state.get("sender")
+            if previous and previous != session.sender_id:
+                await sio.leave_room(sid, previous, namespace=namespace)
+            state["sender"] = session.sender_id
+            await sio.save_session(sid, state, namespace=namespace)
+            if session.sender_id not in sio.rooms(sid, namespace=namespace):
+                await sio.enter_room(sid, session.sender_id, namespace=namespace)
 
         @sio.on("connect", namespace=namespace)
-        async def connect(sid: str, _environ: dict, _auth: Any = None) -> bool:
+        async def connect(sid: str, environ: dict, _auth: Any = None) -> bool:
+            await sio.save_session(sid, {"address": client_address(environ)}, namespace=namespace)
             return True
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: Any = None) -> None:
-            session_id = session_id_of(data) or uuid.uuid4().hex
-            await join(sid, session_id)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            key = self.session_key()
+            if key is None:
+                return
+            claimed = data.get("session_id") if isinstance(data, dict) else None
+            session = read_session(claimed, key)
+            if session is None:
+                if claimed:
+                    logger.info("widget: a session id the server did not issue was replaced by a new session")
+                session = issue_session(key)
+            await bind(sid, session)
+            await sio.emit("session_confirm", session.token, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any = None) -> None:
@@ -208,15 +235,18 @@ class KefuSocketIOInput(SocketIOInput):
             message = data.get("message")
             if not isinstance(message, str) or is_blank(message):
                 return
-            if self.session_persistence:
-                session_id = session_id_of(data)
-                if session_id is None:
-                    logger.info("widget: message without a valid session_id ignored")
-                    return
-                await join(sid, session_id)
-                sender = session_id
-            else:
-                sender = sid
+            key = self.session_key()
+            session = read_session(data.get("session_id"), key) if key else None
+            if session is None:
+                logger.info("widget: a message without a session the server issued was ignored")
+                return
+            bound = (await state_of(sid)).get("sender")
+            if bound not in (None, session.sender_id):
+                logger.warning("widget: a socket tried to speak in another session than its own; refused")
+                return
+            if bound is None:  # e.g. a reconnected socket that resends a message before session_request
+                await bind(sid, session)
+            sender = session.sender_id
             output = KefuSocketIOOutput(sio, self.bot_message_evt)
             limit = await shared_message_limiter().hit(f"widget:{sender}")
             if not limit.allowed:  # told once per flood, not once per message
@@ -224,17 +254,25 @@ class KefuSocketIOInput(SocketIOInput):
                     logger.warning("widget: a session exceeds the message rate limit; refusing for now")
                     await output.send_text_message(sender, TOO_FAST)
                 return
-            metadata = clean_metadata(data.get(self.metadata_key), self.secret_key())
+            metadata = cleaned_metadata(data.get(self.metadata_key), self.customer_key())
             await on_new_message(UserMessage(message[:MAX_MESSAGE], output, sender,
                                              input_channel=self.name(), metadata=metadata))
 
         @sio.on("kefu_history", namespace=namespace)
-        async def history(sid: str, data: Any = None) -> list[dict[str, Any]]:
-            session_id = session_id_of(data)
-            if session_id is None:
+        async def history(sid: str, _data: Any = None) -> Any:
+            state = await state_of(sid)
+            for limiter, key in ((per_socket, sid), (per_address, state.get("address") or "unknown")):
+                limit = await limiter.hit(key)
+                if not limit.allowed:
+                    if limit.notify:
+                        logger.warning("widget: %s exceeds the history rate limit; refusing for now", limiter.name)
+                    seconds = max(1, round(limit.retry_after))
+                    return {"error": f"too many history requests; try again in {seconds} s", "retry_after": seconds}
+            sender = state.get("sender")
+            if sender is None:  # the socket has no session: nothing is its own
                 return []
             try:
-                return await self.history(session_id)
+                return await self.history(sender)
             except Exception:
                 logger.warning("widget: could not read the history of a conversation", exc_info=True)
                 return []

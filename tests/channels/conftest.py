@@ -1,5 +1,6 @@
-"""A stack with Telegram and WeChat switched on against local fakes of their APIs, and the
-helpers that play Telegram's and WeChat's side (updates, signed and encrypted pushes)."""
+"""Helpers that play Telegram's and WeChat's side (updates, signed and encrypted pushes) against
+the stack with both channels on (``channels_stack`` in tests/conftest.py, shared with
+tests/security/), and a shopper's browser."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from tests.fakes import FakeTelegramApi, FakeWeChatApi, wait_for
-from tests.stack import Stack, http, make_stack
+from tests.fakes import wait_for
+from tests.stack import Stack, http
 
 TELEGRAM_TOKEN = "123456789:AAkefu-test-token"
 TELEGRAM_SECRET = "kefu-webhook-secret-0123456789"
@@ -25,38 +26,6 @@ WECHAT_APP_ID = "wx0123456789abcdef"
 WECHAT_APP_SECRET = "kefu-app-secret-0123456789abcdef"
 WECHAT_AES_KEY = base64.b64encode(b"k" * 16 + b"e" * 16).decode().rstrip("=")
 WECHAT_ACCOUNT = "gh_kefu_demo"
-
-
-@pytest.fixture(scope="session")
-def fake_telegram() -> FakeTelegramApi:
-    fake = FakeTelegramApi(TELEGRAM_TOKEN).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="session")
-def fake_wechat() -> FakeWeChatApi:
-    fake = FakeWeChatApi(WECHAT_APP_ID, WECHAT_APP_SECRET).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="session")
-def channels_stack(tmp_path_factory, trained_model, fake_telegram, fake_wechat) -> Stack:
-    """The whole stack with Telegram (webhook mode) and WeChat (safe mode available) enabled."""
-    running = make_stack(tmp_path_factory.mktemp("channels-stack"), env={
-        "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_API_URL": fake_telegram.base_url,
-        "WECHAT_TOKEN": WECHAT_TOKEN,
-        "WECHAT_APP_ID": WECHAT_APP_ID,
-        "WECHAT_APP_SECRET": WECHAT_APP_SECRET,
-        "WECHAT_ENCODING_AES_KEY": WECHAT_AES_KEY,
-        "WECHAT_API_URL": fake_wechat.base_url,
-    })
-    running.start()
-    yield running
-    running.stop()
 
 
 def unique_id() -> int:

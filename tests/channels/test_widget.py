@@ -6,11 +6,13 @@ import contextlib
 import http.server
 import threading
 import time
+import uuid
 
 import pytest
 
 from kefu.auth import read_customer_token
 from tests.channels.conftest import push_to, user_events
+from tests.widget_client import TOKEN_SHAPE, widget_sender
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -37,7 +39,13 @@ def open_storefront(page, stack, query: str = "") -> None:
 
 
 def session_id(page) -> str:
+    """The session token the widget holds (issued by the server)."""
     return page.evaluate("() => KefuWidget.sessionId()")
+
+
+def sender_of(page) -> str:
+    """The sender id of the widget's conversation (``web:<id>`` of its token)."""
+    return widget_sender(session_id(page))
 
 
 def secret_key(stack) -> str:
@@ -104,7 +112,7 @@ def test_reconnect_after_network_loss_keeps_history_and_catches_up(stack, shoppe
     shopper.click("[data-kefu=launcher]")
     ask(shopper, "你好")
     shopper.wait_for_selector(BOT)
-    sender = session_id(shopper)
+    token, sender = session_id(shopper), sender_of(shopper)
 
     shopper.context.set_offline(True)
     shopper.wait_for_selector("[data-kefu=status]", state="visible")
@@ -121,7 +129,7 @@ def test_reconnect_after_network_loss_keeps_history_and_catches_up(stack, shoppe
     ask(shopper, "运费怎么算")
     wait_count(shopper, BOT, 2)
     assert "运费" in messages(shopper, BOT)[-1]
-    assert session_id(shopper) == sender
+    assert session_id(shopper) == token
 
 
 def test_message_typed_offline_is_sent_after_reconnecting(stack, shopper):
@@ -139,16 +147,31 @@ def test_message_typed_offline_is_sent_after_reconnecting(stack, shopper):
     assert "发票" in messages(shopper, BOT)[-1]
 
 
+def test_the_widget_holds_the_session_the_server_issued(stack, shopper):
+    legacy = uuid.uuid4().hex  # what the widget used to make up and keep
+    open_storefront(shopper, stack)
+    shopper.evaluate("id => localStorage.setItem('kefu.session', JSON.stringify(id))", legacy)
+    shopper.reload()
+    shopper.wait_for_function("() => window.KefuWidget !== undefined")
+    shopper.click("[data-kefu=launcher]")
+    ask(shopper, "你好")
+    shopper.wait_for_selector(BOT)
+    token = session_id(shopper)
+    assert TOKEN_SHAPE.fullmatch(token) and token != legacy
+    assert shopper.evaluate("() => JSON.parse(localStorage.getItem('kefu.session'))") == token
+    assert [e["text"] for e in user_events(stack, widget_sender(token), 1)] == ["你好"]
+
+
 def test_reload_keeps_the_conversation(stack, shopper):
     open_storefront(shopper, stack)
     shopper.click("[data-kefu=launcher]")
     ask(shopper, "你好")
     shopper.wait_for_selector(BOT)
-    sender = session_id(shopper)
+    token, sender = session_id(shopper), sender_of(shopper)
     before = messages(shopper)
     shopper.reload()
     shopper.wait_for_function("() => window.KefuWidget !== undefined")
-    assert session_id(shopper) == sender
+    assert session_id(shopper) == token
     assert messages(shopper) == before  # the panel stayed open with the history
     ask(shopper, "谢谢")
     wait_count(shopper, BOT, 2)
@@ -160,7 +183,7 @@ def test_agent_messages_are_shown_as_the_agents(stack, shopper):
     shopper.click("[data-kefu=launcher]")
     ask(shopper, "我要找人工")
     shopper.wait_for_selector(BOT)
-    push_to(stack, session_id(shopper), {"event": "bot", "text": "您好，我是小林，请问有什么可以帮您？",
+    push_to(stack, sender_of(shopper), {"event": "bot", "text": "您好，我是小林，请问有什么可以帮您？",
                                          "metadata": {"agent": "小林 (Agent Lin)"}})
     agent = shopper.wait_for_selector("[data-kefu=message][data-role=agent]")
     assert agent.inner_text() == "您好，我是小林，请问有什么可以帮您？"
@@ -172,7 +195,7 @@ def test_quick_reply_buttons(stack, shopper):
     shopper.click("[data-kefu=launcher]")
     ask(shopper, "你好")
     shopper.wait_for_selector(BOT)
-    push_to(stack, session_id(shopper), {"event": "bot", "text": "还有其他问题吗？", "data": {"buttons": [
+    push_to(stack, sender_of(shopper), {"event": "bot", "text": "还有其他问题吗？", "data": {"buttons": [
         {"title": "再打个招呼", "payload": "/greet"}, {"title": "没有了", "payload": "/goodbye"}]}})
     shopper.wait_for_selector("[data-kefu=quick-reply]")
     assert messages(shopper, "[data-kefu=quick-reply]") == ["再打个招呼", "没有了"]
@@ -188,7 +211,7 @@ def test_text_is_shown_as_text_never_as_html(stack, shopper):
     shopper.click("[data-kefu=launcher]")
     ask(shopper, "<b>你好</b><img src=x onerror=\"window.pwned=1\">")
     shopper.wait_for_selector(BOT)
-    push_to(stack, session_id(shopper), {"event": "bot", "text": "<img src=y onerror=\"window.pwned=2\">",
+    push_to(stack, sender_of(shopper), {"event": "bot", "text": "<img src=y onerror=\"window.pwned=2\">",
                                          "metadata": {"agent": "<i>x</i>"}})
     shopper.wait_for_selector("[data-kefu=message][data-role=agent]")
     assert messages(shopper, USER) == ["<b>你好</b><img src=x onerror=\"window.pwned=1\">"]
@@ -242,7 +265,7 @@ def test_logged_in_customer_token_reaches_the_bot_and_a_tampered_one_does_not(st
     shopper.click("[data-kefu=launcher]")
     ask(shopper, "你好")
     shopper.wait_for_selector(BOT)
-    sender = session_id(shopper)
+    sender = sender_of(shopper)
     token = user_events(stack, sender, 1)[-1]["metadata"]["customer_token"]
     assert read_customer_token(token, secret_key(stack)) == "C1001"
 
@@ -260,7 +283,7 @@ def test_anonymous_shopper_sends_no_customer_token(stack, shopper):
     shopper.click("[data-kefu=launcher]")
     ask(shopper, "你好")
     shopper.wait_for_selector(BOT)
-    user = user_events(stack, session_id(shopper), 1)[-1]
+    user = user_events(stack, sender_of(shopper), 1)[-1]
     assert "customer_token" not in (user.get("metadata") or {})
 
 

@@ -8,12 +8,12 @@ stay silent, resolve, and expect the rating question, all in the shopper's open 
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 import socketio
 
 from tests.conversations.handoffs import queue_entry, wait_in_transcript
+from tests.widget_client import widget_sender
 
 pytestmark = pytest.mark.stack
 
@@ -23,23 +23,32 @@ class Widget:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.session_id = f"widget-{uuid.uuid4().hex[:10]}"
+        self.token: str | None = None  # issued by the server in session_confirm
         self.client = socketio.AsyncClient(reconnection=False)
         self.received: asyncio.Queue = asyncio.Queue()
         self.confirmed = asyncio.Event()
         self.client.on("bot_uttered", self._on_bot)
-        self.client.on("session_confirm", lambda *_: self.confirmed.set())
+        self.client.on("session_confirm", self._on_confirm)
+
+    def _on_confirm(self, token: str) -> None:
+        self.token = token
+        self.confirmed.set()
+
+    @property
+    def session_id(self) -> str:
+        """The conversation's sender id, as the handoff queue shows it."""
+        return widget_sender(self.token)
 
     async def _on_bot(self, data):
         await self.received.put(data)
 
     async def open(self) -> None:
         await self.client.connect(self.url, socketio_path="/socket.io", transports=["polling"])  # websocket needs a newer aiohttp
-        await self.client.emit("session_request", {"session_id": self.session_id})
+        await self.client.emit("session_request", {})
         await asyncio.wait_for(self.confirmed.wait(), 10)
 
     async def say(self, text: str) -> None:
-        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        await self.client.emit("user_uttered", {"message": text, "session_id": self.token})
 
     async def next(self, timeout: float = 15) -> dict:
         return await asyncio.wait_for(self.received.get(), timeout)

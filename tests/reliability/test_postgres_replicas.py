@@ -97,22 +97,21 @@ def test_database_unreachable_gets_an_apology_and_the_bot_recovers_by_itself(pg_
 async def test_database_unreachable_the_widget_gets_the_apology_too(pg_stack, database):
     import asyncio
 
-    from tests.channels.test_socketio import close, connected_client
+    from tests.widget_client import WidgetClient
 
     proxy, _url = database
-    session = f"widgetdown{uuid.uuid4().hex}"
-    client, inbox = await connected_client(pg_stack, session)
+    widget = await WidgetClient.open(pg_stack.bot_url)
     try:
         await asyncio.to_thread(proxy.cut)
         try:
-            await client.emit("user_uttered", {"message": "运费怎么算", "session_id": session})
-            assert (await asyncio.wait_for(inbox.get(), 60))["text"] == APOLOGY_ZH
+            await widget.say("运费怎么算")
+            assert (await widget.next(60))["text"] == APOLOGY_ZH
         finally:
             await asyncio.to_thread(proxy.restore)
-        await client.emit("user_uttered", {"message": "运费怎么算", "session_id": session})
-        assert "99" in (await asyncio.wait_for(inbox.get(), 60))["text"]
+        await widget.say("运费怎么算")
+        assert "99" in (await widget.next(60))["text"]
     finally:
-        await close(client)
+        await widget.close()
 
 
 def test_a_replica_killed_mid_traffic_loses_nothing(pg_stack):

@@ -218,13 +218,13 @@ def test_secrets_never_reach_logs_or_error_responses(replicas_stack, fake_bot_ap
 async def test_a_widget_flood_gets_one_polite_reply(stack):
     import asyncio
 
-    from tests.channels.test_socketio import close, connected_client
+    from tests.widget_client import WidgetClient
 
-    session = f"flood{uuid.uuid4().hex}"
-    client, inbox = await connected_client(stack, session)
+    widget = await WidgetClient.open(stack.bot_url)
+    inbox, session = widget.inbox, widget.sender
     try:
         for i in range(100):
-            await client.emit("user_uttered", {"message": f"你好 {i}", "session_id": session})
+            await widget.say(f"你好 {i}")
             await asyncio.sleep(0.02)  # engine.io refuses a long-poll payload of more than 16 packets
         texts: list[str] = []
         deadline = time.monotonic() + 90
@@ -238,7 +238,7 @@ async def test_a_widget_flood_gets_one_polite_reply(stack):
             texts.append(inbox.get_nowait()["text"])
         assert TOO_FAST in texts, (len(texts), texts[-3:], stack.log()[-3000:])
     finally:
-        await close(client)
+        await widget.close()
     assert texts.count(TOO_FAST) == 1
     greetings = [t for t in texts if t != TOO_FAST]
     assert greetings  # the accepted ones were answered

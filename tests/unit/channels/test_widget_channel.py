@@ -1,38 +1,11 @@
-"""The widget channel's message metadata (customer tokens) and conversation history."""
+"""The widget channel's conversation history and agent messages (metadata: test_channel_metadata.py,
+sessions: test_widget_sessions.py)."""
 
 from __future__ import annotations
 
-import json
-
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
-from bot.channels.widget import KefuSocketIOOutput, clean_metadata, transcript
-from kefu.auth import issue_customer_token
-
-KEY = "k" * 40
-
-
-def test_valid_customer_token_is_passed_on():
-    token = issue_customer_token("C1001", KEY)
-    assert clean_metadata({"customer_token": token, "page": "/cart"}, KEY) == {"customer_token": token, "page": "/cart"}
-    assert clean_metadata(json.dumps({"customer_token": token}), KEY) == {"customer_token": token}
-
-
-def test_tampered_forged_or_expired_tokens_are_dropped():
-    token = issue_customer_token("C1001", KEY)
-    header, payload, signature = token.split(".")
-    tampered = ".".join([header, payload, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")])
-    for bad in (tampered, issue_customer_token("C1001", "another-key" * 4), issue_customer_token("C1001", KEY, lifetime=-5),
-                "not-a-jwt", 42, None):
-        assert clean_metadata({"customer_token": bad, "page": "/"}, KEY) == {"page": "/"}
-    assert clean_metadata({"customer_token": token}, None) == {}
-
-
-def test_odd_metadata_becomes_empty():
-    assert clean_metadata(None, KEY) == {}
-    assert clean_metadata("not json", KEY) == {}
-    assert clean_metadata([1, 2], KEY) == {}
-    assert clean_metadata({"blob": "x" * 5000}, KEY) == {}
+from bot.channels.widget import KefuSocketIOOutput, transcript
 
 
 def test_transcript_shows_what_the_customer_saw():
@@ -76,14 +49,3 @@ async def test_agent_messages_carry_the_agents_name_to_the_widget():
         ("bot_uttered", {"text": "评分", "quick_replies": [{"content_type": "text", "title": "5", "payload": "/rate"}],
                          "metadata": {"agent": "小林"}}, "s1"),
     ]
-
-
-def test_session_ids_like_rasas_channel_but_printable():
-    from bot.channels.widget import session_id_of
-
-    assert session_id_of({"session_id": "0f" * 16}) == "0f" * 16
-    assert session_id_of({"session_id": "user-1"}) == "user-1"
-    assert session_id_of({"session_id": 42}) == "42"
-    for bad in ({"session_id": ""}, {"session_id": "a\nb"}, {"session_id": "x" * 129}, {"session_id": None},
-                {"session_id": True}, {}, None, "abc"):
-        assert session_id_of(bad) is None

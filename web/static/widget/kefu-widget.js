@@ -16,6 +16,11 @@
  * Rasa's socketio channel: "session_request" → "session_confirm", "user_uttered" → "bot_uttered";
  * Kefu's "kefu_history" returns the conversation after a reconnect. Message text is always
  * inserted as text, never as HTML.
+ *
+ * Sessions are issued by the server: the widget makes up no id. It asks for a session, keeps the
+ * signed token that "session_confirm" carries (localStorage), sends it back with every message
+ * and on every reconnect, and sends no message before it has one. When the server answers with
+ * another token (the stored one was not valid), that is a new conversation.
  */
 if (window.KefuWidget) { return; }
 
@@ -75,11 +80,6 @@ function save(key, value) {
     else { localStorage.setItem(STORE + key, JSON.stringify(value)); }
   } catch (e) { /* private mode or full storage: the widget still works, without memory */ }
 }
-function newSessionId() {
-  var bytes = new Uint8Array(16);
-  (window.crypto || window.msCrypto).getRandomValues(bytes);
-  return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-}
 function pageLanguage() {
   var lang = (document.documentElement.getAttribute("lang") || navigator.language || "zh").toLowerCase();
   return lang.indexOf("en") === 0 ? "en" : "zh";
@@ -102,6 +102,7 @@ var state = {
   connected: false,
   everConnected: false,
   pending: [],
+  queue: [],
   unread: 0,
   typingTimer: null
 };
@@ -299,14 +300,6 @@ function metadata() {
   return state.token ? { customer_token: state.token } : {};
 }
 
-function ensureSession() {
-  if (!state.sessionId) {
-    state.sessionId = newSessionId();
-    save("session", state.sessionId);
-  }
-  return state.sessionId;
-}
-
 function requestHistory() {
   if (!state.socket) { return; }
   state.socket.emit("kefu_history", { session_id: state.sessionId }, function (serverHistory) {
@@ -337,9 +330,12 @@ function requestHistory() {
   });
 }
 
+function emitMessage(text) {
+  state.socket.emit("user_uttered", { message: text, session_id: state.sessionId, metadata: metadata() });
+}
+
 function connect() {
   if (state.socket) { return; }
-  ensureSession();
   showStatus(state.everConnected ? "offline" : "connecting");
   var socket = KEFU_IO(config.server, {
     path: config.path,
@@ -351,15 +347,25 @@ function connect() {
   });
   state.socket = socket;
   socket.on("connect", function () {
-    socket.emit("session_request", { session_id: state.sessionId });
+    socket.emit("session_request", state.sessionId ? { session_id: state.sessionId } : {});
   });
-  socket.on("session_confirm", function (sessionId) {
-    var id = typeof sessionId === "string" ? sessionId : (sessionId && sessionId.session_id);
-    if (id && id !== state.sessionId) {
+  socket.on("session_confirm", function (token) {
+    var id = typeof token === "string" ? token : (token && token.session_id);
+    if (!id) { return; }
+    if (id !== state.sessionId) {
+      if (state.sessionId) {
+        // The stored session was not accepted: this is a new conversation, without the old one's messages.
+        state.history = state.queue.map(function (item) { return { role: "user", text: item.shown }; });
+        save("history", state.history);
+        renderAll();
+      }
       state.sessionId = id;
       save("session", id);
     }
     state.connected = true;
+    var queued = state.queue;
+    state.queue = [];
+    queued.forEach(function (item) { emitMessage(item.text); });
     state.everConnected = true;
     showStatus(null);
     requestHistory();
@@ -400,8 +406,12 @@ function sendMessage(text, shown) {
   connect();
   addMessage({ role: "user", text: shown || text });
   state.pending.push(shown || text);
-  // While disconnected, socket.io keeps the message and sends it after reconnecting.
-  state.socket.emit("user_uttered", { message: text, session_id: ensureSession(), metadata: metadata() });
+  if (state.connected && state.sessionId) {
+    // If the connection has just dropped, socket.io keeps the message and sends it on reconnecting.
+    emitMessage(text);
+  } else {
+    state.queue.push({ text: text, shown: shown || text });  // sent once the server confirms the session
+  }
   showTyping();
 }
 
@@ -467,12 +477,14 @@ var api = {
   reset: function () {
     state.history = [];
     state.pending = [];
-    state.sessionId = newSessionId();
+    state.queue = [];
+    state.sessionId = null;
+    state.connected = false;
     save("history", []);
-    save("session", state.sessionId);
+    save("session", null);
     renderAll();
     if (state.socket) {
-      // A new socket: the old one stays in the previous conversation's room.
+      // A new socket asks for a new session: the old one stays in the previous conversation's room.
       state.socket.disconnect();
       state.socket.connect();
     }
