@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.stack
+
 MARK = "<!-- tested: tests/conversations/test_docs_examples.py -->"
 README = ROOT / "README.md"
 

@@ -15,6 +15,7 @@ tests/conversations/test_docs_examples.py.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import re
 import shlex
@@ -38,7 +39,7 @@ def rel(path: Path) -> str:
 
 # -- Markdown as data ------------------------------------------------------------------------
 
-FENCE = re.compile(r"^(```+|~~~+)\s*([\w+-]*)[^\n]*\n(.*?)^\1\s*$", re.S | re.M)
+FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.S | re.M)
 INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.S)
 
 
@@ -126,7 +127,8 @@ def test_relative_links_resolve(page: Path):
 @pytest.mark.parametrize("page", doc_files(), ids=rel)
 def test_nothing_points_outside_the_repository(page: Path):
     text = page.read_text(encoding="utf-8")
-    outside = sorted({m.group(0) for m in re.finditer(r"(?<![\w.])\.\./[\w./-]*|/work/[\w./-]*", text)})
+    outside = sorted({m.group(0) for m in re.finditer(r"(?<![\w.])(?:\.\./)+[\w./-]*|(?<![\w.])/work/[\w./-]*", text)
+                      if m.group(0).startswith("/") or not (page.parent / m.group(0)).resolve().is_relative_to(ROOT)})
     assert not outside, f"{rel(page)} points outside the repository: {outside}"
 
 
@@ -164,7 +166,8 @@ PYTHON_M = re.compile(r"python(?:3(?:\.\d+)?)?\s+-m\s+([\w.]+)")
 
 
 def commands(page: Path, pattern: re.Pattern, group: int) -> set[str]:
-    return {m.group(group) for span in code_spans(page.read_text(encoding="utf-8")) for m in pattern.finditer(span)}
+    spans = [span.split(" #")[0] for span in code_spans(page.read_text(encoding="utf-8"))]  # not the comments
+    return {m.group(group) for span in spans for m in pattern.finditer(span)}
 
 
 @pytest.mark.parametrize("page", doc_files(), ids=rel)
@@ -368,9 +371,24 @@ def _assigned(tree: ast.Module, name: str) -> list[ast.AST] | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _project_trees() -> dict[Path, ast.Module]:
+    return {p: ast.parse(p.read_text(encoding="utf-8"), str(p)) for p in python_files()}
+
+
 def python_env_reads(files: list[Path] | None = None) -> EnvReads:
     """Every environment variable the project's Python code reads, found in its syntax trees."""
-    trees = {p: ast.parse(p.read_text(encoding="utf-8"), str(p)) for p in files or python_files()}
+    if files is None:
+        return _project_env_reads()
+    return _env_reads({p: ast.parse(p.read_text(encoding="utf-8"), str(p)) for p in files})
+
+
+@functools.lru_cache(maxsize=1)
+def _project_env_reads() -> EnvReads:
+    return _env_reads(_project_trees())
+
+
+def _env_reads(trees: dict[Path, ast.Module]) -> EnvReads:
     helpers = _helpers(trees)
     reads = EnvReads({}, {}, [])
     for path, tree in trees.items():
