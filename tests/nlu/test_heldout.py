@@ -1,7 +1,7 @@
 """NLU accuracy on messages written independently of the training data (tests/nlu/heldout.yml).
 
 The figures are printed at the end of `make test` and written to results/nlu-heldout.json.
-The floors below are regression guards a little under the measured figures (README).
+The floors below are regression guards a little under the measured figures (docs/developers/nlu.md).
 """
 
 from __future__ import annotations
