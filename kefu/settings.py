@@ -87,6 +87,9 @@ class Settings:
     #: ``KEFU_CUSTOMER_TOKEN_SECRET``: a shared secret (at least 32 bytes) for HS256 customer
     #: tokens; neither set: a sub-key of KEFU_SECRET_KEY (the demo storefront's)
     customer_token_secret: str | None = field(default=None, repr=False)
+    #: ``KEFU_STAFF_RECHECK_SECONDS``: how long a web process trusts what it read of a staff
+    #: account (deleted or demoted → its tokens refused within this many seconds; 1 to 60)
+    staff_recheck_seconds: int = 60
     #: ``KEFU_MAX_REQUEST_BYTES``: the largest request body either server reads (413 beyond)
     max_request_bytes: int = 256 * 1024
     #: ``WECHAT_REQUIRE_ENCRYPTION``: refuse plaintext pushes (default: on when an
@@ -195,6 +198,7 @@ def load_settings() -> Settings:
         verification_minutes=_whole("KEFU_VERIFICATION_MINUTES", 15, low=1, high=24 * 60),
         customer_token_public_key=_env("KEFU_CUSTOMER_TOKEN_PUBLIC_KEY"),
         customer_token_secret=_customer_secret(),
+        staff_recheck_seconds=_whole("KEFU_STAFF_RECHECK_SECONDS", 60, low=1, high=60),
         max_request_bytes=_whole("KEFU_MAX_REQUEST_BYTES", 256 * 1024, low=1024, high=64 * 1024 * 1024),
         wechat_require_encryption=_flag("WECHAT_REQUIRE_ENCRYPTION", bool(_env("WECHAT_ENCODING_AES_KEY"))),
         telegram_token=_env("TELEGRAM_TOKEN"),

@@ -9,8 +9,8 @@ Same events and payloads as Rasa's channel (``session_request`` → ``session_co
   when a reconnected socket's first event is a message.
 * A message written by an agent carries ``"metadata": {"agent": "<name>"}`` so the widget can
   show it as the agent's; Rasa's channel drops message metadata.
-* ``metadata.customer_token`` (the shop's signed customer token, :func:`kefu.auth.issue_customer_token`)
-  is passed on only when its signature is valid and it has not expired; a forged, tampered or
+* ``metadata.customer_token`` (the shop's signed customer token, :mod:`kefu.tokens`) is passed on
+  only when the settings' verifier accepts it (signature, claims, expiry); a forged, tampered or
   expired token is removed, so the conversation stays anonymous.
 * ``kefu_history`` ``{"session_id"}`` (with an acknowledgement) returns the conversation's
   messages, so a reconnecting widget shows what it missed (e.g. an agent's reply while offline).
@@ -36,10 +36,10 @@ from sanic import Blueprint, response
 from socketio import AsyncServer
 
 from bot.channels.common import agent_name
-from kefu.auth import read_customer_token
 from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import SettingsError, load_settings
 from kefu.text import is_blank
+from kefu.tokens import CustomerTokens, customer_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def session_id_of(data: Any) -> str | None:
     return value
 
 
-def clean_metadata(raw: Any, secret_key: str | None) -> dict[str, Any]:
+def clean_metadata(raw: Any, tokens: CustomerTokens | None) -> dict[str, Any]:
     """The message metadata a widget may send, with an invalid customer token removed."""
     if isinstance(raw, str):
         try:
@@ -81,7 +81,7 @@ def clean_metadata(raw: Any, secret_key: str | None) -> dict[str, Any]:
     metadata = dict(raw)
     if "customer_token" in metadata:
         token = metadata.pop("customer_token")
-        if secret_key and read_customer_token(token, secret_key):
+        if tokens is not None and tokens.read(token):
             metadata["customer_token"] = token
         else:
             logger.info("widget: a customer token with a bad signature or past its expiry was dropped")
@@ -150,21 +150,21 @@ class KefuSocketIOInput(SocketIOInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app: Any = None
-        self._secret_key: str | None = None
+        self._customer_tokens: CustomerTokens | None = None
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
             return None
         return KefuSocketIOOutput(self.sio, self.bot_message_evt)
 
-    def secret_key(self) -> str | None:
-        if self._secret_key is None:
+    def customer_tokens(self) -> CustomerTokens | None:
+        if self._customer_tokens is None:
             try:
-                self._secret_key = load_settings().secret_key
-            except SettingsError:
-                logger.error("widget: KEFU_SECRET_KEY is not available; customer tokens cannot be checked")
+                self._customer_tokens = customer_tokens(load_settings())
+            except SettingsError as error:
+                logger.error("widget: customer tokens cannot be checked (%s)", error)
                 return None
-        return self._secret_key
+        return self._customer_tokens
 
     async def history(self, session_id: str) -> list[dict[str, Any]]:
         agent = getattr(getattr(self.app, "ctx", None), "agent", None)
@@ -224,7 +224,7 @@ class KefuSocketIOInput(SocketIOInput):
                     logger.warning("widget: a session exceeds the message rate limit; refusing for now")
                     await output.send_text_message(sender, TOO_FAST)
                 return
-            metadata = clean_metadata(data.get(self.metadata_key), self.secret_key())
+            metadata = clean_metadata(data.get(self.metadata_key), self.customer_tokens())
             await on_new_message(UserMessage(message[:MAX_MESSAGE], output, sender,
                                              input_channel=self.name(), metadata=metadata))
 

@@ -7,32 +7,37 @@ import json
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
 from bot.channels.widget import KefuSocketIOOutput, clean_metadata, transcript
-from kefu.auth import issue_customer_token
+from kefu.tokens import CustomerTokens, Principal, StaffTokens
 
 KEY = "k" * 40
+TOKENS = CustomerTokens(secret=KEY)
+
+
+def issue_customer_token(customer_id: str, key: str, *, lifetime: int = 600) -> str:
+    return CustomerTokens(secret=key).issue(customer_id, lifetime=lifetime)
 
 
 def test_valid_customer_token_is_passed_on():
     token = issue_customer_token("C1001", KEY)
-    assert clean_metadata({"customer_token": token, "page": "/cart"}, KEY) == {"customer_token": token, "page": "/cart"}
-    assert clean_metadata(json.dumps({"customer_token": token}), KEY) == {"customer_token": token}
+    assert clean_metadata({"customer_token": token, "page": "/cart"}, TOKENS) == {"customer_token": token, "page": "/cart"}
+    assert clean_metadata(json.dumps({"customer_token": token}), TOKENS) == {"customer_token": token}
 
 
 def test_tampered_forged_or_expired_tokens_are_dropped():
     token = issue_customer_token("C1001", KEY)
     header, payload, signature = token.split(".")
     tampered = ".".join([header, payload, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")])
-    for bad in (tampered, issue_customer_token("C1001", "another-key" * 4), issue_customer_token("C1001", KEY, lifetime=-5),
-                "not-a-jwt", 42, None):
-        assert clean_metadata({"customer_token": bad, "page": "/"}, KEY) == {"page": "/"}
+    for bad in (tampered, issue_customer_token("C1001", "another-key" * 4), issue_customer_token("C1001", KEY, lifetime=-120),
+                StaffTokens(KEY.encode()).issue(Principal("admin", "admin")), "not-a-jwt", 42, None):
+        assert clean_metadata({"customer_token": bad, "page": "/"}, TOKENS) == {"page": "/"}
     assert clean_metadata({"customer_token": token}, None) == {}
 
 
 def test_odd_metadata_becomes_empty():
-    assert clean_metadata(None, KEY) == {}
-    assert clean_metadata("not json", KEY) == {}
-    assert clean_metadata([1, 2], KEY) == {}
-    assert clean_metadata({"blob": "x" * 5000}, KEY) == {}
+    assert clean_metadata(None, TOKENS) == {}
+    assert clean_metadata("not json", TOKENS) == {}
+    assert clean_metadata([1, 2], TOKENS) == {}
+    assert clean_metadata({"blob": "x" * 5000}, TOKENS) == {}
 
 
 def test_transcript_shows_what_the_customer_saw():
