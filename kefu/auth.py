@@ -1,7 +1,8 @@
 """Accounts of shop staff (agents, content editors): passwords, logins, the current role of an account.
 
 Passwords are stored as scrypt hashes (``hashlib.scrypt``, n=2**14, r=8, p=1, 16-byte salt).
-Tokens are in :mod:`kefu.tokens`; an account's current
+A login costs one scrypt whether the account exists or not (:data:`DUMMY_HASH`), so its duration
+does not tell which user names exist. Tokens are in :mod:`kefu.tokens`; an account's current
 role (a token's is the role at login) is read through :class:`AccountRoles`.
 """
 
@@ -26,6 +27,10 @@ __all__ = ["ROLES", "AccountRoles", "Principal", "User", "authenticate", "curren
            "hash_password", "verify_password"]
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+#: What an unknown user's password is checked against: a well-formed hash (16-byte salt, 32-byte
+#: digest) that no password matches, so the check costs exactly one scrypt, as for a real account.
+DUMMY_HASH = "scrypt$a2VmdTogbm8gdXNlciA6KA==$a2VmdTogdGhpcyBoYXNoIG1hdGNoZXMgbm90aGluZy4="
+
 
 class User(Base):
     """A staff account of the web app."""
@@ -66,7 +71,7 @@ def authenticate(database_url: str, username: str, password: str) -> Principal |
     with session_scope(database_url) as session:
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
-            verify_password(password, hash_password("timing equaliser"))
+            verify_password(password, DUMMY_HASH)  # one scrypt, as for a real account
             return None
         if not verify_password(password, user.password_hash):
             return None

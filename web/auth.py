@@ -9,7 +9,8 @@ a valid token of another role → 403. The ``admin`` role may do everything.
 * A token's role is compared with the account's role as the database has it (read at most once
   per ``KEFU_STAFF_RECHECK_SECONDS``, default 60, per process): a deleted or demoted account gets
   401 within that time.
-* Failed logins are limited per client IP (:mod:`kefu.ratelimit`).
+* Logins are limited per client IP and per user name (:mod:`kefu.ratelimit`): the attempt takes
+  its tokens before the password is checked and gives them back when it succeeds.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from collections.abc import Awaitable, Callable
 from sanic import Blueprint, response
 
 from kefu.auth import AccountRoles, Principal, authenticate
-from kefu.ratelimit import login_limiter
+from kefu.ratelimit import Decision, account_key, account_login_limiter, login_limiter
 from kefu.tokens import StaffTokens, staff_tokens
-from web.errors import ApiError, forbidden, json_body, require_text, unauthorized
+from web.errors import forbidden, json_body, require_text, unauthorized
 
 bp = Blueprint("auth", url_prefix="/api/auth")
 
@@ -45,25 +46,38 @@ def _roles(app) -> AccountRoles:
                 lambda settings: AccountRoles(settings.database_url, max_age=settings.staff_recheck_seconds))
 
 
+def _too_many(decision: Decision):
+    # one answer for an address and for an account, whatever the password: nothing to learn from it
+    seconds = max(1, round(decision.retry_after))
+    return response.json({"error": f"too many failed logins; try again in {seconds} s", "retry_after": seconds},
+                         status=429, headers={"Retry-After": str(seconds)})
+
+
 @bp.post("/login")
 async def login(request):
-    # Brute force: failed logins per client IP are limited (behind a proxy, Sanic's
+    # Brute force: attempts per client IP and per user name are limited (behind a proxy, Sanic's
     # PROXIES_COUNT / REAL_IP_HEADER make remote_addr the client's address).
-    app = request.app
-    limiter = _ctx(app, "login_limiter", lambda settings: login_limiter(settings.redis_url))
-    client = request.remote_addr or request.ip
-    limit = await limiter.check(client)
-    if not limit.allowed:
-        seconds = max(1, round(limit.retry_after))
-        raise ApiError(429, f"too many failed logins from your address; try again in {seconds} s",
-                       retry_after=seconds)
     body = json_body(request)
     username = require_text(body, "username", max_length=64)
     password = require_text(body, "password", max_length=256)
-    settings = app.ctx.settings
-    principal = await app.loop.run_in_executor(None, authenticate, settings.database_url, username, password)
+    app, settings = request.app, request.app.ctx.settings
+    by_ip, by_account = _ctx(app, "login_limiter", login_limiter), _ctx(app, "account_limiter", account_login_limiter)
+    client, account = request.remote_addr or request.ip, account_key(username)
+    decision = await by_ip.hit(client)
+    if not decision.allowed:
+        return _too_many(decision)
+    decision = await by_account.hit(account)
+    if not decision.allowed:  # locked: refused whether the password is right or not
+        return _too_many(decision)
+    guessed_wrong = False
+    try:
+        principal = await app.loop.run_in_executor(None, authenticate, settings.database_url, username, password)
+        guessed_wrong = principal is None
+    finally:
+        if not guessed_wrong:  # a success (or our own failure) is no guess: the tokens come back
+            await by_ip.give_back(client)
+            await by_account.give_back(account)
     if principal is None:
-        await limiter.hit(client)
         raise unauthorized("wrong user name or password")
     _roles(app).remember(principal.username, principal.role)
     return response.json({"token": _staff_tokens(app).issue(principal), "role": principal.role,

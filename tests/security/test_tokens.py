@@ -13,6 +13,8 @@ Tokens with chosen claims are minted here with the staff sub-key derived from ``
 from __future__ import annotations
 
 from http.client import HTTPConnection
+import contextlib
+import socket
 import subprocess
 import sys
 import threading
@@ -103,6 +105,11 @@ class Stream:
         return self.ended_at
 
     def close(self) -> None:
+        if self.connection.sock is not None:  # wakes the reader (a plain close waits for its read)
+            with contextlib.suppress(OSError):
+                self.connection.sock.shutdown(socket.SHUT_RDWR)
+        if self._reader.is_alive():
+            self._reader.join(5)
         self.connection.close()
 
 

@@ -1,11 +1,14 @@
-"""Staff accounts: passwords, logins and the account re-check cache.
+"""Staff accounts: passwords, logins (equal work for unknown users) and the account re-check cache.
 
 Tokens are tested in test_tokens.py.
 """
 
+import hashlib
+
 import pytest
 from sqlalchemy import delete, update
 
+from kefu import auth
 from kefu.auth import AccountRoles, User, authenticate, ensure_user, hash_password, verify_password
 from kefu.db import session_scope
 from kefu.tokens import Principal
@@ -16,6 +19,39 @@ def test_password_hash_round_trip_and_salt():
     assert first != second and first.startswith("scrypt$")
     assert verify_password("秘密 secret", first) and not verify_password("secret", first)
     assert not verify_password("x", "garbage")
+
+
+@pytest.fixture()
+def scrypt_calls(monkeypatch) -> list[int]:
+    """Counts calls of the real scrypt (it still runs: the count is of real work done)."""
+    calls: list[int] = []
+    real = hashlib.scrypt
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(auth.hashlib, "scrypt", counting)
+    return calls
+
+
+def test_an_unknown_user_costs_exactly_the_work_of_a_known_one(database_url, scrypt_calls):
+    ensure_user(database_url, username="lin", role="agent", password="right-password")
+    scrypt_calls.clear()
+    work = {}
+    for case, (username, password) in {"known, wrong password": ("lin", "wrong"),
+                                        "known, right password": ("lin", "right-password"),
+                                        "unknown user": ("nobody", "wrong"),
+                                        "unknown user again": ("nobody-else", "right-password")}.items():
+        before = len(scrypt_calls)
+        authenticate(database_url, username, password)
+        work[case] = len(scrypt_calls) - before
+    assert set(work.values()) == {1}, work
+
+
+def test_the_unknown_user_stand_in_hash_matches_no_password(database_url):
+    assert authenticate(database_url, "nobody", "") is None
+    assert not verify_password("", auth.DUMMY_HASH) and not verify_password("timing equaliser", auth.DUMMY_HASH)
 
 
 def test_the_role_cache_sees_a_deleted_or_demoted_account_within_its_max_age(database_url):
