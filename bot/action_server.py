@@ -1,7 +1,7 @@
 """``python -m bot.action_server <rasa_sdk arguments>``: rasa-sdk's action server with Kefu's logging.
 
-Exactly ``python -m rasa_sdk ...``, after :func:`kefu.logs.install` (personal data masked and
-secrets redacted in every log line of the process).
+Exactly ``python -m rasa_sdk ...``, after the settings check of :mod:`kefu.startup` and
+:func:`kefu.logs.install` (personal data masked and secrets redacted in every log line of the process).
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ import runpy
 import sys
 
 from kefu.logs import install
+from kefu.startup import settings_or_exit
 
 
 def main() -> None:
+    settings_or_exit("python -m bot.action_server")  # a bad key stops it here, with the fix
     install()
     sys.argv[0] = "rasa_sdk"
     runpy.run_module("rasa_sdk", run_name="__main__", alter_sys=True)

@@ -1,5 +1,8 @@
 """``make run``: prepares Kefu and runs its processes in the foreground.
 
+``python -m bot customer-key`` prints the key a shop signs HS256 customer tokens with when it
+configured no key of its own (docs/security/tokens.md).
+
 Preparation is idempotent and quick when nothing changed: FAQ build, model training only
 when its inputs changed, database migration and demo seed. Then the action server, the web
 app and the Rasa server(s) start; their output is shown prefixed with their name. A process
@@ -22,7 +25,9 @@ from pathlib import Path
 
 from bot.channels import optional_channels, write_runtime_credentials
 from bot.model import ensure_model, rasa_environment
-from kefu.settings import Settings, load_settings, read_secret
+from kefu.settings import Settings, SettingsError, load_settings, read_secret
+from kefu.startup import check_keys, exit_with
+from kefu.tokens import customer_key
 
 PR_SET_PDEATHSIG = 1
 READY_TIMEOUT = 300  # seconds a process may take to answer its health check
@@ -241,9 +246,15 @@ def main(argv: list[str]) -> int:
         for name, value in RUN_DEFAULTS.items():
             if not os.environ.get(name, "").strip():
                 os.environ[name] = value  # passed on to the children with the rest of the environment
-    settings = load_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    ensure_secrets(settings)
+    try:
+        settings = load_settings()
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        ensure_secrets(settings)
+        check_keys(settings)  # a short KEFU_SECRET_KEY, an unusable shop key: stop before any work
+    except SettingsError as error:
+        exit_with("python -m bot", error)
+    if command == "customer-key":
+        return print_customer_key(settings)
     if command == "prepare":
         prepare(settings)
         return 0
@@ -259,5 +270,22 @@ def main(argv: list[str]) -> int:
             return 2
         model = prepare(settings)
         return supervise(settings, model)
-    print("usage: python -m bot [run|prepare|train [--force]]", file=sys.stderr)
+    print("usage: python -m bot [run|prepare|train [--force]|customer-key]", file=sys.stderr)
     return 2
+
+
+def print_customer_key(settings: Settings) -> int:
+    """``python -m bot customer-key``: prints the HS256 key a shop signs customer tokens with when it
+    configured no key of its own (a sub-key of KEFU_SECRET_KEY: it signs nothing else)."""
+    if settings.customer_token_public_key:
+        print("Customer tokens are checked with the shop's public key (KEFU_CUSTOMER_TOKEN_PUBLIC_KEY): "
+              "the shop signs them with its private key, and Kefu has no key to give out.", file=sys.stderr)
+        return 2
+    if settings.customer_token_secret:
+        print("Customer tokens are checked with KEFU_CUSTOMER_TOKEN_SECRET: the shop signs them with that "
+              "secret (HS256).", file=sys.stderr)
+        return 2
+    print(customer_key(settings.secret_key))
+    print("Sign customer tokens with this key (HS256; claims sub, aud=customer, iat, exp). Keep it on the "
+          "shop's servers; it signs nothing else. See docs/security/tokens.md.", file=sys.stderr)
+    return 0

@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from kefu.settings import load_settings
+from kefu.startup import settings_or_exit
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
                         help="channels file (default: credentials.yml + the channels configured by environment)")
     args = parser.parse_args()
 
-    settings = load_settings()
+    settings = settings_or_exit("python -m bot.server")  # a bad key stops it here, with the fix
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
     # Personal data masked and secrets redacted in every record; loggers that print message
     # text or request URLs (httpx: Bot API / WeChat URLs carry tokens) raised to WARNING.

@@ -19,7 +19,9 @@ Routes (every one needs an ``agent`` token; ``admin`` passes too):
 ``POST /api/handoffs/{id}/resolve``       done: the bot takes over and asks for a rating
 ``POST /api/handoffs/{id}/release``       back to the queue
 ``GET  /api/handoffs/{id}/details``       transitions, complaint ticket, rating, customer panel
-``GET  /api/handoffs/stream?token=...``   server-sent events: ``handoff`` and ``message``
+``GET  /api/handoffs/stream?token=...``   server-sent events: ``handoff`` and ``message``; the
+                                          only route taking ``?token=``; ends with ``expired``
+                                          when the token expires or the account changes
 ``GET  /api/complaints?status=...``       complaint tickets
 ``POST /api/complaints/{id}/follow-up``   ``{"note"}``: the complaint was followed up
 ``GET  /console``                         the agent console
@@ -36,6 +38,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -58,6 +61,8 @@ DEFAULT_LIST = ("waiting", "active", "callback")
 ABANDON_AFTER_MINUTES = 120
 MAINTENANCE_INTERVAL = 30.0
 SSE_KEEPALIVE = 15.0
+#: How often an open live stream checks that its token and account are still good (seconds).
+STREAM_CHECK = 1.0
 
 CustomerPanel = Callable[..., dict[str, Any] | None]
 
@@ -347,9 +352,12 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
 
     # ------------------------------------------------------------------ live feed
     @api.get("/handoffs/stream")
-    @agent
+    @require_role("agent", query_token=True)  # an EventSource sends no headers: the only ?token= route
     async def stream(request):
+        # Ends when its token expires or the account is deleted or its role changes (checked
+        # every STREAM_CHECK seconds through ``request.ctx.still_valid``, from the auth decorator).
         state = state_of(request)
+        still_valid = request.ctx.still_valid
         queue = state.feed.subscribe()
         try:
             stream_response = await request.respond(
@@ -357,13 +365,19 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
             await stream_response.send("retry: 3000\n: connected\n\n")
-            while True:
+            quiet_since = time.monotonic()
+            while await still_valid():
                 try:
-                    item = await asyncio.wait_for(queue.get(), timeout=SSE_KEEPALIVE)
+                    item = await asyncio.wait_for(queue.get(), timeout=STREAM_CHECK)
                 except asyncio.TimeoutError:
-                    await stream_response.send(": keep-alive\n\n")
+                    if time.monotonic() - quiet_since >= SSE_KEEPALIVE:
+                        await stream_response.send(": keep-alive\n\n")
+                        quiet_since = time.monotonic()
                     continue
                 await stream_response.send(item.encode())
+                quiet_since = time.monotonic()
+            await stream_response.send('event: expired\ndata: {"reason": "log in again"}\n\n')
+            await stream_response.eof()
         finally:
             state.feed.unsubscribe(queue)
 

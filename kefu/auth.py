@@ -1,8 +1,9 @@
-"""Accounts of shop staff (agents, content editors) and the tokens they use on the web APIs.
+"""Accounts of shop staff (agents, content editors): passwords, logins, the current role of an account.
 
 Passwords are stored as scrypt hashes (``hashlib.scrypt``, n=2**14, r=8, p=1, 16-byte salt).
-Session tokens are JWTs (PyJWT, HS256) signed with the settings' secret key; they carry the
-user name and role and expire after :data:`TOKEN_LIFETIME`.
+A login costs one scrypt whether the account exists or not (:data:`DUMMY_HASH`), so its duration
+does not tell which user names exist. Tokens are in :mod:`kefu.tokens`; an account's current
+role (a token's is the role at login) is read through :class:`AccountRoles`.
 """
 
 from __future__ import annotations
@@ -11,19 +12,24 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable
 
-import jwt
 import sqlalchemy as sa
 from sqlalchemy import select
 
 from kefu.db import Base, session_scope
+from kefu.tokens import ROLES, Principal
 
-ROLES = ("agent", "editor", "admin")
-TOKEN_LIFETIME = 12 * 3600
+__all__ = ["ROLES", "AccountRoles", "Principal", "User", "authenticate", "current_role", "ensure_user",
+           "hash_password", "verify_password"]
+
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+#: What an unknown user's password is checked against: a well-formed hash (16-byte salt, 32-byte
+#: digest) that no password matches, so the check costs exactly one scrypt, as for a real account.
+DUMMY_HASH = "scrypt$a2VmdTogbm8gdXNlciA6KA==$a2VmdTogdGhpcyBoYXNoIG1hdGNoZXMgbm90aGluZy4="
 
 
 class User(Base):
@@ -60,37 +66,12 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a user name and a role."""
-
-    username: str
-    role: str
-
-
-def issue_token(principal: Principal, secret_key: str, *, lifetime: int = TOKEN_LIFETIME) -> str:
-    now = int(time.time())
-    claims = {"sub": principal.username, "role": principal.role, "iat": now, "exp": now + lifetime, "aud": "staff"}
-    return jwt.encode(claims, secret_key, algorithm="HS256")
-
-
-def read_token(token: str, secret_key: str) -> Principal | None:
-    """Returns the principal of a valid staff token, or ``None`` for any bad token."""
-    try:
-        claims: dict[str, Any] = jwt.decode(token, secret_key, algorithms=["HS256"], audience="staff")
-    except jwt.PyJWTError:
-        return None
-    if claims.get("role") not in ROLES or not claims.get("sub"):
-        return None
-    return Principal(claims["sub"], claims["role"])
-
-
 def authenticate(database_url: str, username: str, password: str) -> Principal | None:
     """Checks a login; the same answer (``None``) for an unknown user and a wrong password."""
     with session_scope(database_url) as session:
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
-            verify_password(password, hash_password("timing equaliser"))
+            verify_password(password, DUMMY_HASH)  # one scrypt, as for a real account
             return None
         if not verify_password(password, user.password_hash):
             return None
@@ -118,28 +99,57 @@ def ensure_user(
         return True
 
 
-#: How long a signed customer token (widget login) stays valid.
-CUSTOMER_TOKEN_LIFETIME = 24 * 3600
+def current_role(database_url: str, username: str) -> str | None:
+    """The role the account has now; ``None`` when it no longer exists."""
+    with session_scope(database_url) as session:
+        return session.execute(select(User.role).where(User.username == username)).scalar_one_or_none()
 
 
-def issue_customer_token(customer_id: str, secret_key: str, *, lifetime: int = CUSTOMER_TOKEN_LIFETIME) -> str:
-    """A token by which a shop page vouches for a logged-in customer (sent as message metadata).
+class AccountRoles:
+    """What each account's role is, read from the database at most once per ``max_age`` seconds.
 
-    The shop's site issues it after its own login and passes it to the widget; the bot's actions
-    accept order questions for that customer without the phone check.
+    Staff tokens carry the role given at login; the web app compares it with the account's role
+    from here on every request, so a deleted or demoted account loses its rights within
+    ``max_age`` (one per process: each web replica keeps its own).
+
+    Args:
+        database_url: the app database.
+        max_age: seconds an entry is trusted (``KEFU_STAFF_RECHECK_SECONDS``, at most 60).
+        clock: monotonic seconds (tests pass their own).
     """
-    now = int(time.time())
-    claims = {"sub": customer_id, "iat": now, "exp": now + lifetime, "aud": "customer"}
-    return jwt.encode(claims, secret_key, algorithm="HS256")
 
+    def __init__(self, database_url: str, *, max_age: float = 60.0, clock: Callable[[], float] = time.monotonic,
+                 capacity: int = 10_000) -> None:
+        self.database_url = database_url
+        self.max_age = max_age
+        self.clock = clock
+        self.capacity = capacity
+        self._entries: OrderedDict[str, tuple[str | None, float]] = OrderedDict()
+        self._lock = threading.Lock()
 
-def read_customer_token(token: object, secret_key: str) -> str | None:
-    """The customer id of a valid customer token; ``None`` for a missing, forged or expired one."""
-    if not isinstance(token, str) or not token:
-        return None
-    try:
-        claims = jwt.decode(token, secret_key, algorithms=["HS256"], audience="customer")
-    except jwt.PyJWTError:
-        return None
-    subject = claims.get("sub")
-    return subject if isinstance(subject, str) and subject else None
+    def fresh(self, username: str) -> tuple[bool, str | None]:
+        """``(True, role)`` when the account was read less than ``max_age`` ago, else ``(False, None)``."""
+        with self._lock:
+            entry = self._entries.get(username)
+        if entry is None or self.clock() - entry[1] >= self.max_age:
+            return False, None
+        return True, entry[0]
+
+    def remember(self, username: str, role: str | None) -> None:
+        """Records what was just read from the database (a login knows the role it found)."""
+        with self._lock:
+            self._entries.pop(username, None)
+            self._entries[username] = (role, self.clock())
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def load(self, username: str) -> str | None:
+        """Reads the account's role from the database now (blocking) and remembers it."""
+        role = current_role(self.database_url, username)
+        self.remember(username, role)
+        return role
+
+    def role(self, username: str) -> str | None:
+        """The account's role: from the cache when fresh, else from the database (blocking)."""
+        known, role = self.fresh(username)
+        return role if known else self.load(username)

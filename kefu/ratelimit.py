@@ -1,15 +1,21 @@
-"""Token-bucket rate limits: messages per sender on the public channels, login attempts per IP.
+"""Token-bucket rate limits: messages per sender on the public channels, failed staff logins per
+client IP and per account.
 
 A bucket holds up to ``burst`` tokens and refills at ``per_minute`` tokens a minute; each message
-(or failed login) takes one. When ``REDIS_URL`` is set the buckets live in Redis, updated by one
+(or login attempt) takes one. When ``REDIS_URL`` is set the buckets live in Redis, updated by one
 Lua script (atomic), so every Rasa replica and web process shares them; otherwise they live in
-the process. When Redis cannot be reached the limit is skipped (logged), never the message.
+the process. When Redis cannot be reached the message limit is skipped (logged), never the
+message; the login limits fall back to buckets in the process.
+
+A login takes its tokens *before* the password is checked and gives them back
+(:meth:`RateLimiter.give_back`) when it succeeds, so N attempts at once cannot all pass a check
+that only one of them would have passed.
 
 A refused sender is told once (:attr:`Decision.notify`) per ``notice_seconds``, not once per
 message: a flood of 1,000 messages gets one polite "you are sending too fast" reply.
 
-Configuration (environment; defaults are far above what a person types, and above what the
-test suites send to one conversation):
+The limits are settings (:mod:`kefu.settings`; defaults are far above what a person types, and
+above what the test suites send to one conversation):
 
 | variable | default | meaning |
 |---|---|---|
@@ -17,19 +23,22 @@ test suites send to one conversation):
 | ``KEFU_RATE_MESSAGES_BURST`` | 60 | messages a sender may send at once |
 | ``KEFU_RATE_LOGIN_PER_MINUTE`` | 10 | failed logins per client IP and minute |
 | ``KEFU_RATE_LOGIN_BURST`` | 20 | failed logins in a row before the IP waits |
+| ``KEFU_RATE_LOGIN_ACCOUNT_PER_MINUTE`` | 1 | failed logins per user name and minute, from any IP |
+| ``KEFU_RATE_LOGIN_ACCOUNT_BURST`` | 10 | failed logins in a row before the user name waits |
 
 ``0`` as a rate switches that limit off.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import math
-import os
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+
+from kefu.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +58,10 @@ local tokens = tonumber(data[1]) or burst
 local ts = tonumber(data[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
 local allowed = 0
-if (cost == 0 and tokens >= 1) or (cost > 0 and tokens >= cost) then
+if cost < 0 then
+  tokens = math.min(burst, tokens - cost)
+  allowed = 1
+elseif (cost == 0 and tokens >= 1) or (cost > 0 and tokens >= cost) then
   tokens = tokens - cost
   allowed = 1
 end
@@ -83,16 +95,19 @@ class RateLimiter:
         burst: bucket size.
         redis_url: share the buckets through Redis; ``None`` keeps them in this process.
         notice_seconds: how long a refused key is not told again.
+        local_when_redis_down: when Redis cannot be reached, limit in the process instead of
+            not at all (the login limits).
     """
 
     def __init__(self, *, name: str, per_minute: float, burst: int, redis_url: str | None = None,
-                 notice_seconds: int = 30, capacity: int = 100_000) -> None:
+                 notice_seconds: int = 30, capacity: int = 100_000, local_when_redis_down: bool = False) -> None:
         self.name = name
         self.rate = per_minute / 60.0
         self.burst = max(1, int(burst))
         self.redis_url = redis_url
         self.notice_seconds = notice_seconds
         self.capacity = capacity
+        self.local_when_redis_down = local_when_redis_down
         self._buckets: OrderedDict[str, tuple[float, float, float]] = OrderedDict()
         self._lock = threading.Lock()
         self._redis = None
@@ -111,6 +126,11 @@ class RateLimiter:
         """Whether ``key`` has a token left, without taking it."""
         return await self._take(key, 0)
 
+    async def give_back(self, key: str) -> None:
+        """Returns one token taken by :meth:`hit` (never beyond ``burst``): the attempt it paid
+        for turned out not to count (a login that succeeded)."""
+        await self._take(key, -1)
+
     async def _take(self, key: str, cost: int) -> Decision:
         if not self.enabled:
             return Decision(True)
@@ -118,7 +138,8 @@ class RateLimiter:
             decision = await self._take_redis(key, cost)
             if decision is not None:
                 return decision
-            return Decision(True)  # Redis is down: serve rather than refuse everybody
+            if not self.local_when_redis_down:
+                return Decision(True)  # Redis is down: serve rather than refuse everybody
         return self._take_local(key, cost)
 
     def _retry_after(self, tokens: float) -> float:
@@ -129,10 +150,10 @@ class RateLimiter:
         with self._lock:
             tokens, stamp, told_until = self._buckets.pop(key, (float(self.burst), now, 0.0))
             tokens = min(self.burst, tokens + max(0.0, now - stamp) * self.rate)
-            allowed = tokens >= max(cost, 1)
+            allowed = cost < 0 or tokens >= max(cost, 1)
             notify = False
             if allowed:
-                tokens -= cost
+                tokens = min(self.burst, tokens - cost)
             elif cost > 0 and now >= told_until:
                 notify, told_until = True, now + self.notice_seconds
             self._buckets[key] = (tokens, now, told_until)
@@ -168,31 +189,28 @@ class RateLimiter:
             self._redis = None
 
 
-def _number(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1
-    if value < 0 or math.isnan(value):
-        from kefu.settings import SettingsError
-
-        raise SettingsError(f"{name}={raw!r}: use a number of at least 0 (0 switches the limit off).")
-    return value
+def message_limiter(settings: Settings) -> RateLimiter:
+    """The per-sender limit of the public channels."""
+    return RateLimiter(name="msg", per_minute=settings.rate_messages_per_minute,
+                       burst=settings.rate_messages_burst, redis_url=settings.redis_url)
 
 
-def message_limiter(redis_url: str | None) -> RateLimiter:
-    """The per-sender limit of the public channels, as configured by the environment."""
-    return RateLimiter(name="msg", per_minute=_number("KEFU_RATE_MESSAGES_PER_MINUTE", 120),
-                       burst=int(_number("KEFU_RATE_MESSAGES_BURST", 60)), redis_url=redis_url)
+def login_limiter(settings: Settings) -> RateLimiter:
+    """Failed staff logins per client IP."""
+    return RateLimiter(name="login", per_minute=settings.rate_login_per_minute, burst=settings.rate_login_burst,
+                       redis_url=settings.redis_url, notice_seconds=1, local_when_redis_down=True)
 
 
-def login_limiter(redis_url: str | None) -> RateLimiter:
-    """The per-IP limit of failed staff logins, as configured by the environment."""
-    return RateLimiter(name="login", per_minute=_number("KEFU_RATE_LOGIN_PER_MINUTE", 10),
-                       burst=int(_number("KEFU_RATE_LOGIN_BURST", 20)), redis_url=redis_url, notice_seconds=1)
+def account_login_limiter(settings: Settings) -> RateLimiter:
+    """Failed staff logins per user name (existing or not), from any IP; keyed by :func:`account_key`."""
+    return RateLimiter(name="login-account", per_minute=settings.rate_login_account_per_minute,
+                       burst=settings.rate_login_account_burst, redis_url=settings.redis_url, notice_seconds=1,
+                       local_when_redis_down=True)
+
+
+def account_key(username: str) -> str:
+    """The bucket key of a user name: a hash, so Redis and memory hold no user names."""
+    return hashlib.sha256(f"kefu-login-account:{username}".encode("utf-8")).hexdigest()[:32]
 
 
 _shared: dict[str, RateLimiter] = {}
@@ -202,7 +220,5 @@ def shared_message_limiter() -> RateLimiter:
     """One message limiter per process, shared by every channel of the Rasa server."""
     limiter = _shared.get("msg")
     if limiter is None:
-        from kefu.settings import load_settings
-
-        limiter = _shared["msg"] = message_limiter(load_settings().redis_url)
+        limiter = _shared["msg"] = message_limiter(load_settings())
     return limiter

@@ -6,6 +6,7 @@ launcher generates one once into ``var/`` (mode 0600) and hands it to the proces
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -50,6 +51,17 @@ def _flag(name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r} is not on or off; use one of {', '.join(TRUE_WORDS + FALSE_WORDS)}.")
 
 
+def _rate(name: str, default: float) -> float:
+    """A rate setting: a plain number (ASCII digits, optional decimals) of at least 0."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    value = float(raw) if raw.isascii() and raw.replace(".", "", 1).isdigit() else -1.0
+    if value < 0 or not math.isfinite(value):
+        raise SettingsError(f"{name}={raw!r}: use a number of at least 0 (0 switches the limit off).")
+    return value
+
+
 def _whole(name: str, default: int, *, low: int, high: int) -> int:
     """A whole number setting between ``low`` and ``high`` (ASCII digits only)."""
     raw = _env(name)
@@ -87,6 +99,19 @@ class Settings:
     #: ``KEFU_CUSTOMER_TOKEN_SECRET``: a shared secret (at least 32 bytes) for HS256 customer
     #: tokens; neither set: a sub-key of KEFU_SECRET_KEY (the demo storefront's)
     customer_token_secret: str | None = field(default=None, repr=False)
+    #: ``KEFU_STAFF_RECHECK_SECONDS``: how long a web process trusts what it read of a staff
+    #: account (deleted or demoted → its tokens refused within this many seconds; 1 to 60)
+    staff_recheck_seconds: int = 60
+    #: rate limits (:mod:`kefu.ratelimit`; a rate of 0 switches that limit off):
+    #: ``KEFU_RATE_MESSAGES_PER_MINUTE`` / ``_BURST``: messages per sender on the public channels
+    rate_messages_per_minute: float = 120.0
+    rate_messages_burst: int = 60
+    #: ``KEFU_RATE_LOGIN_PER_MINUTE`` / ``_BURST``: failed staff logins per client IP
+    rate_login_per_minute: float = 10.0
+    rate_login_burst: int = 20
+    #: ``KEFU_RATE_LOGIN_ACCOUNT_PER_MINUTE`` / ``_BURST``: failed logins per user name, from any IP
+    rate_login_account_per_minute: float = 1.0
+    rate_login_account_burst: int = 10
     #: ``KEFU_MAX_REQUEST_BYTES``: the largest request body either server reads (413 beyond)
     max_request_bytes: int = 256 * 1024
     #: ``WECHAT_REQUIRE_ENCRYPTION``: refuse plaintext pushes (default: on when an
@@ -195,6 +220,13 @@ def load_settings() -> Settings:
         verification_minutes=_whole("KEFU_VERIFICATION_MINUTES", 15, low=1, high=24 * 60),
         customer_token_public_key=_env("KEFU_CUSTOMER_TOKEN_PUBLIC_KEY"),
         customer_token_secret=_customer_secret(),
+        staff_recheck_seconds=_whole("KEFU_STAFF_RECHECK_SECONDS", 60, low=1, high=60),
+        rate_messages_per_minute=_rate("KEFU_RATE_MESSAGES_PER_MINUTE", 120.0),
+        rate_messages_burst=_whole("KEFU_RATE_MESSAGES_BURST", 60, low=0, high=10**9),
+        rate_login_per_minute=_rate("KEFU_RATE_LOGIN_PER_MINUTE", 10.0),
+        rate_login_burst=_whole("KEFU_RATE_LOGIN_BURST", 20, low=0, high=10**9),
+        rate_login_account_per_minute=_rate("KEFU_RATE_LOGIN_ACCOUNT_PER_MINUTE", 1.0),
+        rate_login_account_burst=_whole("KEFU_RATE_LOGIN_ACCOUNT_BURST", 10, low=0, high=10**9),
         max_request_bytes=_whole("KEFU_MAX_REQUEST_BYTES", 256 * 1024, low=1024, high=64 * 1024 * 1024),
         wechat_require_encryption=_flag("WECHAT_REQUIRE_ENCRYPTION", bool(_env("WECHAT_ENCODING_AES_KEY"))),
         telegram_token=_env("TELEGRAM_TOKEN"),

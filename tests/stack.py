@@ -56,6 +56,30 @@ def http(method: str, url: str, body: Any = None, *, headers: dict[str, str] | N
         return status, text
 
 
+def http_from(source: str, method: str, url: str, body: Any = None, *, headers: dict[str, str] | None = None,
+              timeout: float = 30) -> tuple[int, Any, dict[str, str]]:
+    """:func:`http` from another client address (any of 127.0.0.0/8 reaches a server on
+    0.0.0.0 from a different IP); returns (status, decoded body, response headers)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout, source_address=(source, 0))
+    try:
+        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""),
+                           body=json.dumps(body).encode() if body is not None else None,
+                           headers={"Content-Type": "application/json", **(headers or {})})
+        reply = connection.getresponse()
+        status, payload, reply_headers = reply.status, reply.read(), dict(reply.getheaders())
+    finally:
+        connection.close()
+    text = payload.decode("utf-8", "replace")
+    try:
+        return status, json.loads(text), reply_headers
+    except ValueError:
+        return status, text, reply_headers
+
+
 @dataclass
 class Stack:
     """Handles on a running stack: its URLs, token, log and a few shortcuts."""

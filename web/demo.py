@@ -1,9 +1,10 @@
 """The demo storefront's stand-in for a shop login (demo only).
 
-A real shop issues the customer token from its own login, server side, with
-:func:`kefu.auth.issue_customer_token` and the shared ``KEFU_SECRET_KEY``, and hands it to the
-widget (``data-customer-token`` or ``KefuWidget.setCustomerToken``). The demo storefront has
-no login, so it asks this endpoint for a token of one of the demo shop's customers:
+A real shop issues the customer token from its own login, server side, signed with its own
+private key or its HS256 key (docs/security/tokens.md), and hands it to the widget
+(``data-customer-token`` or ``KefuWidget.setCustomerToken``). The demo storefront has no login,
+so it asks this endpoint for a token of one of the demo shop's customers, signed with the HS256
+key customer tokens are checked with (409 when that is the shop's public key: Kefu cannot sign):
 
 * ``GET /demo/customers`` → ``[{"customer_id", "name"}]``
 * ``POST /demo/customer-token`` ``{"customer_id"}`` → ``{"customer_id", "name", "token", "expires_in"}``
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 from sanic import Blueprint, response
 
-from kefu.auth import CUSTOMER_TOKEN_LIFETIME, issue_customer_token
+from kefu.tokens import CUSTOMER_TOKEN_LIFETIME, customer_tokens
 from shop.repository import ShopRepository
-from web.errors import invalid, json_body, require_text
+from web.errors import conflict, invalid, json_body, require_text
 
 bp = Blueprint("demo", url_prefix="/demo")
 
@@ -42,6 +43,10 @@ async def customer_token(request):
     demo = await request.app.loop.run_in_executor(None, _customers, request)
     if customer_id not in demo:
         raise invalid("customer_id", f"'{customer_id}' is not a customer of the demo shop")
-    token = issue_customer_token(customer_id, request.app.ctx.settings.secret_key)
+    tokens = customer_tokens(request.app.ctx.settings)
+    if not tokens.can_sign:
+        raise conflict("the demo login cannot sign customer tokens: they are checked with the shop's public key "
+                       "(KEFU_CUSTOMER_TOKEN_PUBLIC_KEY)")
+    token = tokens.issue(customer_id)
     return response.json({"customer_id": customer_id, "name": demo[customer_id], "token": token,
                           "expires_in": CUSTOMER_TOKEN_LIFETIME})

@@ -9,9 +9,9 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from handoff.service import Clock, HandoffService
-from kefu.auth import read_customer_token
 from kefu.conversation import utcnow
 from kefu.settings import load_settings
+from kefu.tokens import customer_tokens
 
 #: Message metadata keys that may carry a widget's signed customer token.
 CUSTOMER_TOKEN_KEYS = ("customer_token", "customerToken")
@@ -47,7 +47,7 @@ def known_customer(tracker: Tracker) -> str | None:
     for key in CUSTOMER_TOKEN_KEYS:
         if metadata.get(key):
             try:
-                return read_customer_token(metadata[key], load_settings().secret_key)
+                return customer_tokens(load_settings()).read(metadata[key])
             except Exception:  # no secret configured: treat as anonymous
                 return None
     return None

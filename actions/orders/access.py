@@ -17,8 +17,8 @@ import logging
 
 from rasa_sdk import Tracker
 
-from kefu.auth import read_customer_token
 from kefu.settings import SettingsError, load_settings
+from kefu.tokens import customer_tokens
 from shop.repository import OrderView, ShopRepository, is_order_id
 
 logger = logging.getLogger(__name__)
@@ -59,11 +59,11 @@ def signed_in_customer(tracker: Tracker) -> str | None:
     if not token:
         return None
     try:
-        secret = load_settings().secret_key
+        tokens = customer_tokens(load_settings())
     except SettingsError:
-        logger.warning("customer token received but no KEFU_SECRET_KEY is configured; treating as anonymous")
+        logger.warning("customer token received but no key to check it is configured; treating as anonymous")
         return None
-    return read_customer_token(token, secret)
+    return tokens.read(token)
 
 
 def failures(tracker: Tracker) -> int:

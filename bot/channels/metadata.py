@@ -20,8 +20,8 @@ import logging
 import re
 from typing import Any
 
-from kefu.auth import read_customer_token
 from kefu.settings import Settings
+from kefu.tokens import CustomerTokens, customer_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +37,18 @@ class MetadataError(ValueError):
     """Metadata the REST channel refuses; the message names the key or the size (shown to the caller)."""
 
 
-def customer_token_key(settings: Settings) -> str:
-    """The key customer tokens are checked with (the one place the channels take it from)."""
-    return settings.secret_key
+def customer_token_key(settings: Settings) -> CustomerTokens:
+    """The verifier customer tokens are checked with (the one place the channels take it from).
+
+    Raises:
+        SettingsError: when no key is configured or the shop's public key is unusable.
+    """
+    return customer_tokens(settings)
 
 
-def customer_token_valid(token: object, key: str | None) -> bool:
-    """Whether ``token`` is a customer token with a good signature, not past its expiry."""
-    return bool(key) and read_customer_token(token, key) is not None
+def customer_token_valid(token: object, key: CustomerTokens | None) -> bool:
+    """Whether ``token`` is a customer token the verifier accepts (signature, claims, expiry)."""
+    return key is not None and key.read(token) is not None
 
 
 def metadata_size(metadata: Any) -> int:
@@ -52,7 +56,7 @@ def metadata_size(metadata: Any) -> int:
     return len(json.dumps(metadata, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def _problem(key: str, value: Any, customer_key: str | None) -> str | None:
+def _problem(key: str, value: Any, customer_key: CustomerTokens | None) -> str | None:
     if key not in METADATA_KEYS:
         return (f"'metadata' key {key!r} is not accepted; a message's metadata may hold only "
                 f"{', '.join(repr(k) for k in METADATA_KEYS)}")
@@ -64,7 +68,7 @@ def _problem(key: str, value: Any, customer_key: str | None) -> str | None:
     return None
 
 
-def checked_metadata(metadata: Any, customer_key: str | None) -> dict[str, Any]:
+def checked_metadata(metadata: Any, customer_key: CustomerTokens | None) -> dict[str, Any]:
     """REST: ``metadata`` when every key is known and valid and it is small enough.
 
     Raises:
@@ -84,7 +88,7 @@ def checked_metadata(metadata: Any, customer_key: str | None) -> dict[str, Any]:
     return dict(metadata)
 
 
-def cleaned_metadata(raw: Any, customer_key: str | None) -> dict[str, Any]:
+def cleaned_metadata(raw: Any, customer_key: CustomerTokens | None) -> dict[str, Any]:
     """Widget: the known, valid keys of ``raw`` (a dict or its JSON text); the rest is dropped."""
     if isinstance(raw, str):
         try:

@@ -45,6 +45,7 @@ from kefu.conversation import put_outbox, take_outbox
 from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import Settings, SettingsError, load_settings
 from kefu.text import is_blank
+from kefu.tokens import CustomerTokens
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class BadRequest(ValueError):
     """The request cannot be processed; the message says why (it is shown to the caller)."""
 
 
-def parse_body(raw: bytes, customer_key: str | None = None) -> dict[str, Any]:
+def parse_body(raw: bytes, customer_key: CustomerTokens | None = None) -> dict[str, Any]:
     """Checks a webhook body and returns ``{"sender", "message", "metadata"}``.
 
     Args:
@@ -150,12 +151,12 @@ class KefuRestInput(RestInput):
             self._database_url = self.settings.database_url
         return self._database_url
 
-    def customer_key(self) -> str | None:
+    def customer_key(self) -> CustomerTokens | None:
         """What customer tokens in ``metadata`` are checked with; ``None`` when unavailable."""
         try:
             return customer_token_key(self.settings)
-        except SettingsError:
-            logger.error("rest: KEFU_SECRET_KEY is not available; customer tokens cannot be checked")
+        except SettingsError as error:
+            logger.error("rest: customer tokens cannot be checked (%s)", error)
             return None
 
     @classmethod

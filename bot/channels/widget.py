@@ -24,7 +24,7 @@ Same events and payloads as Rasa's channel (``session_request`` → ``session_co
 * A message written by an agent carries ``"metadata": {"agent": "<name>"}`` so the widget can
   show it as the agent's; Rasa's channel drops message metadata.
 * Message metadata keeps only the known keys (:mod:`bot.channels.metadata`); a
-  ``customer_token`` (:func:`kefu.auth.issue_customer_token`) only when its signature is valid
+  ``customer_token`` (:mod:`kefu.tokens`) only when the settings' verifier accepts it
   and it has not expired, so with a forged or expired one the conversation stays anonymous.
 * Socket.IO packets are capped at ``KEFU_MAX_REQUEST_BYTES`` (``max_http_buffer_size``).
 * Malformed events are ignored instead of raising.
@@ -49,6 +49,7 @@ from kefu.keys import WIDGET_SESSIONS
 from kefu.ratelimit import TOO_FAST, RateLimiter, shared_message_limiter
 from kefu.settings import Settings, SettingsError, load_settings
 from kefu.text import is_blank
+from kefu.tokens import CustomerTokens
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class KefuSocketIOInput(SocketIOInput):
         self.app: Any = None
         self._settings: Settings | None = None
         self._session_key: bytes | None = None
-        self._customer_key: str | None = None
+        self._customer_key: CustomerTokens | None = None
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
@@ -159,12 +160,12 @@ class KefuSocketIOInput(SocketIOInput):
                 logger.error("widget: no sessions can be issued: %s", error)
         return self._session_key
 
-    def customer_key(self) -> str | None:
+    def customer_key(self) -> CustomerTokens | None:
         if self._customer_key is None and self.settings() is not None:
             try:
                 self._customer_key = customer_token_key(self._settings)
-            except SettingsError:
-                logger.error("widget: KEFU_SECRET_KEY is not available; customer tokens cannot be checked")
+            except SettingsError as error:
+                logger.error("widget: customer tokens cannot be checked (%s)", error)
         return self._customer_key
 
     async def history(self, sender_id: str) -> list[dict[str, Any]]:

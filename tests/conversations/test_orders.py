@@ -13,7 +13,7 @@ import pytest
 
 from actions.orders.labels import STATUS_LABELS
 from faq.loader import load_catalogue
-from kefu.auth import issue_customer_token
+from kefu.tokens import CustomerTokens, customer_key
 from kefu.settings import ROOT
 from shop.repository import ShopRepository
 
@@ -210,7 +210,7 @@ def test_excluded_goods_are_explained_with_article_25(stack, shop, order_id, pho
 
 def test_signed_in_shopper_picks_from_their_orders_without_the_phone_question(stack):
     secret = (stack.var_dir / "secret_key").read_text().strip()
-    metadata = {"customer_token": issue_customer_token("C1001", secret)}
+    metadata = {"customer_token": CustomerTokens(secret=customer_key(secret)).issue("C1001")}
     conversation = sender()
     replies = stack.send(conversation, "我的订单", metadata=metadata)
     assert "261120000612" in replies[0]["text"] and "261112000345" in replies[0]["text"]

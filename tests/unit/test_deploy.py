@@ -105,6 +105,6 @@ def _compose_cli() -> list[str] | None:
 
 @pytest.mark.skipif(_compose_cli() is None, reason="docker compose is not installed")
 def test_docker_compose_config_is_valid():
-    env = {"POSTGRES_PASSWORD": "x", "BOT_API_TOKEN": "x", "KEFU_SECRET_KEY": "x", "DEMO_AGENT_PASSWORD": "x",
+    env = {"POSTGRES_PASSWORD": "x", "BOT_API_TOKEN": "x", "KEFU_SECRET_KEY": "x" * 32, "DEMO_AGENT_PASSWORD": "x",
            "DEMO_EDITOR_PASSWORD": "x", "PATH": "/usr/bin:/bin"}
     subprocess.run([*_compose_cli(), "-f", str(DEPLOY / "docker-compose.yml"), "config", "-q"], env=env, check=True)

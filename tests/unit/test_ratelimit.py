@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from kefu.ratelimit import RateLimiter, login_limiter, message_limiter
-from kefu.settings import SettingsError
+from kefu.ratelimit import RateLimiter, account_key, account_login_limiter, login_limiter, message_limiter
+from kefu.settings import SettingsError, load_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
@@ -90,13 +90,66 @@ async def test_unreachable_redis_serves_rather_than_refuses():
     assert all([(await limiter.hit("gina")).allowed for _ in range(3)])
 
 
-def test_limits_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv("KEFU_RATE_MESSAGES_PER_MINUTE", "30")
-    monkeypatch.setenv("KEFU_RATE_MESSAGES_BURST", "7")
-    limiter = message_limiter(None)
+async def test_the_login_limits_fall_back_to_the_process_when_redis_is_unreachable(rate_env):
+    rate_env.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    rate_env.setenv("KEFU_RATE_LOGIN_BURST", "3")
+    limiter = login_limiter(load_settings())
+    assert [(await limiter.hit("10.0.0.1")).allowed for _ in range(5)] == [True] * 3 + [False] * 2
+
+
+@pytest.fixture()
+def rate_env(monkeypatch):
+    for name in ("KEFU_RATE_MESSAGES_PER_MINUTE", "KEFU_RATE_MESSAGES_BURST", "KEFU_RATE_LOGIN_PER_MINUTE",
+                 "KEFU_RATE_LOGIN_BURST", "KEFU_RATE_LOGIN_ACCOUNT_PER_MINUTE", "KEFU_RATE_LOGIN_ACCOUNT_BURST"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_limits_come_from_the_settings(rate_env):
+    rate_env.setenv("KEFU_RATE_MESSAGES_PER_MINUTE", "30")
+    rate_env.setenv("KEFU_RATE_MESSAGES_BURST", "7")
+    settings = load_settings()
+    limiter = message_limiter(settings)
     assert limiter.rate == 0.5 and limiter.burst == 7
-    defaults = login_limiter(None)
+    defaults = login_limiter(settings)
     assert defaults.rate == 10 / 60 and defaults.burst == 20
-    monkeypatch.setenv("KEFU_RATE_LOGIN_BURST", "many")
-    with pytest.raises(SettingsError, match="KEFU_RATE_LOGIN_BURST"):
-        login_limiter(None)
+    account = account_login_limiter(settings)
+    assert account.rate == 1 / 60 and account.burst == 10 and account.name != defaults.name
+    rate_env.setenv("KEFU_RATE_LOGIN_ACCOUNT_PER_MINUTE", "0.5")
+    rate_env.setenv("KEFU_RATE_LOGIN_ACCOUNT_BURST", "3")
+    account = account_login_limiter(load_settings())
+    assert account.rate == 0.5 / 60 and account.burst == 3
+
+
+@pytest.mark.parametrize("name, value", [("KEFU_RATE_LOGIN_BURST", "many"), ("KEFU_RATE_LOGIN_BURST", "2.5"),
+                                         ("KEFU_RATE_MESSAGES_PER_MINUTE", "-1"),
+                                         ("KEFU_RATE_LOGIN_PER_MINUTE", "nan"), ("KEFU_RATE_LOGIN_PER_MINUTE", "１０"),
+                                         ("KEFU_RATE_LOGIN_ACCOUNT_BURST", "x")])
+def test_a_bad_limit_is_a_settings_error_naming_it_when_the_settings_are_read(rate_env, name, value):
+    rate_env.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings()
+
+
+async def test_concurrent_takes_admit_exactly_the_burst(make_limiter):
+    limiter = make_limiter(per_minute=1, burst=7)
+    decisions = await asyncio.gather(*[limiter.hit("harry") for _ in range(60)])
+    assert sum(d.allowed for d in decisions) == 7
+
+
+async def test_a_token_given_back_can_be_taken_again_but_never_beyond_the_burst(make_limiter):
+    limiter = make_limiter(per_minute=1, burst=3)
+    for _ in range(3):
+        assert (await limiter.hit("ivy")).allowed
+    assert not (await limiter.hit("ivy")).allowed
+    await limiter.give_back("ivy")
+    assert (await limiter.hit("ivy")).allowed
+    assert not (await limiter.hit("ivy")).allowed
+    for _ in range(10):
+        await limiter.give_back("jack")  # a full bucket stays full
+    assert sum([(await limiter.hit("jack")).allowed for _ in range(6)]) == 3
+
+
+def test_account_keys_do_not_carry_the_user_name():
+    assert account_key("13912345678") != account_key("13912345679")
+    assert "13912345678" not in account_key("13912345678") and len(account_key("x")) == 32

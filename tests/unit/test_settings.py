@@ -12,7 +12,8 @@ from kefu.settings import SettingsError, load_settings
 def env(monkeypatch, tmp_path):
     monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
     for name in ("KEFU_DEMO_SHOP", "KEFU_VERIFICATION_MINUTES", "KEFU_SECRET_KEY", "WECHAT_REQUIRE_ENCRYPTION",
-                 "WECHAT_ENCODING_AES_KEY", "KEFU_CUSTOMER_TOKEN_SECRET", "KEFU_MAX_REQUEST_BYTES"):
+                 "WECHAT_ENCODING_AES_KEY", "KEFU_CUSTOMER_TOKEN_SECRET", "KEFU_MAX_REQUEST_BYTES",
+                 "KEFU_STAFF_RECHECK_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -67,3 +68,13 @@ def test_wechat_encryption_is_required_by_default_once_a_key_is_set(env):
     assert load_settings().wechat_require_encryption is True
     env.setenv("WECHAT_REQUIRE_ENCRYPTION", "off")
     assert load_settings().wechat_require_encryption is False
+
+
+def test_staff_accounts_are_rechecked_at_least_once_a_minute(env):
+    assert load_settings().staff_recheck_seconds == 60
+    env.setenv("KEFU_STAFF_RECHECK_SECONDS", "5")
+    assert load_settings().staff_recheck_seconds == 5
+    for value in ("0", "61", "3600", "soon"):
+        env.setenv("KEFU_STAFF_RECHECK_SECONDS", value)
+        with pytest.raises(SettingsError, match="KEFU_STAFF_RECHECK_SECONDS"):
+            load_settings()

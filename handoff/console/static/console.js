@@ -254,6 +254,8 @@ function connectLive() {
   source.onerror = () => $("live-status").classList.remove("on");
   source.addEventListener("handoff", scheduleRefresh);
   source.addEventListener("message", scheduleRefresh);
+  // the server ends the stream when the token expires or the account changed: log in again
+  source.addEventListener("expired", () => { source.close(); logout(); });
   state.source = source;
 }
 

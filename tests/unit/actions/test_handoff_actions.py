@@ -15,7 +15,8 @@ from actions.human_handoff.rating_validate import ValidateHandoffRatingForm
 from actions.human_handoff.request import ActionHandoffRequest
 from handoff.service import HandoffService
 from handoff.store import HandoffStore
-from kefu.auth import issue_customer_token
+from kefu.keys import CUSTOMER_TOKENS, derive_text
+from kefu.tokens import CustomerTokens
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 DAYTIME = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
@@ -127,7 +128,7 @@ async def test_complaint_is_recorded_as_a_ticket_and_the_customer_told(app_datab
 
 
 async def test_logged_in_widget_customer_is_known(app_database, clock):
-    token = issue_customer_token("C1001", "k" * 40)
+    token = CustomerTokens(secret=derive_text("k" * 40, CUSTOMER_TOKENS)).issue("C1001")
     await run(ActionHandoffRequest(), tracker(metadata={"customer_token": token}, channel="socketio"))
     [handoff] = store(app_database).list(["waiting"])
     assert handoff.customer_id == "C1001" and handoff.channel == "socketio"

@@ -16,10 +16,11 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from kefu.auth import issue_customer_token
+from kefu.keys import CUSTOMER_TOKENS, derive_text
 from kefu.settings import ROOT
 from kefu.setup import migrate
 from kefu.text import normalize
+from kefu.tokens import CustomerTokens
 from shop.policy import shop_today
 from shop.repository import ShopRepository
 from shop.seed import seed_demo_shop
@@ -44,7 +45,7 @@ def shop(tmp_path, monkeypatch) -> ShopRepository:
 
 def token(customer_id: str) -> dict[str, str]:
     """Message metadata of a shopper signed in on the widget."""
-    return {"customer_token": issue_customer_token(customer_id, SECRET)}
+    return {"customer_token": CustomerTokens(secret=derive_text(SECRET, CUSTOMER_TOKENS)).issue(customer_id)}
 
 
 @dataclass
