@@ -7,6 +7,8 @@ on the real stack.
   carries on (cancel stays cancel).
 * Wrong answers are counted outside the conversation's tracker: ``/back``, ``/restart`` and a new
   session do not give a shopper new tries.
+* An agent's reply goes to the channel the handoff came from, whoever wrote in the conversation
+  last.
 
 The failure tests guess unknown order numbers (``2611999…``), so no real order of the shared stack
 is closed by the per-order limit.
@@ -176,3 +178,37 @@ def test_restart_after_the_lock_does_not_start_over(stack):
     replies = [stack.say(conversation, "查订单 261119000540"), stack.say(conversation, "2913")]
     assert all(reveals_nothing(reply) for reply in replies), replies
     assert LOCKED in replies[0]
+
+
+# ---------------------------------------------------------------------- agent replies
+async def test_agent_replies_go_to_the_handoffs_channel_whoever_wrote_last(stack):
+    widget = Widget(stack.bot_url)
+    await widget.open()
+    try:
+        await widget.say("转人工")
+        assert "排在第" in await widget.replies()
+        agent = await call(stack.login, "agent")
+        entry = await call(queue_entry, stack, agent, widget.session_id)
+        assert entry["channel"] == "socketio"
+        assert (await call(stack.api, "POST", f"/api/handoffs/{entry['id']}/claim", token=agent))[0] == 200
+
+        # a message logged into the conversation through Rasa's (token-protected) API has no input channel
+        status, _ = await call(http, "POST", f"{stack.bot_url}/conversations/{widget.session_id}/messages"
+                                             f"?token={stack.token}", {"text": "还在吗", "sender": "user"})
+        assert status == 200
+        await call(stack.api, "POST", f"/api/handoffs/{entry['id']}/messages", {"text": "我是小林，在的"}, token=agent)
+        assert await widget.replies() == "我是小林，在的"
+
+        # a REST caller using the widget's id (where REST still accepts it) does not get the agent's replies
+        status, _ = await call(rest, stack, widget.session_id, "你好")
+        await call(stack.api, "POST", f"/api/handoffs/{entry['id']}/messages", {"text": "请稍等"}, token=agent)
+        assert await widget.replies() == "请稍等"
+        if status == 200:
+            status, fetched = await call(rest, stack, widget.session_id, "")
+            assert "请稍等" not in fetched and "小林" not in fetched
+
+        # the rating question after the resolution comes to the widget too
+        assert (await call(stack.api, "POST", f"/api/handoffs/{entry['id']}/resolve", token=agent))[0] == 200
+        assert "1–5 分" in await widget.replies()
+    finally:
+        await widget.close()
