@@ -46,7 +46,7 @@ from sanic import Blueprint, response
 
 from handoff.live import LiveFeed
 from handoff.models import ComplaintTicket, Handoff
-from handoff.rasa_client import BotUnavailable, RasaConversations
+from handoff.rasa_client import BotUnavailable, RasaConversations, reply_channel
 from handoff.service import HandoffService, InvalidMessage, NotHolder
 from handoff.states import Status
 from handoff.store import HandoffConflict, HandoffNotFound
@@ -164,7 +164,8 @@ class HandoffApi:
     async def hand_back(self, handoff: Handoff) -> bool:
         """Resumes the bot in the conversation (and asks for a rating after a resolution)."""
         try:
-            await self.bot.hand_back(handoff.sender_id, ask_rating=handoff.status == Status.RESOLVED.value)
+            await self.bot.hand_back(handoff.sender_id, channel=reply_channel(handoff.channel, handoff.sender_id),
+                                     ask_rating=handoff.status == Status.RESOLVED.value)
         except BotUnavailable as error:
             logger.warning("handoff %s: could not hand the conversation back to the bot yet: %s", handoff.id, error)
             return False
@@ -300,7 +301,8 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
             raise conflict(error) from None
         name = await state.call(state.display_name, request.ctx.principal.username)
         try:
-            await state.bot.send_agent_message(handoff.sender_id, text, name)
+            await state.bot.send_agent_message(handoff.sender_id, text, name,
+                                               channel=reply_channel(handoff.channel, handoff.sender_id))
         except BotUnavailable as error:
             raise errors.ApiError(502, f"the message was not delivered: {error}") from None
         return response.json({"role": "agent", "text": text, "ts": utcnow().isoformat(), "agent": name}, status=201)

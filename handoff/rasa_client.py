@@ -1,10 +1,13 @@
 """The web app's line to the Rasa server: the one way anything reaches a customer outside a reply.
 
-Every call goes through Rasa's HTTP API with the conversation's own channel
-(``output_channel=latest``), so Rasa records the message in the transcript and sends it through
-``get_output_channel()`` of the channel the customer last wrote on (Socket.IO and Telegram push
-it; the REST channel keeps it in the outbox for the customer's next call). See docs/design.md,
-"Channels and agent messages".
+Every call goes through Rasa's HTTP API naming the handoff's own channel
+(``output_channel=<handoff.channel>``, see :func:`reply_channel`), so Rasa records the message in
+the transcript and sends it through ``get_output_channel()`` of the channel the customer was
+handed over from (Socket.IO and Telegram push it; the REST channel keeps it in the outbox for the
+customer's next call). Never ``output_channel=latest``: that is whoever wrote in the conversation
+last, which may be someone else than the customer (a REST caller using the customer's id, a
+message logged through the API without a channel). See docs/design.md, "Channels and agent
+messages".
 """
 
 from __future__ import annotations
@@ -20,6 +23,21 @@ logger = logging.getLogger(__name__)
 
 #: The intent the web app triggers when an agent resolves a handoff (rule: ask for a rating).
 RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
+#: Sender id prefixes that name their channel (docs/design.md, "Channels and agent messages").
+SENDER_PREFIXES = (("tg:", "telegram"), ("wx:", "wechat"), ("web:", "socketio"))
+#: The channel of a sender id without a known prefix.
+DEFAULT_CHANNEL = "rest"
+
+
+def reply_channel(channel: str | None, sender_id: str) -> str:
+    """The channel a handoff's messages go out on: the one recorded with the handoff, else the one
+    its sender id names (``tg:`` Telegram, ``wx:`` WeChat, ``web:`` the widget), else REST."""
+    if channel:
+        return channel
+    for prefix, name in SENDER_PREFIXES:
+        if sender_id.startswith(prefix):
+            return name
+    return DEFAULT_CHANNEL
 
 
 class BotUnavailable(HandoffError):
@@ -57,12 +75,14 @@ class RasaConversations:
         except (OSError, asyncio.TimeoutError, Exception) as error:  # aiohttp.ClientError and friends
             raise BotUnavailable(f"the bot at {self.bot_url} could not be reached ({type(error).__name__})") from error
 
-    async def send_agent_message(self, sender_id: str, text: str, agent_name: str) -> None:
-        """Delivers an agent's message through the customer's channel and records it."""
+    async def send_agent_message(self, sender_id: str, text: str, agent_name: str, *,
+                                 channel: str) -> None:
+        """Delivers an agent's message through ``channel`` (the handoff's, :func:`reply_channel`)
+        and records it."""
         await self._post(
             sender_id, "tracker/events",
             {"event": "bot", "text": text, "metadata": {"agent": agent_name}},
-            output_channel="latest", execute_side_effects="true",
+            output_channel=channel, execute_side_effects="true",
         )
 
     async def pause(self, sender_id: str) -> None:
@@ -75,11 +95,12 @@ class RasaConversations:
         intent) is then read as a fresh turn, as rules expect."""
         await self._post(sender_id, "tracker/events", [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
 
-    async def hand_back(self, sender_id: str, *, ask_rating: bool = True) -> None:
-        """Gives the conversation back to the bot, which asks for a rating (rule on :data:`RESOLVED_INTENT`)."""
+    async def hand_back(self, sender_id: str, *, channel: str, ask_rating: bool = True) -> None:
+        """Gives the conversation back to the bot, which asks for a rating (rule on
+        :data:`RESOLVED_INTENT`) through ``channel`` (the handoff's, :func:`reply_channel`)."""
         await self.resume(sender_id)
         if ask_rating:
-            await self._post(sender_id, "trigger_intent", {"name": RESOLVED_INTENT}, output_channel="latest")
+            await self._post(sender_id, "trigger_intent", {"name": RESOLVED_INTENT}, output_channel=channel)
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 
 MODEL_MODULES = ("kefu.auth", "kefu.conversation", "shop.models", "handoff.models", "faq.store",
-                 "analytics.models")
+                 "analytics.models", "verification.models")
 
 
 def import_all_models() -> None:

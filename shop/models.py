@@ -170,26 +170,6 @@ class AfterSalesRequest(Base):
     created_at = sa.Column(UTCDateTime, nullable=False)
 
 
-class OrderCheckFailures(Base):
-    """Failed identity checks per order number, across all conversations.
-
-    The per-conversation limit (3 wrong answers) alone does not stop guessing: a new conversation
-    is one new ``sender`` away, and a phone ending has only 10,000 values. After
-    :data:`shop.repository.MAX_CHECK_FAILURES` failures within a day an order number fails every
-    check, right or wrong, until the day is over; the customer is then helped by a human.
-    """
-
-    __tablename__ = "shop_order_check_failures"
-
-    #: the order number that was tried (unknown numbers are counted too, so that the answer stays
-    #: the same for both)
-    order_id = sa.Column(sa.String(20), primary_key=True)
-    #: failed checks since ``first_failed_at``
-    failures = sa.Column(sa.Integer, nullable=False, default=0)
-    #: start of the counting window
-    first_failed_at = sa.Column(UTCDateTime, nullable=False)
-
-
 class DemoSeedState(Base):
     """Bookkeeping of the demo data: which day the fixtures were shifted to, and from which files.
 

@@ -15,7 +15,7 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kefu.db import session_scope
 from shop import policy
-from shop.models import AfterSalesRequest, Customer, Order, OrderCheckFailures
+from shop.models import AfterSalesRequest, Customer, Order
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +34,6 @@ ORDER_ID = re.compile(r"^\d{12}$")
 PHONE_LAST4 = re.compile(r"^\d{4}$")
 #: Longest reason stored with an after-sales request.
 MAX_REASON = 200
-#: Failed phone checks on one order number, from all conversations, before it is closed to checks
-#: (20 a day: guessing one of 10,000 endings would take over a year on average) ...
-MAX_CHECK_FAILURES = 20
-#: ... for this long after the first of them.
-CHECK_FAILURE_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -204,41 +199,24 @@ class ShopRepository:
             ).scalars().all()
             return [_view(order) for order in orders]
 
-    def check_order_owner(self, *, order_id: str, phone_last4: str, at: datetime | None = None) -> bool:
+    def check_order_owner(self, *, order_id: str, phone_last4: str) -> bool:
         """True when the order exists and the phone number on it ends with these 4 digits.
 
         An unknown order and a wrong phone give the same ``False``, and both take the same path
-        (one query, one constant-time comparison), so the answer reveals nothing. Each ``False``
-        is counted against the order number; after :data:`MAX_CHECK_FAILURES` of them within
-        :data:`CHECK_FAILURE_WINDOW` every check of that number fails, whoever asks.
+        (one query, one constant-time comparison), so the answer reveals nothing. This method
+        only compares: wrong answers are counted, and guessing stopped, by the caller
+        (:class:`verification.failures.FailureCounter`), so a shop's own adapter need not count.
         """
         if not is_order_id(order_id):
             return False
-        moment = at or policy.now()
         candidate = phone_last4 if isinstance(phone_last4, str) and PHONE_LAST4.match(phone_last4) else "----"
         with session_scope(self.database_url) as session:
             phone = session.execute(
                 select(Customer.phone).join(Order, Order.customer_id == Customer.customer_id)
                 .where(Order.order_id == order_id)
             ).scalar_one_or_none()
-            record = session.get(OrderCheckFailures, order_id)
-            if record is not None and moment - record.first_failed_at >= CHECK_FAILURE_WINDOW:
-                session.delete(record)
-                session.flush()
-                record = None
-            closed = record is not None and record.failures >= MAX_CHECK_FAILURES
-            actual = _phone_digits(phone)[-4:] if phone else "####"
-            matches = hmac.compare_digest(actual.encode(), candidate.encode()) and phone is not None
-            if matches and not closed:
-                return True
-            if record is None:
-                session.add(OrderCheckFailures(order_id=order_id, failures=1, first_failed_at=moment))
-            else:
-                record.failures += 1
-            if closed:
-                logger.warning("order %s…%s: identity checks closed after %d failures", order_id[:4],
-                               order_id[-2:], record.failures)
-            return False
+        actual = _phone_digits(phone)[-4:] if phone else "####"
+        return hmac.compare_digest(actual.encode(), candidate.encode()) and phone is not None
 
     def check_order_customer(self, *, order_id: str, customer_id: str) -> bool:
         """True when the order exists and belongs to this customer (the signed-in shopper)."""

@@ -31,7 +31,6 @@ from shop.models import (
     Customer,
     DemoSeedState,
     Order,
-    OrderCheckFailures,
     OrderItem,
     Product,
 )
@@ -165,7 +164,7 @@ def seed_demo_shop(database_url: str, *, today: date | None = None, force: bool 
             return SeedResult("unchanged", seed_day=today)
 
         customers, products, orders, items = load_demo_rows(today, directory)
-        for model in (OrderCheckFailures, AfterSalesRequest, OrderItem, Order, Product, Customer):
+        for model in (AfterSalesRequest, OrderItem, Order, Product, Customer):
             session.execute(delete(model))
         session.add_all(customers)
         session.add_all(products)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions.orders import access
 from handoff.service import Clock, HandoffService
 from kefu.conversation import utcnow
 from kefu.settings import load_settings
 from kefu.tokens import customer_tokens
+
+logger = logging.getLogger(__name__)
 
 #: Message metadata keys that may carry a widget's signed customer token.
 CUSTOMER_TOKEN_KEYS = ("customer_token", "customerToken")
@@ -37,12 +41,10 @@ def handoff_service() -> HandoffService:
 def known_customer(tracker: Tracker) -> str | None:
     """The shop customer id, when the conversation proved who it is.
 
-    From a ``customer_id`` slot (set by the orders flow once verified) or a valid signed customer
-    token in the latest message's metadata (widget login).
+    From a valid signed customer token in the latest message's metadata (widget login), else from
+    the order of a passed phone check that still counts (its customer, read from the shop). Never
+    from a slot: the tracker is the caller's word, and no slot holds a customer id.
     """
-    slot = tracker.slots.get("customer_id")
-    if isinstance(slot, str) and slot:
-        return slot
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     for key in CUSTOMER_TOKEN_KEYS:
         if metadata.get(key):
@@ -50,7 +52,11 @@ def known_customer(tracker: Tracker) -> str | None:
                 return customer_tokens(load_settings()).read(metadata[key])
             except Exception:  # no secret configured: treat as anonymous
                 return None
-    return None
+    try:
+        return access.verified_order_customer(tracker)
+    except Exception:  # the shop is unreachable: hand over without the customer
+        logger.warning("handoff: could not read the customer of the verified order", exc_info=True)
+        return None
 
 
 def latest_user_text(tracker: Tracker) -> str | None:

@@ -4,33 +4,44 @@
   metadata (``{"customer_token": "<JWT>"}``). It is verified on every message, never stored in a
   slot, and it opens only that customer's own orders.
 * Anyone else proves an order is theirs with its number and the last 4 digits of the phone
-  number on it. ``validate_order_lookup_form`` checks them and records the verified order in
-  the slot ``verified_order_id`` (slot mappings ``custom``: only actions set it, never a message);
-  :func:`authorised_order` still re-checks the phone digits against the database.
-* After :data:`MAX_FAILURES` wrong answers in a conversation the lookup is closed.
+  number on it. ``validate_order_lookup_form`` checks them and records the passed check in the
+  slot ``order_verification`` (slot mappings ``custom``: only actions set it, never a message):
+  ``{"order_id", "channel", "at"}``, the order, the input channel of the message that passed it
+  and that message's time (Rasa's clock, epoch seconds). It counts (:func:`verification_counts`)
+  only for that order, on that channel, in the session that made it (after the latest
+  ``session_started``: the slot is carried over into a new session, the verification is not)
+  and for ``KEFU_VERIFICATION_MINUTES``. :func:`authorised_order` still re-checks the phone
+  digits against the shop. A verification that no longer counts is asked for again
+  (:func:`recheck`), keeping the order number and the shopper's request.
+* Wrong answers are counted outside the conversation (:mod:`verification.failures`, per sender id
+  and per order number), so ``/back``, ``/restart`` and a new session cannot undo them; after
+  :data:`MAX_FAILURES` of them the conversation's lookup is closed.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import time
+from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
 from kefu.settings import SettingsError, load_settings
 from kefu.tokens import customer_tokens
 from shop.repository import OrderView, ShopRepository, is_order_id
+from verification.failures import MAX_CONVERSATION_FAILURES, FailureCounter
 
 logger = logging.getLogger(__name__)
 
 #: Wrong answers (mismatched order number and phone, malformed numbers) before the lookup closes.
-MAX_FAILURES = 3
+MAX_FAILURES = MAX_CONVERSATION_FAILURES
 
 # Slots of the order dialogue (domain.yml).
 ORDER_ID = "order_id"
 PHONE_LAST4 = "phone_last4"
-VERIFIED_ORDER_ID = "verified_order_id"
-FAILURES = "lookup_failures"
+VERIFICATION = "order_verification"
 TASK = "order_task"                # status | cancel | return
 CANCEL_PENDING = "cancel_pending_order"
 RETURN_REASON = "return_reason"
@@ -46,6 +57,16 @@ def _repository(database_url: str) -> ShopRepository:
 def repository() -> ShopRepository:
     """The shop repository of this deployment (``DATABASE_URL``); created on first use."""
     return _repository(load_settings().database_url)
+
+
+@functools.lru_cache(maxsize=4)
+def _failure_counter(database_url: str) -> FailureCounter:
+    return FailureCounter(database_url)
+
+
+def failure_counter() -> FailureCounter:
+    """Where wrong answers are counted (the app database, ``DATABASE_URL``)."""
+    return _failure_counter(load_settings().database_url)
 
 
 def language(tracker: Tracker) -> str | None:
@@ -67,14 +88,81 @@ def signed_in_customer(tracker: Tracker) -> str | None:
 
 
 def failures(tracker: Tracker) -> int:
-    try:
-        return int(tracker.get_slot(FAILURES) or 0)
-    except (TypeError, ValueError):
-        return 0
+    """Wrong answers in this conversation (counted outside the tracker)."""
+    return failure_counter().failures(tracker.sender_id)
 
 
 def is_locked(tracker: Tracker) -> bool:
-    return failures(tracker) >= MAX_FAILURES
+    return failure_counter().is_locked(tracker.sender_id)
+
+
+# ---------------------------------------------------------------------- verification
+def message_time(tracker: Tracker) -> float:
+    """When the latest message came (Rasa's timestamp, the clock session starts are told by)."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user" and isinstance(event.get("timestamp"), (int, float)):
+            return float(event["timestamp"])
+    return time.time()
+
+
+def session_start(tracker: Tracker) -> float:
+    """When the current session started (the latest ``session_started``; 0 when none is known)."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "session_started" and isinstance(event.get("timestamp"), (int, float)):
+            return float(event["timestamp"])
+    return 0.0
+
+
+def input_channel(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or ""
+
+
+def new_verification(tracker: Tracker, order_id: str) -> dict[str, Any]:
+    """The slot value recording that this message passed the check for ``order_id``."""
+    return {"order_id": order_id, "channel": input_channel(tracker), "at": message_time(tracker)}
+
+
+def verification(tracker: Tracker) -> dict[str, Any] | None:
+    """The recorded verification, when the slot holds a well-formed one."""
+    value = tracker.get_slot(VERIFICATION)
+    if not isinstance(value, dict):
+        return None
+    order_id, channel, at = value.get("order_id"), value.get("channel"), value.get("at")
+    if not is_order_id(order_id) or not isinstance(channel, str) or isinstance(at, bool) \
+            or not isinstance(at, (int, float)):
+        return None
+    return {"order_id": order_id, "channel": channel, "at": float(at)}
+
+
+def verification_counts(tracker: Tracker, order_id: str | None) -> bool:
+    """Whether a passed check opens ``order_id`` for the current message: the same order, the
+    same input channel, made in the current session, and younger than ``KEFU_VERIFICATION_MINUTES``."""
+    recorded = verification(tracker)
+    if recorded is None or order_id is None or recorded["order_id"] != order_id:
+        return False
+    if recorded["channel"] != input_channel(tracker):
+        return False
+    now = message_time(tracker)
+    if not session_start(tracker) <= recorded["at"] <= now:
+        return False
+    return now - recorded["at"] < load_settings().verification_minutes * 60
+
+
+def lapsed_verification(tracker: Tracker) -> bool:
+    """Whether the order in slot ``order_id`` was verified in this conversation, but that
+    verification no longer counts (too old, another channel, an earlier session)."""
+    recorded = verification(tracker)
+    order_id = tracker.get_slot(ORDER_ID)
+    return recorded is not None and recorded["order_id"] == order_id and not verification_counts(tracker, order_id)
+
+
+def recheck(tracker: Tracker, task: str) -> list[EventType] | None:
+    """The events that ask an anonymous shopper for the phone digits again when their verification
+    of the order lapsed, keeping the order number; once the digits match, the lookup's rules carry
+    on with ``task`` (``status``, ``cancel``, ``return``). ``None`` when there is nothing to ask again."""
+    if signed_in_customer(tracker) is not None or not lapsed_verification(tracker) or is_locked(tracker):
+        return None
+    return [SlotSet(PHONE_LAST4, None), SlotSet(TASK, task), FollowupAction("order_lookup_form")]
 
 
 def authorised_order(tracker: Tracker, repo: ShopRepository | None = None) -> OrderView | None:
@@ -87,9 +175,19 @@ def authorised_order(tracker: Tracker, repo: ShopRepository | None = None) -> Or
     if customer is not None:
         allowed = repo.check_order_customer(order_id=order_id, customer_id=customer)
     else:
-        allowed = (tracker.get_slot(VERIFIED_ORDER_ID) == order_id
+        allowed = (verification_counts(tracker, order_id)
+                   and not failure_counter().order_closed(order_id)
                    and repo.check_order_owner(order_id=order_id, phone_last4=tracker.get_slot(PHONE_LAST4)))
     return repo.get_order(order_id=order_id) if allowed else None
+
+
+def verified_order_customer(tracker: Tracker) -> str | None:
+    """The shop customer whose order this conversation verified, while that verification counts."""
+    recorded = verification(tracker)
+    if recorded is None or not verification_counts(tracker, recorded["order_id"]) or is_locked(tracker):
+        return None
+    order = repository().get_order(order_id=recorded["order_id"])
+    return order.customer_id if order is not None and order.customer_id else None
 
 
 def latest_user_text(tracker: Tracker) -> str:

@@ -26,6 +26,9 @@ class ActionCancelOrder(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         order = access.authorised_order(tracker)
         if order is None:
+            again = access.recheck(tracker, "cancel")  # verified earlier: the digits again, then on
+            if again is not None:
+                return [SlotSet(access.CANCEL_PENDING, None), *again]
             dispatcher.utter_message(response="utter_order_verification_failed")
             return [SlotSet(access.CANCEL_PENDING, None)]
         language = access.language(tracker)

@@ -50,6 +50,9 @@ class ActionCancelOrderConfirm(Action):
             return cleared
         order = access.authorised_order(tracker)
         if order is None or order.order_id != pending:
+            again = access.recheck(tracker, "cancel") if order is None else None
+            if again is not None:  # verified too long ago: the digits again, then the question again
+                return cleared + again
             dispatcher.utter_message(response="utter_order_verification_failed")
             return cleared
         result = access.repository().cancel_order(order_id=pending)

@@ -22,6 +22,9 @@ class ActionOrderStatus(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         order = access.authorised_order(tracker)
         if order is None:
+            again = access.recheck(tracker, "status")
+            if again is not None:
+                return again
             dispatcher.utter_message(response="utter_order_verification_failed")
             return []
         language = access.language(tracker)

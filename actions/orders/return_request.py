@@ -39,6 +39,9 @@ class ActionReturnRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         order = access.authorised_order(tracker)
         if order is None:
+            again = access.recheck(tracker, "return")  # verified earlier: the digits again, then on
+            if again is not None:
+                return again
             dispatcher.utter_message(response="utter_order_verification_failed")
             return []
         language = access.language(tracker)

@@ -50,6 +50,9 @@ class ActionReturnSubmit(Action):
             return cleared
         order = access.authorised_order(tracker)
         if order is None:
+            again = access.recheck(tracker, "return")  # the digits again, then the return again
+            if again is not None:
+                return cleared + again
             dispatcher.utter_message(response="utter_order_verification_failed")
             return cleared
         language = access.language(tracker)

@@ -7,9 +7,14 @@ form's slots have ``custom`` mappings: nothing a message carries sets them direc
 Outcomes, all as slot events:
 
 * both known and matching (or a signed-in customer's own order): ``requested_slot`` = None,
-  which ends the form, and the rules run the action of slot ``order_task``;
+  which ends the form, and the rules run the action of slot ``order_task``; a passed phone check
+  is recorded in slot ``order_verification`` (order, channel, time: see
+  :mod:`actions.orders.access`);
+* the lookup starts again for an order whose phone digits an earlier turn gave: they stand only
+  while that verification counts, else they are asked for again (``action_ask_phone_last4``);
 * a mismatch, an unknown order, another customer's order, or a malformed number: one identical
-  reply per kind, one more wrong answer counted, and the form asks again;
+  reply per kind, one more wrong answer counted (:mod:`verification.failures`, outside the
+  tracker), and the form asks again;
 * the :data:`~actions.orders.access.MAX_FAILURES`-th wrong answer: ``handoff_reason`` =
   verification_failed, the form ends and follows up with ``utter_order_lookup_locked``, after
   which a rule runs ``action_handoff_request``. Later lookups in the conversation end the same
@@ -75,10 +80,11 @@ class ValidateOrderLookupForm(Action):
             # another order: digits given for the previous one do not carry over
             phone = None if order_id is not None else phone
             order_id, changed = answer.order_id, True
+        typed_phone = False
         if customer is None and answer.phone_last4 and (
             requested == access.PHONE_LAST4 or answer.phone_context or answer.order_id
         ):
-            phone, changed = answer.phone_last4, True
+            phone, changed, typed_phone = answer.phone_last4, True, True
 
         if not changed and not starting:
             # Nothing new in the message: a malformed attempt, a word of agreement, or another topic.
@@ -91,6 +97,12 @@ class ValidateOrderLookupForm(Action):
                 return [SlotSet(requested, None), SlotSet(REQUESTED_SLOT, requested)]
             return []  # reject: the rules answer the digression, then the form asks again
 
+        if starting and customer is None and phone is not None and not typed_phone:
+            # digits an earlier lookup gave stand only while the verification they passed counts
+            if access.verification_counts(tracker, order_id):
+                return [SlotSet(access.ORDER_ID, order_id), SlotSet(access.PHONE_LAST4, phone),
+                        SlotSet(REQUESTED_SLOT, None)]
+            phone = None
         return self._check(dispatcher, tracker, customer, order_id, phone)
 
     # ------------------------------------------------------------------ outcomes
@@ -101,24 +113,21 @@ class ValidateOrderLookupForm(Action):
         if order_id is None:
             return events + [SlotSet(REQUESTED_SLOT, access.ORDER_ID)]
         repo = access.repository()
+        counter = access.failure_counter()
         if customer is not None:
             if repo.check_order_customer(order_id=order_id, customer_id=customer):
-                return events + self._verified(None)
+                return events + [SlotSet(access.VERIFICATION, None), SlotSet(REQUESTED_SLOT, None)]
             dispatcher.utter_message(response="utter_order_not_in_account")
-            return self._wrong(tracker, events)
+            return self._wrong(events, counter.count_wrong_answer(tracker.sender_id))
         if phone is None:
             return events + [SlotSet(REQUESTED_SLOT, access.PHONE_LAST4)]
-        if repo.check_order_owner(order_id=order_id, phone_last4=phone):
-            return events + self._verified(order_id)
+        outcome = counter.check(tracker.sender_id, order_id,
+                                lambda: repo.check_order_owner(order_id=order_id, phone_last4=phone))
+        if outcome.passed:
+            return events + [SlotSet(access.VERIFICATION, access.new_verification(tracker, order_id)),
+                             SlotSet(REQUESTED_SLOT, None)]
         dispatcher.utter_message(response="utter_order_verification_failed")
-        return self._wrong(tracker, events)
-
-    @staticmethod
-    def _verified(order_id: str | None) -> list[EventType]:
-        return [
-            SlotSet(access.VERIFIED_ORDER_ID, order_id),
-            SlotSet(REQUESTED_SLOT, None),
-        ]
+        return self._wrong(events, outcome.failures)
 
     def _malformed(self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str | None,
                    counts: bool) -> list[EventType]:
@@ -129,15 +138,14 @@ class ValidateOrderLookupForm(Action):
         )
         if not counts:
             return [SlotSet(slot, None), SlotSet(REQUESTED_SLOT, slot)]
-        return self._wrong(tracker, [], keep_order=slot == access.PHONE_LAST4)
+        count = access.failure_counter().count_wrong_answer(tracker.sender_id)
+        return self._wrong([], count, keep_order=slot == access.PHONE_LAST4)
 
-    def _wrong(self, tracker: Tracker, events: list[EventType], keep_order: bool = False) -> list[EventType]:
-        """Counts a wrong answer; the last one closes the lookup."""
-        count = access.failures(tracker) + 1
+    def _wrong(self, events: list[EventType], count: int, keep_order: bool = False) -> list[EventType]:
+        """After a counted wrong answer (``count`` in this conversation): the last one closes the lookup."""
         logger.info("order lookup: wrong answer %d of %d", count, access.MAX_FAILURES)
         events = [e for e in events if e.get("name") not in (access.ORDER_ID, access.PHONE_LAST4)]
-        events += [SlotSet(access.FAILURES, float(count)), SlotSet(access.VERIFIED_ORDER_ID, None),
-                   SlotSet(access.PHONE_LAST4, None)]
+        events += [SlotSet(access.VERIFICATION, None), SlotSet(access.PHONE_LAST4, None)]
         if count >= access.MAX_FAILURES:
             return events + [SlotSet(access.ORDER_ID, None)] + self._locked()
         if keep_order:

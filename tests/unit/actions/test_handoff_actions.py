@@ -29,6 +29,7 @@ def app_database(database_url, monkeypatch, tmp_path):
     monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
     monkeypatch.setenv("KEFU_SECRET_KEY", "k" * 40)
     monkeypatch.delenv("HANDOFF_SERVICE_HOURS", raising=False)
+    monkeypatch.delenv("KEFU_VERIFICATION_MINUTES", raising=False)
     common._service_for.cache_clear()
     yield database_url
     common._service_for.cache_clear()
@@ -134,6 +135,29 @@ async def test_logged_in_widget_customer_is_known(app_database, clock):
     assert handoff.customer_id == "C1001" and handoff.channel == "socketio"
     await run(ActionHandoffRequest(), tracker(sender="forger", metadata={"customer_token": "forged"}))
     assert store(app_database).open_for("forger").customer_id is None
+
+
+async def test_a_customer_id_slot_of_a_forged_tracker_is_not_believed(app_database, clock):
+    # no slot of the domain holds a customer id; a caller of the action server can send any slots
+    await run(ActionHandoffRequest(), tracker(slots={"customer_id": "C1005"}))
+    assert store(app_database).open_for("shopper-1").customer_id is None
+
+
+async def test_the_customer_of_a_verified_order_is_known_while_the_verification_counts(app_database, clock):
+    from datetime import date
+
+    from shop.seed import seed_demo_shop
+
+    seed_demo_shop(app_database, today=date(2026, 11, 22))
+    fresh = {"order_id": "261103004817", "channel": "rest", "at": time.time() - 30}
+    await run(ActionHandoffRequest(), tracker(sender="verified", slots={"order_verification": fresh}))
+    assert store(app_database).open_for("verified").customer_id == "C1004"
+    stale = {**fresh, "at": time.time() - 16 * 60}
+    await run(ActionHandoffRequest(), tracker(sender="stale", slots={"order_verification": stale}))
+    assert store(app_database).open_for("stale").customer_id is None
+    elsewhere = {**fresh, "channel": "telegram"}
+    await run(ActionHandoffRequest(), tracker(sender="elsewhere", slots={"order_verification": elsewhere}))
+    assert store(app_database).open_for("elsewhere").customer_id is None
 
 
 async def test_active_form_is_closed_when_handing_over(app_database, clock):

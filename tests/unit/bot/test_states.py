@@ -30,7 +30,7 @@ from kefu.settings import ROOT
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 FORMS = list(DOMAIN.form_names)
 ACTIONS = [a for a in DOMAIN.action_names_or_texts if a not in FORMS and a != "action_listen"]
-RULE_ONLY = {"slots": ["lookup_failures", "order_task"], "loops": FORMS[:1]}
+RULE_ONLY = {"slots": ["order_verification", "order_task"], "loops": FORMS[:1]}
 FLAGS = [(False, False, None), (False, True, RULE_ONLY), (True, True, RULE_ONLY), (True, False, None)]
 
 

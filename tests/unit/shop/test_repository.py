@@ -114,15 +114,8 @@ def test_nothing_connects_before_a_method_is_called():
     assert repo.database_url.endswith("/nothing")
 
 
-def test_guessing_one_order_from_many_conversations_is_stopped(repo):
-    from datetime import timedelta
-
-    from shop.repository import CHECK_FAILURE_WINDOW, MAX_CHECK_FAILURES
-
-    start = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
-    for guess in range(MAX_CHECK_FAILURES):
-        assert not repo.check_order_owner(order_id="261103004817", phone_last4=f"{guess:04d}", at=start)
-    # the right digits no longer open it, for anyone, until the window has passed
-    assert not repo.check_order_owner(order_id="261103004817", phone_last4="8123", at=start + timedelta(hours=1))
-    assert repo.check_order_owner(order_id="261118000921", phone_last4="7812", at=start)  # other orders unaffected
-    assert repo.check_order_owner(order_id="261103004817", phone_last4="8123", at=start + CHECK_FAILURE_WINDOW)
+def test_the_owner_check_only_compares(repo):
+    """Counting wrong answers is the caller's business (verification.failures), not the adapter's."""
+    for guess in range(30):
+        assert not repo.check_order_owner(order_id="261103004817", phone_last4=f"{guess:04d}")
+    assert repo.check_order_owner(order_id="261103004817", phone_last4="8123")

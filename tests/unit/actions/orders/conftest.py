@@ -1,13 +1,15 @@
 """Tracker fixtures for the order actions, against a seeded SQLite demo shop.
 
-``chat`` builds rasa-sdk trackers the way the Rasa server sends them (latest message with its
-metadata, slots, active loop) and runs an action; ``Run.texts`` renders what it said through the
-domain's responses and ``bot.nlg.KefuNLG``, i.e. the words the customer would see.
+``chat`` builds rasa-sdk trackers the way the Rasa server sends them (the session's start, the
+latest message with its metadata, input channel and time, slots, active loop) and runs an
+action; ``Run.texts`` renders what it said through the domain's responses and
+``bot.nlg.KefuNLG``, i.e. the words the customer would see.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +28,21 @@ from shop.repository import ShopRepository
 from shop.seed import seed_demo_shop
 
 SECRET = "test-secret-" + "x" * 32
-SLOTS = {"language": None, "order_id": None, "phone_last4": None, "verified_order_id": None,
-         "lookup_failures": 0.0, "order_task": None, "cancel_pending_order": None, "return_reason": None,
+SLOTS = {"language": None, "order_id": None, "phone_last4": None, "order_verification": None,
+         "order_task": None, "cancel_pending_order": None, "return_reason": None,
          "handoff_reason": None, "requested_slot": None}
+#: The conversation every ``chat`` run belongs to (its wrong answers are counted under this id).
+SENDER = "shopper"
+#: How long ago the conversation's session started, seconds before the latest message.
+SESSION_AGE = 3600
+
+
+def verified(order_id: str, phone: str, *, age: float = 60, channel: str = "rest", **extra) -> dict[str, Any]:
+    """Slots of an anonymous shopper who passed the phone check for ``order_id`` ``age`` seconds
+    before the latest message, on ``channel``."""
+    at = time.time() - age
+    return {"order_id": order_id, "phone_last4": phone,
+            "order_verification": {"order_id": order_id, "channel": channel, "at": at}, **extra}
 
 
 @pytest.fixture
@@ -40,6 +54,7 @@ def shop(tmp_path, monkeypatch) -> ShopRepository:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("KEFU_SECRET_KEY", SECRET)
     monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("KEFU_VERIFICATION_MINUTES", raising=False)
     return ShopRepository(url)
 
 
@@ -111,12 +126,16 @@ def chat(shop):
 
     def run(action, text: str = "", *, intent: str | None = "inform", slots: dict | None = None,
             metadata: dict | None = None, loop: str | None = None, entities: list | None = None,
-            history: list[dict] | None = None, confidence: float = 0.9) -> Run:
+            history: list[dict] | None = None, confidence: float = 0.9, channel: str = "rest",
+            session_age: float = SESSION_AGE) -> Run:
         all_slots = {**SLOTS, **(slots or {})}
         latest = {"text": normalize(text), "intent": {"name": intent, "confidence": confidence},
                   "entities": entities or [], "metadata": metadata or {}}
-        events = [*(history or []), {"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
-        tracker = Tracker("shopper", all_slots, latest, events, False, None,
+        now = time.time()
+        events = [{"event": "session_started", "timestamp": now - session_age}, *(history or []),
+                  {"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {},
+                   "timestamp": now, "input_channel": channel}]
+        tracker = Tracker(SENDER, all_slots, latest, events, False, None,
                           {"name": loop} if loop else {}, "action_listen")
         dispatcher = CollectingDispatcher()
         result = asyncio.run(action.run(dispatcher, tracker, {}))

@@ -4,12 +4,9 @@ import pytest
 
 from actions.orders.cancel_order import ActionCancelOrder
 from actions.orders.confirm_cancel import ActionCancelOrderConfirm
+from tests.unit.actions.orders.conftest import verified
 
 ask, confirm = ActionCancelOrder(), ActionCancelOrderConfirm()
-
-
-def verified(order_id, phone, **extra):
-    return {"order_id": order_id, "phone_last4": phone, "verified_order_id": order_id, **extra}
 
 
 @pytest.mark.parametrize("order_id, phone, label", [
@@ -66,9 +63,8 @@ def test_yes_without_a_pending_question_cancels_nothing(chat, shop):
 
 
 def test_yes_for_an_order_the_shopper_no_longer_may_see(chat, shop):
-    run = chat(confirm, "是", intent="affirm", slots={"order_id": "261122000101", "phone_last4": "0000",
-                                                      "verified_order_id": "261122000101",
-                                                      "cancel_pending_order": "261122000101"})
+    run = chat(confirm, "是", intent="affirm", slots=verified("261122000101", "0000",
+                                                               cancel_pending_order="261122000101"))
     assert run.responses == ["utter_order_verification_failed"]
     assert shop.get_order(order_id="261122000101").status == "pending_payment"
 

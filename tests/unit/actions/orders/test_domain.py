@@ -12,7 +12,8 @@ ORDER_RESPONSES = [name for name in DOMAIN["responses"]
                    if re.match(r"utter_(ask_order|ask_phone|order|phone|cancel|return|exchange|no_orders|ask_return"
                                r"|handoff_offer)", name)]
 #: What an anonymous shopper can be told before the identity check.
-BEFORE_CHECK = ["utter_ask_order_id", "utter_ask_phone_last4", "utter_order_id_invalid", "utter_phone_last4_invalid",
+BEFORE_CHECK = ["utter_ask_order_id", "utter_ask_phone_last4", "utter_ask_phone_last4_again", "utter_order_id_invalid",
+                "utter_phone_last4_invalid",
                 "utter_order_verification_failed", "utter_order_lookup_locked", "utter_handoff_offer",
                 "utter_order_lookup_stopped", "utter_ask_order_task", "utter_greet", "utter_default"]
 
@@ -44,6 +45,6 @@ def test_no_status_label_before_the_identity_check():
 
 def test_identity_slots_are_set_only_by_actions():
     slots = DOMAIN["slots"]
-    for name in ("order_id", "phone_last4", "verified_order_id", "lookup_failures", "cancel_pending_order",
-                 "return_reason", "handoff_reason"):
+    for name in ("order_id", "phone_last4", "order_verification", "cancel_pending_order", "return_reason",
+                 "handoff_reason"):
         assert slots[name]["mappings"] == [{"type": "custom"}], name

@@ -1,8 +1,11 @@
 """validate_order_lookup_form and action_ask_order_id: who gets to see an order."""
 
+import pytest
+
 from actions.orders.ask_order_id import ActionAskOrderId
 from actions.orders.validate_order_lookup_form import ValidateOrderLookupForm
-from tests.unit.actions.orders.conftest import token
+from tests.unit.actions.orders.conftest import SENDER, token, verified
+from verification.failures import FailureCounter
 
 FORM = "order_lookup_form"
 validate = ValidateOrderLookupForm()
@@ -12,49 +15,62 @@ def asking(slot, **slots):
     return {"requested_slot": slot, **slots}
 
 
+@pytest.fixture
+def counter(shop) -> FailureCounter:
+    """The wrong answers of the conversation ``chat`` speaks in."""
+    return FailureCounter(shop.database_url)
+
+
 def test_number_then_phone_verifies(chat):
     first = chat(validate, "where is my order 261103004817", intent="order_status")
     assert first.slot("order_id") == "261103004817" and first.slot("requested_slot") == "phone_last4"
     assert first.messages == []
-    second = chat(validate, "8123", loop=FORM, slots=asking("phone_last4", order_id="261103004817"))
-    assert second.slot("verified_order_id") == "261103004817" and second.slot("requested_slot") is None
-    assert second.messages == []
+    second = chat(validate, "8123", loop=FORM, slots=asking("phone_last4", order_id="261103004817"), channel="telegram")
+    recorded = second.slot("order_verification")
+    assert (recorded["order_id"], recorded["channel"]) == ("261103004817", "telegram") and recorded["at"] > 0
+    assert second.slot("requested_slot") is None and second.messages == []
 
 
-def test_wrong_phone_and_unknown_order_get_the_same_answer_and_count(chat):
+def test_wrong_phone_and_unknown_order_get_the_same_answer_and_count(chat, counter):
     wrong = chat(validate, "5678", loop=FORM, slots=asking("phone_last4", order_id="261103004817"))
+    assert counter.failures(SENDER) == 1
     unknown = chat(validate, "8123", loop=FORM, slots=asking("phone_last4", order_id="261199999999"))
+    assert counter.failures(SENDER) == 2
     assert wrong.responses == unknown.responses == ["utter_order_verification_failed"]
     assert wrong.texts == unknown.texts
     for run in (wrong, unknown):
-        assert run.slot("lookup_failures") == 1.0
-        assert run.slot("verified_order_id") is None and run.slot("order_id") is None
+        assert run.slot("order_verification") is None and run.slot("order_id") is None
         assert run.slot("requested_slot") == "order_id"
 
 
-def test_third_wrong_answer_closes_the_lookup_and_hands_over(chat):
-    run = chat(validate, "0000", loop=FORM,
-               slots=asking("phone_last4", order_id="261103004817", lookup_failures=2.0))
-    assert run.slot("lookup_failures") == 3.0 and run.slot("handoff_reason") == "verification_failed"
-    assert run.slot("requested_slot") is None and run.slot("verified_order_id") is None
+def test_third_wrong_answer_closes_the_lookup_and_hands_over(chat, counter):
+    for _ in range(2):
+        counter.count_wrong_answer(SENDER)
+    run = chat(validate, "0000", loop=FORM, slots=asking("phone_last4", order_id="261103004817"))
+    assert counter.failures(SENDER) == 3 and run.slot("handoff_reason") == "verification_failed"
+    assert run.slot("requested_slot") is None and run.slot("order_verification") is None
     assert run.followup == "utter_order_lookup_locked"
 
 
-def test_after_three_wrong_answers_even_the_right_ones_unlock_nothing(chat):
-    run = chat(validate, "261103004817 尾号8123", intent="order_status", slots={"lookup_failures": 3.0})
-    assert run.slot("verified_order_id", None) is None and run.followup == "utter_order_lookup_locked"
+def test_after_three_wrong_answers_even_the_right_ones_unlock_nothing(chat, counter):
+    for _ in range(3):
+        counter.count_wrong_answer(SENDER)
+    # whatever the conversation's slots say (/restart empties them, /back rewinds them)
+    run = chat(validate, "261103004817 尾号8123", intent="order_status")
+    assert run.slot("order_verification", None) is None and run.followup == "utter_order_lookup_locked"
 
 
-def test_malformed_numbers_are_refused_and_counted(chat):
-    for text in ("26110300481X", "2611030048170000", "1' OR '1'='1"):
+def test_malformed_numbers_are_refused_and_counted(chat, counter):
+    for count, text in enumerate(("26110300481X", "2611030048170000", "1' OR '1'='1"), start=1):
         run = chat(validate, text, intent="nlu_fallback", loop=FORM, slots=asking("order_id"))
         assert run.responses == ["utter_order_id_invalid"], text
-        assert run.slot("lookup_failures") == 1.0 and run.slot("requested_slot") == "order_id"
+        assert counter.failures(SENDER) == count
+        assert run.slot("requested_slot") == ("order_id" if count < 3 else None)
 
 
-def test_a_phone_number_where_an_order_number_is_asked_is_wrong(chat):
+def test_a_phone_number_where_an_order_number_is_asked_is_wrong(chat, counter):
     run = chat(validate, "8123", loop=FORM, slots=asking("order_id"))
-    assert run.responses == ["utter_order_id_invalid"] and run.slot("lookup_failures") == 1.0
+    assert run.responses == ["utter_order_id_invalid"] and counter.failures(SENDER) == 1
 
 
 def test_another_topic_rejects_the_form_so_the_rules_answer_it(chat):
@@ -64,8 +80,7 @@ def test_another_topic_rejects_the_form_so_the_rules_answer_it(chat):
 
 
 def test_a_new_order_number_needs_its_own_phone_digits(chat):
-    run = chat(validate, "查一下 261118000921", intent="order_status",
-               slots={"order_id": "261103004817", "phone_last4": "8123", "verified_order_id": "261103004817"})
+    run = chat(validate, "查一下 261118000921", intent="order_status", slots=verified("261103004817", "8123"))
     assert run.slot("order_id") == "261118000921" and run.slot("phone_last4") is None
     assert run.slot("requested_slot") == "phone_last4"
 
@@ -75,10 +90,10 @@ def test_signed_in_customer_sees_own_order_without_the_phone_question(chat):
     assert run.slot("requested_slot") is None and run.messages == []
 
 
-def test_signed_in_customer_never_opens_another_customers_order(chat):
+def test_signed_in_customer_never_opens_another_customers_order(chat, counter):
     run = chat(validate, "261103004817 尾号8123", intent="order_status", metadata=token("C1001"))
     assert run.responses == ["utter_order_not_in_account"]
-    assert run.slot("order_id") is None and run.slot("lookup_failures") == 1.0
+    assert run.slot("order_id") is None and counter.failures(SENDER) == 1
     unknown = chat(validate, "261199999999", intent="order_status", metadata=token("C1001"))
     assert unknown.texts == run.texts
 

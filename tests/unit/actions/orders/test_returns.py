@@ -5,14 +5,10 @@ from actions.orders.submit_return import ActionReturnSubmit
 from actions.orders.validate_return_form import ValidateReturnForm
 from faq.loader import load_catalogue
 from kefu.settings import ROOT
+from tests.unit.actions.orders.conftest import verified
 
 check, validate, submit = ActionReturnRequest(), ValidateReturnForm(), ActionReturnSubmit()
 FAQ = {faq.id: faq for faq in load_catalogue(ROOT / "faq" / "content")[0].faqs}
-
-
-def verified(order_id, phone, **extra):
-    return {"order_id": order_id, "phone_last4": phone, "verified_order_id": order_id, **extra}
-
 
 INSIDE = verified("261117000611", "9043")
 

@@ -1,10 +1,11 @@
 """action_order_status: what a verified shopper is told, in their language."""
 
 from actions.orders.order_status import ActionOrderStatus
-from tests.unit.actions.orders.conftest import token
+from tests.unit.actions.orders.conftest import SENDER, token, verified
+from verification.failures import FailureCounter
 
 status = ActionOrderStatus()
-VERIFIED = {"order_id": "261103004817", "phone_last4": "8123", "verified_order_id": "261103004817"}
+VERIFIED = verified("261103004817", "8123")
 
 
 def test_in_transit_order_with_tracking_and_overdue_notice(chat):
@@ -23,23 +24,24 @@ def test_english_and_traditional(chat):
 
 
 def test_delivered_and_unshipped_orders(chat):
-    delivered = chat(status, slots={"order_id": "261117000611", "phone_last4": "9043",
-                                    "verified_order_id": "261117000611"})
+    delivered = chat(status, slots=verified("261117000611", "9043"))
     assert delivered.responses == ["utter_order_status", "utter_order_delivered_on"]
     assert "已签收" in delivered.texts and "SF3112972756125" in delivered.texts
-    pending = chat(status, slots={"order_id": "261122000101", "phone_last4": "6781",
-                                  "verified_order_id": "261122000101"})
+    pending = chat(status, slots=verified("261122000101", "6781"))
     assert pending.responses == ["utter_order_status"] and "待付款" in pending.texts
 
 
-def test_nothing_without_verification(chat):
-    for slots in ({"order_id": "261103004817"},
-                  {"order_id": "261103004817", "verified_order_id": "261103004817", "phone_last4": "0000"},
-                  {"order_id": "261103004817", "verified_order_id": "261118000921", "phone_last4": "8123"},
-                  {**VERIFIED, "lookup_failures": 3.0}):
+def test_nothing_without_verification(chat, shop):
+    other_order = {"order_id": "261103004817", "phone_last4": "8123",
+                   "order_verification": verified("261118000921", "7812")["order_verification"]}
+    for slots in ({"order_id": "261103004817"}, verified("261103004817", "0000"), other_order):
         run = chat(status, slots=slots)
         assert run.responses == ["utter_order_verification_failed"]
         assert "运输中" not in run.texts and "SF9296037519664" not in run.texts
+    for _ in range(3):  # a conversation whose lookup closed sees nothing, verified or not
+        FailureCounter(shop.database_url).count_wrong_answer(SENDER)
+    locked = chat(status, slots=VERIFIED)
+    assert locked.responses == ["utter_order_verification_failed"] and "运输中" not in locked.texts
 
 
 def test_token_opens_own_orders_only(chat):
