@@ -1,5 +1,5 @@
 """Every place that reads a customer token uses the one verifier built from the settings: the
-widget channel (``clean_metadata``), the orders flow (``signed_in_customer``) and the handoff
+widget channel (``cleaned_metadata``), the orders flow (``signed_in_customer``) and the handoff
 actions (``known_customer``)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 
 from actions.human_handoff.common import known_customer
 from actions.orders.access import signed_in_customer
-from bot.channels.widget import clean_metadata
+from bot.channels.metadata import cleaned_metadata as clean_metadata
 from kefu import keys
 from kefu.settings import load_settings
 from kefu.tokens import Principal, customer_tokens, staff_tokens
