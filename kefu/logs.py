@@ -4,7 +4,7 @@
 replaces the log record factory, so that every record, of whichever logger and whichever handler
 prints it later, has its message already passed through :func:`kefu.privacy.mask_pii` (phone
 numbers, ID numbers, e-mail and street addresses) and :func:`redact` (the values of the secrets
-in the environment, and ``token=`` / ``secret=`` / ``password=`` query parameters). A record
+in the environment, ``token=`` / ``secret=`` / ``password=`` query parameters and JWTs). A record
 factory rather than a handler filter: Rasa, rasa-sdk and Sanic each add their own handlers.
 
 It also raises the loggers that would print a customer's words at INFO to WARNING.
@@ -26,6 +26,8 @@ SECRET_VARIABLES = (
 _QUERY_SECRET = re.compile(r"(?i)\b((?:access_)?token|secret|appsecret|password|passwd)=([^&\s\"',)]+)")
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)([^@/\s]+)(@)")
 _TELEGRAM_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b")
+#: A JSON Web Token (customer and staff tokens): base64url header "eyJ...", payload, signature.
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
 
 #: Loggers that print message text (or every request) at INFO.
 QUIET = ("rasa.core.processor", "rasa.core.actions.action", "rasa.core.policies", "rasa.shared.utils.io",
@@ -38,12 +40,14 @@ def _secrets() -> list[str]:
 
 
 def redact(text: str, secrets: list[str] | None = None) -> str:
-    """``text`` without secret values, URL passwords or ``token=...`` style parameters."""
+    """``text`` without secret values, URL passwords, ``token=...`` style parameters or signed
+    tokens (JWTs such as a customer token quoted from message metadata)."""
     for secret in _secrets() if secrets is None else secrets:
         if secret in text:
             text = text.replace(secret, "<redacted>")
     text = _QUERY_SECRET.sub(r"\1=<redacted>", text)
     text = _URL_PASSWORD.sub(r"\1<redacted>\3", text)
+    text = _JWT.sub("<redacted>", text)
     return _TELEGRAM_TOKEN.sub("<redacted>", text)
 
 

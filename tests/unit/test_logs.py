@@ -68,3 +68,16 @@ def test_other_loggers_are_masked_too(captured):
 def test_rasa_loggers_that_print_message_text_are_quiet(captured):
     assert logging.getLogger("rasa.core.processor").getEffectiveLevel() >= logging.WARNING
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+
+
+def test_signed_tokens_are_redacted_wherever_they_appear(captured):
+    """A customer token (a JWT in message metadata) is a credential: a log line that quotes the
+    metadata, a request or an error never carries it."""
+    logger, stream = captured
+    token = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJDMTAwMSIsImV4cCI6MTc5OTk5OTk5OX0"
+             ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+    logger.info("metadata %s", {"customer_token": token, "page": "/orders"})
+    logger.warning("Authorization: Bearer %s refused", token)
+    out = stream.getvalue()
+    assert token.split(".")[2] not in out and token.split(".")[1] not in out
+    assert out.count("<redacted>") == 2 and "/orders" in out
