@@ -9,6 +9,8 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.common import typed_text
+
 #: Kefu's sender id of a Telegram chat is ``tg:<chat id>`` (channels must not share ids).
 SENDER_PREFIX = "tg:"
 #: Telegram refuses longer messages.
@@ -35,17 +37,19 @@ def user_text(text: str, language_code: str | None) -> str:
     """What the bot reads for a typed message.
 
     ``/start`` and ``/help`` (Telegram's standard commands, also as ``/start@MyBot payload``)
-    become a greeting in the user's language. Any other leading ``/`` is dropped, so that typed
-    text is never read as Rasa's ``/intent{"entity": ...}`` shortcut (buttons still send payloads).
+    become a greeting in the user's language. Anything else goes through
+    :func:`bot.channels.common.typed_text`: leading slashes are dropped until none is left, so
+    that typed text is never read as Rasa's ``/intent{"entity": ...}`` shortcut (buttons still
+    send payloads).
     """
     stripped = text.strip()
-    if stripped.startswith("/"):
-        command = stripped[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(stripped) > 1 else ""
+    if stripped.startswith("/") and len(stripped) > 1:
+        words = stripped[1:].split(maxsplit=1)
+        command = words[0].split("@", 1)[0].lower() if words else ""
         if command in ("start", "help"):
             language = "en" if (language_code or "").lower().startswith("en") else "zh-Hans"
             return "/greet" + json.dumps({"language": language})
-        return stripped.lstrip("/").strip() or stripped
-    return text
+    return typed_text(text)
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:

@@ -37,6 +37,7 @@ from bot.channels.common import (
     conversation_language,
     reply_language,
     text_please,
+    typed_text,
     with_agent_prefix,
 )
 from bot.channels.wechat_api import WeChatApiError, WeChatClient
@@ -396,10 +397,7 @@ class WeChatInput(InputChannel):
         return webhook
 
 
+
 def _typed(text: str) -> str:
-    """Typed text as the bot reads it: a leading ``/`` is dropped so that typing never acts as
-    Rasa's ``/intent{...}`` shortcut."""
-    stripped = text.strip()
-    if not stripped.startswith("/"):
-        return text
-    return stripped.lstrip("/").strip() or stripped
+    """Typed text as the bot reads it (:func:`bot.channels.common.typed_text`)."""
+    return typed_text(text)
