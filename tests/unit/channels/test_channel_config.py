@@ -86,6 +86,7 @@ def test_channels_are_built_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("WECHAT_APP_ID", "wx1")
     monkeypatch.setenv("WECHAT_APP_SECRET", "appsecret")
     monkeypatch.setenv("WECHAT_ENCODING_AES_KEY", AES_KEY)
+    monkeypatch.setenv("KEFU_SECRET_KEY", "m" * 32)  # the callback tags' key is derived from it
     telegram = TelegramInput.from_credentials({})
     assert telegram.name() == "telegram" and telegram.webhook_secret == "s3cret" and not telegram.polling
     assert telegram.bot.base_url.startswith("http://127.0.0.1:9/bot")
