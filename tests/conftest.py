@@ -112,6 +112,62 @@ def faq_stack(tmp_path_factory, trained_model) -> Stack:
     running.stop()
 
 
+# -- Telegram and WeChat against local fakes of their APIs (tests/channels, tests/security) --------
+@pytest.fixture(scope="session")
+def fake_telegram():
+    from tests.channels.conftest import TELEGRAM_TOKEN
+    from tests.fakes import FakeTelegramApi
+
+    fake = FakeTelegramApi(TELEGRAM_TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_wechat():
+    from tests.channels.conftest import WECHAT_APP_ID, WECHAT_APP_SECRET
+    from tests.fakes import FakeWeChatApi
+
+    fake = FakeWeChatApi(WECHAT_APP_ID, WECHAT_APP_SECRET).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def channels_stack(tmp_path_factory, trained_model, fake_telegram, fake_wechat) -> Stack:
+    """The whole stack with Telegram (webhook mode) and WeChat in safe mode (an EncodingAESKey:
+    plaintext pushes refused, as WECHAT_REQUIRE_ENCRYPTION defaults to) enabled."""
+    from tests.channels import conftest as sides
+
+    running = make_stack(tmp_path_factory.mktemp("channels-stack"), env={
+        "TELEGRAM_TOKEN": sides.TELEGRAM_TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": sides.TELEGRAM_SECRET,
+        "TELEGRAM_API_URL": fake_telegram.base_url,
+        "WECHAT_TOKEN": sides.WECHAT_TOKEN,
+        "WECHAT_APP_ID": sides.WECHAT_APP_ID,
+        "WECHAT_APP_SECRET": sides.WECHAT_APP_SECRET,
+        "WECHAT_ENCODING_AES_KEY": sides.WECHAT_AES_KEY,
+        "WECHAT_API_URL": fake_wechat.base_url,
+    })
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def telegram(channels_stack):
+    from tests.channels.conftest import TelegramSide
+
+    return TelegramSide(channels_stack)
+
+
+@pytest.fixture
+def wechat(channels_stack):
+    from tests.channels.conftest import WeChatSide
+
+    return WeChatSide(channels_stack)
+
+
 def pytest_terminal_summary(terminalreporter):
     """Prints the held-out NLU figures when the NLU evaluation ran."""
     from tests.nlu.test_heldout import REPORT
