@@ -99,11 +99,13 @@ def _is_secret_key(key: Any) -> bool:
     return any(part in name for part in SECRET_KEY_PARTS)
 
 
-def _without_secrets(value: Any) -> Any:
-    """``value`` without the dict entries whose key names a secret, at any depth.
+def without_secrets(value: Any) -> Any:
+    """``value`` without the dict entries whose key names a secret (:data:`SECRET_KEY_PARTS`:
+    ``customer_token``, ``password``, ``api_secret`` ...), at any depth.
 
     The value itself when it holds none (the usual case: an event is written as it is, with no
-    copy made); else a copy of the parts that change."""
+    copy made); else a copy of the parts that change. Whatever stores or publishes events (the
+    tracker store, every event broker, ``conversation_events``) passes them through this first."""
     if isinstance(value, dict):
         cleaned: dict | None = None
         for position, (key, item) in enumerate(value.items()):
@@ -111,16 +113,19 @@ def _without_secrets(value: Any) -> Any:
                 if cleaned is None:
                     cleaned = dict(itertools.islice(value.items(), position))
                 continue
-            clean_item = _without_secrets(item)
+            clean_item = without_secrets(item)
             if cleaned is None and clean_item is not item:
                 cleaned = dict(itertools.islice(value.items(), position))
             if cleaned is not None:
                 cleaned[key] = clean_item
         return value if cleaned is None else cleaned
     if isinstance(value, list):
-        items = [_without_secrets(item) for item in value]
+        items = [without_secrets(item) for item in value]
         return value if all(new is old for new, old in zip(items, value)) else items
     return value
+
+
+_without_secrets = without_secrets  # the name it had first
 
 
 def event_row(event: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +135,7 @@ def event_row(event: dict[str, Any]) -> dict[str, Any]:
     timestamp = (
         dt.datetime.fromtimestamp(float(stamp), dt.timezone.utc) if isinstance(stamp, (int, float)) else utcnow()
     )
-    clean = _without_secrets(event)
+    clean = without_secrets(event)
     text = event.get("text") if kind in ("user", "bot") else None
     row: dict[str, Any] = {
         "sender_id": str(event.get("sender_id") or "")[:255],
