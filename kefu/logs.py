@@ -2,7 +2,8 @@
 
 :func:`install` (called first thing by the Rasa server, the action server and the web app)
 replaces the log record factory, so that every record, of whichever logger and whichever handler
-prints it later, has its message already passed through :func:`kefu.privacy.mask_pii` (phone
+prints it later, has its message (with JSON ``\\u`` escapes written out, as in Rasa's structured
+lines that quote a customer's text) already passed through :func:`kefu.privacy.mask_pii` (phone
 numbers, ID numbers, e-mail and street addresses) and :func:`redact` (the values of the secrets
 in the environment, ``token=`` / ``secret=`` / ``password=`` query parameters and JWTs). A record
 factory rather than a handler filter: Rasa, rasa-sdk and Sanic each add their own handlers.
@@ -51,9 +52,31 @@ def redact(text: str, secrets: list[str] | None = None) -> str:
     return _TELEGRAM_TOKEN.sub("<redacted>", text)
 
 
+#: A JSON ``\\uXXXX`` escape (a surrogate pair first): Rasa's structured log lines quote what a
+#: customer typed as JSON, Chinese included, where no pattern would recognise an address.
+_JSON_ESCAPE = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})", re.IGNORECASE)
+
+
+def _unescaped(match: re.Match) -> str:
+    if match.group(3) is None:
+        code = 0x10000 + ((int(match.group(1), 16) - 0xD800) << 10) + int(match.group(2), 16) - 0xDC00
+    else:
+        code = int(match.group(3), 16)
+    char = chr(code) if not 0xD800 <= code <= 0xDFFF else ""
+    # control, format (bidi overrides) and quoting characters stay escaped: no forged log lines
+    return char if char.isprintable() and char not in "\"\\" else match.group(0)
+
+
+def readable(text: str) -> str:
+    """``text`` with the JSON escapes of printable characters written out (``\\u9999\\u6e2f`` →
+    香港), so that personal data inside JSON can be masked."""
+    return _JSON_ESCAPE.sub(_unescaped, text) if "\\u" in text else text
+
+
 def clean(text: str, secrets: list[str] | None = None) -> str:
-    """A log line as Kefu writes it: personal data masked, secrets redacted."""
-    return mask_pii(redact(text, secrets)) or text
+    """A log line as Kefu writes it: JSON escapes written out, personal data masked, secrets
+    redacted."""
+    return mask_pii(redact(readable(text), secrets)) or text
 
 
 _installed = False
