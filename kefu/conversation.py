@@ -29,6 +29,9 @@ from kefu.db import Base, get_engine, session_scope
 MAX_EVENT_TEXT = 10_000
 #: Metadata keys never stored (credentials such as a widget's signed customer token).
 SECRET_KEY_PARTS = ("token", "password", "secret")
+#: Keys that name no credential although they contain one of those words (Rasa's parse data
+#: lists the word positions of a message as ``text_tokens``).
+NOT_SECRET_KEYS = frozenset({"text_tokens"})
 #: Prefix Rasa gives the text of an intent triggered through its API (``EXTERNAL: <intent>``).
 EXTERNAL_PREFIX = "EXTERNAL: "
 
@@ -96,7 +99,7 @@ class OutboxMessage(Base):
 @functools.lru_cache(maxsize=4096)
 def _is_secret_key(key: Any) -> bool:
     name = str(key).lower()
-    return any(part in name for part in SECRET_KEY_PARTS)
+    return name not in NOT_SECRET_KEYS and any(part in name for part in SECRET_KEY_PARTS)
 
 
 def without_secrets(value: Any) -> Any:

@@ -85,7 +85,8 @@ def test_ordinary_messages_are_unchanged(text):
 def test_event_data_without_secrets_is_stored_as_published_and_secrets_only_from_a_copy():
     from kefu.conversation import _without_secrets
 
-    clean = {"event": "user", "parse_data": {"intent": {"name": "faq"}, "intent_ranking": [{"name": "faq"}]},
+    clean = {"event": "user", "parse_data": {"intent": {"name": "faq"}, "intent_ranking": [{"name": "faq"}],
+                                             "text_tokens": [[0, 2]]},  # Rasa's word positions: no credential
              "metadata": {"page": "/orders"}}
     assert _without_secrets(clean) is clean  # nothing to remove: no copy
     secret = {"event": "user", "metadata": {"page": "/orders", "customer_token": "jwt", "auth": {"Password": "x"}},
