@@ -7,6 +7,11 @@ Preparation is idempotent and quick when nothing changed: FAQ build, model train
 when its inputs changed, database migration and demo seed. Then the action server, the web
 app and the Rasa server(s) start; their output is shown prefixed with their name. A process
 that dies is restarted (with a growing pause); Ctrl-C or SIGTERM stops them all.
+
+``var/`` holds the databases (SQLite), the generated secrets, the written credentials and any
+log an operator sends there: the launcher sets a umask of 077 before it creates anything (the
+processes it starts inherit it), so everything is created for the owner only, and takes group
+and other permissions off what ``var/`` already holds (``var/`` 0700, files 0600).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -230,6 +236,21 @@ def supervise(settings: Settings, model: Path) -> int:
     return 0
 
 
+#: What the launcher and every process it starts create is the owner's only.
+PRIVATE_UMASK = 0o077
+
+
+def make_private(var_dir: Path) -> None:
+    """Creates ``var_dir`` if needed and takes group and other permissions off it and everything
+    in it (``var/`` 0700, its databases, secrets and logs 0600). Symbolic links are not followed."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    for folder, folders, files in os.walk(var_dir):
+        for path in [Path(folder), *(Path(folder) / name for name in files + folders)]:
+            info = path.lstat()
+            if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+                os.chmod(path, stat.S_IMODE(info.st_mode) & ~0o077)
+
+
 def ensure_secrets(settings: Settings) -> None:
     read_secret("BOT_API_TOKEN", settings.var_dir / "bot_api_token", create=True)
     read_secret("KEFU_SECRET_KEY", settings.var_dir / "secret_key", create=True)
@@ -241,6 +262,7 @@ RUN_DEFAULTS = {"KEFU_DEMO_SHOP": "1"}
 
 
 def main(argv: list[str]) -> int:
+    os.umask(PRIVATE_UMASK)  # before anything is created: databases, secrets, models, credentials
     command = argv[0] if argv else "run"
     if command in ("run", "prepare"):
         for name, value in RUN_DEFAULTS.items():
@@ -248,7 +270,7 @@ def main(argv: list[str]) -> int:
                 os.environ[name] = value  # passed on to the children with the rest of the environment
     try:
         settings = load_settings()
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        make_private(settings.var_dir)
         ensure_secrets(settings)
         check_keys(settings)  # a short KEFU_SECRET_KEY, an unusable shop key: stop before any work
     except SettingsError as error:

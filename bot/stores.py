@@ -25,6 +25,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
+from kefu.conversation import without_secrets
 from kefu.db import sqlite_engine
 from kefu.settings import load_settings
 
@@ -49,6 +50,12 @@ class KefuTrackerStore(SQLTrackerStore):
       of that conversation when the newest event id in the database is still the one it saved —
       one indexed lookup instead of reading and replaying the session. Any other writer (another
       replica, the HTTP API) moves that id and the next retrieve reads the database as Rasa does.
+
+    Credentials never reach the table or the event broker: each event is stored and published
+    without the metadata entries whose key names a token, password or secret
+    (:func:`kefu.conversation.without_secrets`: a signed-in shopper's ``customer_token``), on this
+    store's own save and on the way through Rasa's. The tracker in memory keeps them, so the
+    actions of the turn that brought the token still see it.
     """
 
     #: Conversations whose tracker is kept in memory per process (least recently used dropped).
@@ -157,8 +164,8 @@ class KefuTrackerStore(SQLTrackerStore):
             new_events = list(itertools.islice(tracker.events, known.stored, None))
             if not new_events:
                 return
-            # each event serialised once, for the event broker and the table alike
-            dicts = [event.as_dict() for event in new_events]
+            # each event serialised once (without credentials), for the event broker and the table alike
+            dicts = [without_secrets(event.as_dict()) for event in new_events]
             if self.event_broker is not None:
                 for data in dicts:
                     self.event_broker.publish({"sender_id": sender_id, **data})
@@ -175,6 +182,15 @@ class KefuTrackerStore(SQLTrackerStore):
         # reload would not; Rasa applies only the events after the latest SessionStarted, so the
         # next turn predicts the same either way.
         self._remember(sender_id, _Known(tracker, last_id=last_id, stored=len(tracker.events)))
+
+    def _additional_events(self, session, tracker):
+        """Rasa's save (a tracker this store did not hand out) stores these: without credentials."""
+        return (_Stored(event) for event in super()._additional_events(session, tracker))
+
+    async def _stream_new_events(self, event_broker, new_events, sender_id: str) -> None:
+        """Rasa's save publishes these: without credentials."""
+        for event in new_events:
+            event_broker.publish({"sender_id": sender_id, **without_secrets(event.as_dict())})
 
     async def _has_events(self, sender_id: str) -> bool:
         with self.session_scope() as session:
@@ -221,6 +237,18 @@ def readable_events(sender_id: str, rows) -> list[Event]:
             continue
         result.append(event)
     return result
+
+
+class _Stored:
+    """An event as Rasa's ``SQLTrackerStore.save`` writes it: its type and its data without
+    credentials (the event itself, in the tracker, is left as it is)."""
+
+    def __init__(self, event: Event) -> None:
+        self.type_name = event.type_name
+        self._data = without_secrets(event.as_dict())
+
+    def as_dict(self) -> dict[str, Any]:
+        return self._data
 
 
 @dataclass

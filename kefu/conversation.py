@@ -29,6 +29,9 @@ from kefu.db import Base, get_engine, session_scope
 MAX_EVENT_TEXT = 10_000
 #: Metadata keys never stored (credentials such as a widget's signed customer token).
 SECRET_KEY_PARTS = ("token", "password", "secret")
+#: Keys that name no credential although they contain one of those words (Rasa's parse data
+#: lists the word positions of a message as ``text_tokens``).
+NOT_SECRET_KEYS = frozenset({"text_tokens"})
 #: Prefix Rasa gives the text of an intent triggered through its API (``EXTERNAL: <intent>``).
 EXTERNAL_PREFIX = "EXTERNAL: "
 
@@ -96,14 +99,16 @@ class OutboxMessage(Base):
 @functools.lru_cache(maxsize=4096)
 def _is_secret_key(key: Any) -> bool:
     name = str(key).lower()
-    return any(part in name for part in SECRET_KEY_PARTS)
+    return name not in NOT_SECRET_KEYS and any(part in name for part in SECRET_KEY_PARTS)
 
 
-def _without_secrets(value: Any) -> Any:
-    """``value`` without the dict entries whose key names a secret, at any depth.
+def without_secrets(value: Any) -> Any:
+    """``value`` without the dict entries whose key names a secret (:data:`SECRET_KEY_PARTS`:
+    ``customer_token``, ``password``, ``api_secret`` ...), at any depth.
 
     The value itself when it holds none (the usual case: an event is written as it is, with no
-    copy made); else a copy of the parts that change."""
+    copy made); else a copy of the parts that change. Whatever stores or publishes events (the
+    tracker store, every event broker, ``conversation_events``) passes them through this first."""
     if isinstance(value, dict):
         cleaned: dict | None = None
         for position, (key, item) in enumerate(value.items()):
@@ -111,16 +116,19 @@ def _without_secrets(value: Any) -> Any:
                 if cleaned is None:
                     cleaned = dict(itertools.islice(value.items(), position))
                 continue
-            clean_item = _without_secrets(item)
+            clean_item = without_secrets(item)
             if cleaned is None and clean_item is not item:
                 cleaned = dict(itertools.islice(value.items(), position))
             if cleaned is not None:
                 cleaned[key] = clean_item
         return value if cleaned is None else cleaned
     if isinstance(value, list):
-        items = [_without_secrets(item) for item in value]
+        items = [without_secrets(item) for item in value]
         return value if all(new is old for new, old in zip(items, value)) else items
     return value
+
+
+_without_secrets = without_secrets  # the name it had first
 
 
 def event_row(event: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +138,7 @@ def event_row(event: dict[str, Any]) -> dict[str, Any]:
     timestamp = (
         dt.datetime.fromtimestamp(float(stamp), dt.timezone.utc) if isinstance(stamp, (int, float)) else utcnow()
     )
-    clean = _without_secrets(event)
+    clean = without_secrets(event)
     text = event.get("text") if kind in ("user", "bot") else None
     row: dict[str, Any] = {
         "sender_id": str(event.get("sender_id") or "")[:255],

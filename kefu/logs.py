@@ -2,9 +2,10 @@
 
 :func:`install` (called first thing by the Rasa server, the action server and the web app)
 replaces the log record factory, so that every record, of whichever logger and whichever handler
-prints it later, has its message already passed through :func:`kefu.privacy.mask_pii` (phone
+prints it later, has its message (with JSON ``\\u`` escapes written out, as in Rasa's structured
+lines that quote a customer's text) already passed through :func:`kefu.privacy.mask_pii` (phone
 numbers, ID numbers, e-mail and street addresses) and :func:`redact` (the values of the secrets
-in the environment, and ``token=`` / ``secret=`` / ``password=`` query parameters). A record
+in the environment, ``token=`` / ``secret=`` / ``password=`` query parameters and JWTs). A record
 factory rather than a handler filter: Rasa, rasa-sdk and Sanic each add their own handlers.
 
 It also raises the loggers that would print a customer's words at INFO to WARNING.
@@ -26,6 +27,8 @@ SECRET_VARIABLES = (
 _QUERY_SECRET = re.compile(r"(?i)\b((?:access_)?token|secret|appsecret|password|passwd)=([^&\s\"',)]+)")
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)([^@/\s]+)(@)")
 _TELEGRAM_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b")
+#: A JSON Web Token (customer and staff tokens): base64url header "eyJ...", payload, signature.
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
 
 #: Loggers that print message text (or every request) at INFO.
 QUIET = ("rasa.core.processor", "rasa.core.actions.action", "rasa.core.policies", "rasa.shared.utils.io",
@@ -38,18 +41,42 @@ def _secrets() -> list[str]:
 
 
 def redact(text: str, secrets: list[str] | None = None) -> str:
-    """``text`` without secret values, URL passwords or ``token=...`` style parameters."""
+    """``text`` without secret values, URL passwords, ``token=...`` style parameters or signed
+    tokens (JWTs such as a customer token quoted from message metadata)."""
     for secret in _secrets() if secrets is None else secrets:
         if secret in text:
             text = text.replace(secret, "<redacted>")
     text = _QUERY_SECRET.sub(r"\1=<redacted>", text)
     text = _URL_PASSWORD.sub(r"\1<redacted>\3", text)
+    text = _JWT.sub("<redacted>", text)
     return _TELEGRAM_TOKEN.sub("<redacted>", text)
 
 
+#: A JSON ``\\uXXXX`` escape (a surrogate pair first): Rasa's structured log lines quote what a
+#: customer typed as JSON, Chinese included, where no pattern would recognise an address.
+_JSON_ESCAPE = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})", re.IGNORECASE)
+
+
+def _unescaped(match: re.Match) -> str:
+    if match.group(3) is None:
+        code = 0x10000 + ((int(match.group(1), 16) - 0xD800) << 10) + int(match.group(2), 16) - 0xDC00
+    else:
+        code = int(match.group(3), 16)
+    char = chr(code) if not 0xD800 <= code <= 0xDFFF else ""
+    # control, format (bidi overrides) and quoting characters stay escaped: no forged log lines
+    return char if char.isprintable() and char not in "\"\\" else match.group(0)
+
+
+def readable(text: str) -> str:
+    """``text`` with the JSON escapes of printable characters written out (``\\u9999\\u6e2f`` →
+    香港), so that personal data inside JSON can be masked."""
+    return _JSON_ESCAPE.sub(_unescaped, text) if "\\u" in text else text
+
+
 def clean(text: str, secrets: list[str] | None = None) -> str:
-    """A log line as Kefu writes it: personal data masked, secrets redacted."""
-    return mask_pii(redact(text, secrets)) or text
+    """A log line as Kefu writes it: JSON escapes written out, personal data masked, secrets
+    redacted."""
+    return mask_pii(redact(readable(text), secrets)) or text
 
 
 _installed = False

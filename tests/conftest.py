@@ -112,9 +112,9 @@ def faq_stack(tmp_path_factory, trained_model) -> Stack:
     running.stop()
 
 
+# -- Telegram and WeChat against local fakes of their APIs (tests/channels, tests/security) --------
 @pytest.fixture(scope="session")
 def fake_telegram():
-    """A fake Telegram Bot API (tests/fakes.py) for ``channels_stack``."""
     from tests.channels.conftest import TELEGRAM_TOKEN
     from tests.fakes import FakeTelegramApi
 
@@ -125,7 +125,6 @@ def fake_telegram():
 
 @pytest.fixture(scope="session")
 def fake_wechat():
-    """A fake WeChat API (tests/fakes.py) for ``channels_stack``."""
     from tests.channels.conftest import WECHAT_APP_ID, WECHAT_APP_SECRET
     from tests.fakes import FakeWeChatApi
 
@@ -136,25 +135,37 @@ def fake_wechat():
 
 @pytest.fixture(scope="session")
 def channels_stack(tmp_path_factory, trained_model, fake_telegram, fake_wechat) -> Stack:
-    """The whole stack with Telegram (webhook mode) and WeChat (safe mode available) enabled.
-
-    Here rather than in tests/channels/ so that tests/channels/ and tests/security/ share one.
-    """
-    from tests.channels import conftest as channels
+    """The whole stack with Telegram (webhook mode) and WeChat in safe mode (an EncodingAESKey:
+    plaintext pushes refused, as WECHAT_REQUIRE_ENCRYPTION defaults to) enabled."""
+    from tests.channels import conftest as sides
 
     running = make_stack(tmp_path_factory.mktemp("channels-stack"), env={
-        "TELEGRAM_TOKEN": channels.TELEGRAM_TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": channels.TELEGRAM_SECRET,
+        "TELEGRAM_TOKEN": sides.TELEGRAM_TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": sides.TELEGRAM_SECRET,
         "TELEGRAM_API_URL": fake_telegram.base_url,
-        "WECHAT_TOKEN": channels.WECHAT_TOKEN,
-        "WECHAT_APP_ID": channels.WECHAT_APP_ID,
-        "WECHAT_APP_SECRET": channels.WECHAT_APP_SECRET,
-        "WECHAT_ENCODING_AES_KEY": channels.WECHAT_AES_KEY,
+        "WECHAT_TOKEN": sides.WECHAT_TOKEN,
+        "WECHAT_APP_ID": sides.WECHAT_APP_ID,
+        "WECHAT_APP_SECRET": sides.WECHAT_APP_SECRET,
+        "WECHAT_ENCODING_AES_KEY": sides.WECHAT_AES_KEY,
         "WECHAT_API_URL": fake_wechat.base_url,
     })
     running.start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def telegram(channels_stack):
+    from tests.channels.conftest import TelegramSide
+
+    return TelegramSide(channels_stack)
+
+
+@pytest.fixture
+def wechat(channels_stack):
+    from tests.channels.conftest import WeChatSide
+
+    return WeChatSide(channels_stack)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -57,7 +57,12 @@ def optional_channels(settings: Settings, *, telegram_polling: bool = True) -> t
             notes.append(f"WeChat: OFF: {problem}")
         else:
             entries[WECHAT] = {}
-            mode = "safe mode" if settings.wechat_encoding_aes_key else "plaintext mode"
+            if not settings.wechat_encoding_aes_key:
+                mode = "plaintext mode"
+            elif settings.wechat_require_encryption:
+                mode = "safe mode, plaintext pushes refused"
+            else:
+                mode = "safe mode, plaintext pushes accepted too: WECHAT_REQUIRE_ENCRYPTION=off"
             line = f"WeChat: on ({mode}), server URL http://<public host>:{settings.bot_port}/webhooks/wechat/webhook"
             if not (settings.wechat_app_id and settings.wechat_app_secret):
                 line += " — without WECHAT_APP_ID/WECHAT_APP_SECRET only quick replies reach followers"
@@ -66,6 +71,8 @@ def optional_channels(settings: Settings, *, telegram_polling: bool = True) -> t
 
 
 def _wechat_problem(settings: Settings) -> str | None:
+    if settings.wechat_require_encryption and not settings.wechat_encoding_aes_key:
+        return "WECHAT_REQUIRE_ENCRYPTION=on needs WECHAT_ENCODING_AES_KEY (safe mode)"
     if not settings.wechat_encoding_aes_key:
         return None
     from bot.channels.wechat_crypto import WeChatCipher, WeChatCryptoError

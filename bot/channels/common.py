@@ -6,6 +6,7 @@
 * :class:`BackgroundTasks` — work started after a webhook has answered, kept until it is done.
 * :func:`agent_name` — who wrote a bot message: an agent's name when an agent did.
 * :func:`text_please` — the polite reply to stickers, photos, voice and locations.
+* :func:`typed_text` — typed text as the bot reads it, never as Rasa's ``/intent`` shortcut.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
@@ -206,3 +208,32 @@ def button_lines(buttons: list[dict[str, Any]]) -> str:
     """Buttons as numbered lines for messengers without buttons (``1. 是``)."""
     return "\n".join(f"{index}. {button.get('title') or button.get('payload')}"
                      for index, button in enumerate(buttons, 1))
+
+
+def _hides_a_slash(char: str) -> bool:
+    """True for a character that Rasa, after Kefu's NLU normaliser (:func:`kefu.text.normalize`:
+    NFKC, control characters to spaces, format characters dropped) and its own ``strip()``, reads
+    as a slash, a space or nothing at all."""
+    if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs"):
+        return True
+    return all(c == "/" or c.isspace() for c in unicodedata.normalize("NFKC", char))
+
+
+def typed_text(text: str) -> str:
+    """Typed text as the bot reads it: never as Rasa's ``/intent{"entity": ...}`` shortcut.
+
+    Rasa reads a message whose text starts with ``/`` (after stripping) as an intent with
+    entities, which a customer must never be able to type (``/inform{"order_id": ...}`` would set
+    slots, ``/restart`` would reset the conversation). Leading slashes are dropped together with
+    the spaces and invisible characters around them, until none is left: ``"/ /restart"``,
+    ``"//restart"``, ``"／restart"`` (full-width) and ``"\u200b/restart"`` all become ``restart``.
+    Text without a leading slash is returned exactly as typed; a text of nothing but slashes names
+    no intent and is returned stripped. Buttons still send payloads: they do not come through here.
+    """
+    position, slashes = 0, 0
+    while position < len(text) and _hides_a_slash(text[position]):
+        slashes += "/" in unicodedata.normalize("NFKC", text[position])
+        position += 1
+    if not slashes:
+        return text
+    return text[position:] or text.strip()

@@ -7,7 +7,9 @@
   or a Bot API outage never makes Telegram wait (or re-send).
 * ``update_id`` is remembered for an hour: an update Telegram delivers twice is handled once.
 * Bot buttons become inline keyboards; a pressed button (``callback_query``) reaches the bot as
-  the button's payload. Stickers, photos, voice and locations get a polite "text please".
+  the button's payload, and only when the bot sent that button to that chat: callback data is
+  tagged with an HMAC (:class:`bot.channels.telegram_format.CallbackPayloads`), anything else is
+  answered (so the client stops spinning) and ignored. Stickers, photos, voice and locations get a polite "text please".
 * ``TELEGRAM_MODE=polling`` (local development, no public URL): the server fetches updates with
   ``getUpdates`` instead; the webhook is removed when polling starts.
 * Sender id of a chat: ``tg:<chat id>``.
@@ -22,6 +24,7 @@ import asyncio
 import hmac
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -43,6 +46,7 @@ from bot.channels.common import (
     with_agent_prefix,
 )
 from bot.channels.telegram_format import CallbackPayloads, chat_id, sender_id, split_text, user_text
+from kefu.keys import TELEGRAM_CALLBACKS
 from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import load_settings
 
@@ -114,7 +118,8 @@ class TelegramOutput(OutputChannel):
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                                      **kwargs: Any) -> None:
-        keyboard = self.payloads.keyboard(buttons) if buttons else None
+        chat = chat_id(recipient_id)
+        keyboard = self.payloads.keyboard(chat, buttons) if buttons and chat is not None else None
         await self._send(recipient_id, with_agent_prefix(text or "", kwargs) or "…", keyboard)
 
     async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]],
@@ -169,9 +174,17 @@ class TelegramInput(InputChannel):
             webhook_secret=credentials.get("webhook_secret") or settings.telegram_webhook_secret,
             api_url=credentials.get("api_url") or settings.telegram_api_url,
             polling=mode == "polling" and bool(credentials.get("poll", True)),
+            callback_key=settings.key(TELEGRAM_CALLBACKS),
         )
 
-    def __init__(self, *, token: str, webhook_secret: str | None, api_url: str, polling: bool = False) -> None:
+    def __init__(self, *, token: str, webhook_secret: str | None, api_url: str, polling: bool = False,
+                 callback_key: bytes | None = None) -> None:
+        """
+        Args:
+            callback_key: tags the callback data of the bot's buttons; every replica needs the
+                same (a sub-key of ``KEFU_SECRET_KEY``). Without one, a random key: only buttons
+                sent by this process are accepted.
+        """
         self.token = token
         self.webhook_secret = webhook_secret
         self.polling = polling
@@ -181,7 +194,7 @@ class TelegramInput(InputChannel):
             request=HTTPXRequest(connection_pool_size=32, read_timeout=10, write_timeout=10, pool_timeout=5),
             get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=POLL_TIMEOUT + 10),
         )
-        self.payloads = CallbackPayloads()
+        self.payloads = CallbackPayloads(callback_key or os.urandom(32))
         self.seen = SeenCache(ttl=3600)
         self.tasks = BackgroundTasks()
         self._poller: asyncio.Task | None = None
@@ -213,9 +226,11 @@ class TelegramInput(InputChannel):
             await call_bot_api(lambda: self.bot.answer_callback_query(query.id),
                                what="telegram answerCallbackQuery", token=self.token)
             chat = query.message.chat.id if query.message else query.from_user.id
-            payload = self.payloads.payload_for(query.data)
-            if payload is None:
-                logger.info("telegram: a pressed button's payload is no longer known; ignored")
+            payload = self.payloads.payload_for(chat, query.data)
+            if payload is None:  # answered above, so the client stops waiting; nothing else happens
+                logger.warning("telegram: a callback from %s carries data the bot did not send to that chat "
+                               "(forged, from another chat, or a long payload no longer known); ignored",
+                               sender_id(chat))
                 return
             await on_new_message(UserMessage(payload, output, sender_id(chat), input_channel=self.name(),
                                              metadata=self._metadata(query.from_user)))

@@ -4,16 +4,18 @@
   signature gets 403, a good one the ``echostr`` back.
 * ``POST``: a follower's message as XML, signed like the check (403 when not). In safe mode
   (``WECHAT_ENCODING_AES_KEY``, query ``encrypt_type=aes``) the body is encrypted and signed by
-  ``msg_signature``; replies go back encrypted. XML is parsed without DTDs or entities
-  (:mod:`bot.channels.wechat_xml`).
+  ``msg_signature``; replies go back encrypted. With ``WECHAT_REQUIRE_ENCRYPTION`` (on by default
+  when an EncodingAESKey is set) plaintext pushes are refused. A signed query is good for one
+  body only (replay cache). XML is parsed without DTDs or entities. See
+  :mod:`bot.channels.wechat_envelope`.
 * The bot's answer is the passive XML reply when it is ready within 4 seconds; otherwise WeChat
   gets ``success`` and the answer follows through the customer-service message API
   (:mod:`bot.channels.wechat_replies`, :mod:`bot.channels.wechat_api`). A ``MsgId`` that WeChat
-  sends again is answered with the first outcome and processed once.
+  sends again (the same follower's) is answered with the first outcome and processed once.
 * Images, voice (without WeChat's speech recognition), video, locations, links get a polite
   "text please"; following the account (``subscribe``) gets the greeting; a menu ``CLICK``
   sends its key to the bot. Bot buttons are shown as numbered lines; the follower answers with
-  the number (or the title).
+  the number (or the title). Typed text is never read as Rasa's ``/intent`` shortcut.
 * Sender id of a follower: ``wx:<OpenID>``.
 """
 
@@ -37,12 +39,15 @@ from bot.channels.common import (
     conversation_language,
     reply_language,
     text_please,
+    typed_text,
     with_agent_prefix,
 )
 from bot.channels.wechat_api import WeChatApiError, WeChatClient
-from bot.channels.wechat_crypto import WeChatCipher, WeChatCryptoError, check_signature, sign
+from bot.channels.wechat_crypto import MAX_CLOCK_SKEW, WeChatCipher, check_signature
+from bot.channels.wechat_envelope import Envelope, Refused
+from bot.channels.wechat_replay import ReplayCache
 from bot.channels.wechat_replies import DEFAULT_BUDGET, ReplyCoordinator
-from bot.channels.wechat_xml import XmlRefused, encrypted_reply, parse_message, text_reply
+from bot.channels.wechat_xml import text_reply
 from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import load_settings
 
@@ -62,15 +67,6 @@ def openid_of(sender: str) -> str | None:
     if not sender.startswith(SENDER_PREFIX):
         return None
     return sender[len(SENDER_PREFIX):] or None
-
-
-class Refused(Exception):
-    """A push that is answered with an HTTP error (status and a short reason)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -107,8 +103,11 @@ class Push:
     @property
     def key(self) -> tuple[str, ...]:
         """Identifies the push across WeChat's retries (WeChat's advice: MsgId, or sender +
-        CreateTime for events)."""
-        return ("msg", self.msg_id) if self.msg_id else ("event", self.openid, self.create_time, self.event)
+        CreateTime for events), always with the follower's OpenID: a push of another follower
+        that names the same MsgId is another push, never answered with this one's outcome."""
+        if self.msg_id:
+            return ("msg", self.openid, self.msg_id)
+        return ("event", self.openid, self.create_time, self.event)
 
 
 class ButtonMenus:
@@ -235,9 +234,10 @@ class WeChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Reads ``token``, ``app_id``, ``app_secret``, ``encoding_aes_key``, ``api_url`` and
-        ``reply_timeout`` (seconds, default 4) from the channel's entry in the credentials
-        file, each defaulting to Kefu's settings (``WECHAT_TOKEN`` ...)."""
+        """Reads ``token``, ``app_id``, ``app_secret``, ``encoding_aes_key``, ``api_url``,
+        ``require_encryption`` and ``reply_timeout`` (seconds, default 4) from the channel's
+        entry in the credentials file, each defaulting to Kefu's settings (``WECHAT_TOKEN`` ...,
+        ``WECHAT_REQUIRE_ENCRYPTION``); the replay cache is shared through ``REDIS_URL``."""
         credentials = credentials or {}
         settings = load_settings()
         token = credentials.get("token") or settings.wechat_token
@@ -250,11 +250,20 @@ class WeChatInput(InputChannel):
             encoding_aes_key=credentials.get("encoding_aes_key") or settings.wechat_encoding_aes_key,
             api_url=credentials.get("api_url") or settings.wechat_api_url,
             reply_timeout=float(credentials.get("reply_timeout") or DEFAULT_BUDGET),
+            require_encryption=bool(credentials.get("require_encryption", settings.wechat_require_encryption)),
+            redis_url=settings.redis_url,
         )
 
     def __init__(self, *, token: str, app_id: str | None, app_secret: str | None,
                  encoding_aes_key: str | None = None, api_url: str = "https://api.weixin.qq.com",
-                 reply_timeout: float = DEFAULT_BUDGET) -> None:
+                 reply_timeout: float = DEFAULT_BUDGET, require_encryption: bool | None = None,
+                 redis_url: str | None = None) -> None:
+        """
+        Args:
+            require_encryption: refuse plaintext pushes; default: on when ``encoding_aes_key``
+                is given (as ``WECHAT_REQUIRE_ENCRYPTION``).
+            redis_url: shares the replay cache between replicas; ``None``: in this process.
+        """
         self.token = token
         self.reply_timeout = reply_timeout
         self.cipher: WeChatCipher | None = None
@@ -262,60 +271,22 @@ class WeChatInput(InputChannel):
             if not app_id:
                 raise ValueError("WeChat safe mode (WECHAT_ENCODING_AES_KEY) needs WECHAT_APP_ID")
             self.cipher = WeChatCipher(encoding_aes_key, app_id)
+        self.require_encryption = self.cipher is not None if require_encryption is None else require_encryption
+        self.replays = ReplayCache(redis_url)
+        self.envelope = Envelope(token, self.cipher, require_encryption=self.require_encryption,
+                                 replays=self.replays)
         self.client = WeChatClient(api_url, app_id, app_secret) if app_id and app_secret else None
         if self.client is None:
             logger.warning("wechat: WECHAT_APP_ID/WECHAT_APP_SECRET unset: only answers within 5 s "
                            "(passive replies) reach followers; agent messages cannot be pushed")
         self.menus = ButtonMenus()
         self.output = WeChatOutput(self.client, self.menus)
-        self.replies = ReplyCoordinator(self.output.send_texts)
+        # A push's outcome is kept as long as its signed query passes the clock check, so that
+        # the same query with the same body, however late, is answered from memory.
+        self.replies = ReplyCoordinator(self.output.send_texts, keep_seconds=2 * MAX_CLOCK_SKEW + 60)
 
     def get_output_channel(self) -> OutputChannel:
         return self.output
-
-    # -- envelope: signature, safe mode, XML -----------------------------------
-    def open_envelope(self, args: Mapping[str, Any], body: bytes) -> tuple[dict[str, str], bool]:
-        """Checks the signature(s), decrypts in safe mode and parses; returns (fields, encrypted).
-
-        Raises:
-            Refused: 403 for a bad signature, 400 for a body that is refused or unreadable.
-        """
-        signature, timestamp, nonce = args.get("signature"), args.get("timestamp"), args.get("nonce")
-        encrypted = (args.get("encrypt_type") or "").lower() == "aes"
-        # The plain signature covers token, timestamp and nonce only: checked before the body is read.
-        if (signature or not encrypted) and not check_signature(self.token, signature, timestamp, nonce):
-            raise Refused(403, "invalid signature")
-        try:
-            fields = parse_message(body)
-        except XmlRefused as error:
-            logger.warning("wechat: push refused: %s", error)
-            raise Refused(400, "malformed or forbidden XML") from None
-        if not encrypted:
-            return fields, False
-        encrypt = fields.get("Encrypt") or ""
-        if not check_signature(self.token, args.get("msg_signature"), timestamp, nonce, encrypt):
-            raise Refused(403, "invalid msg_signature")
-        if self.cipher is None:
-            logger.error("wechat: an encrypted push arrived but WECHAT_ENCODING_AES_KEY is not set")
-            raise Refused(400, "safe mode is not configured")
-        try:
-            inner = parse_message(self.cipher.decrypt(encrypt))
-        except WeChatCryptoError as error:
-            logger.warning("wechat: encrypted push refused: %s", error)
-            raise Refused(400, "cannot decrypt") from None
-        except XmlRefused as error:
-            logger.warning("wechat: decrypted push refused: %s", error)
-            raise Refused(400, "malformed or forbidden XML") from None
-        return inner, True
-
-    def seal(self, xml: str, args: Mapping[str, Any]) -> str:
-        """The safe-mode envelope of a reply."""
-        assert self.cipher is not None
-        timestamp = str(int(time.time()))
-        nonce = str(args.get("nonce") or "kefu")
-        encrypt = self.cipher.encrypt(xml)
-        return encrypted_reply(encrypt=encrypt, signature=sign(self.token, timestamp, nonce, encrypt),
-                               timestamp=timestamp, nonce=nonce)
 
     # -- what the bot hears --------------------------------------------------
     async def run_bot(self, push: Push, on_new_message: Callable[[UserMessage], Awaitable[Any]],
@@ -361,11 +332,9 @@ class WeChatInput(InputChannel):
         async def receive(request: Request):
             deadline = time.monotonic() + self.reply_timeout
             try:
-                fields, encrypted = self.open_envelope(request.args, request.body)
+                fields, encrypted = await self.envelope.open(request.args, request.body)
                 push = Push.from_fields(fields)
             except Refused as refused:
-                if refused.status == 403:
-                    logger.warning("wechat: push with a bad signature refused")
                 return response.text(refused.reason, status=refused.status)
             limit = await shared_message_limiter().hit(f"wechat:{sender_id(push.openid)}")
             if not limit.allowed:  # a passive "too fast" once per flood, then just "success"
@@ -374,7 +343,7 @@ class WeChatInput(InputChannel):
                 logger.warning("wechat: a follower exceeds the message rate limit; refusing for now")
                 xml = text_reply(to_user=push.openid, from_user=push.account, content=TOO_FAST)
                 if encrypted:
-                    xml = self.seal(xml, request.args)
+                    xml = self.envelope.seal(xml, request.args)
                 return response.text(xml, content_type="application/xml; charset=utf-8")
             answer = await self.replies.answer(
                 push.key, sender_id(push.openid), lambda: self.run_bot(push, on_new_message, request.app),
@@ -384,22 +353,20 @@ class WeChatInput(InputChannel):
                 return response.text("success")
             xml = text_reply(to_user=push.openid, from_user=push.account, content=answer)
             if encrypted:
-                xml = self.seal(xml, request.args)
+                xml = self.envelope.seal(xml, request.args)
             return response.text(xml, content_type="application/xml; charset=utf-8")
 
         @webhook.listener("before_server_stop")
         async def stop(_app, _loop) -> None:
             await self.replies.tasks.drain(timeout=5)
+            await self.replays.close()
             if self.client is not None:
                 await self.client.close()
 
         return webhook
 
 
+
 def _typed(text: str) -> str:
-    """Typed text as the bot reads it: a leading ``/`` is dropped so that typing never acts as
-    Rasa's ``/intent{...}`` shortcut."""
-    stripped = text.strip()
-    if not stripped.startswith("/"):
-        return text
-    return stripped.lstrip("/").strip() or stripped
+    """Typed text as the bot reads it (:func:`bot.channels.common.typed_text`)."""
+    return typed_text(text)

@@ -1,6 +1,7 @@
-"""Helpers that play Telegram's and WeChat's side (updates, signed and encrypted pushes) against
-the stack with both channels on (``channels_stack`` in tests/conftest.py, shared with
-tests/security/), and a shopper's browser."""
+"""The helpers that play Telegram's and WeChat's side (updates, signed and encrypted pushes) for
+the stack with Telegram and WeChat switched on against local fakes of their APIs
+(``channels_stack``, ``telegram``, ``wechat`` in tests/conftest.py: tests/security uses them too),
+and a shopper's browser."""
 
 from __future__ import annotations
 
@@ -87,11 +88,6 @@ class TelegramSide:
         return status, body, time.monotonic() - started
 
 
-@pytest.fixture
-def telegram(channels_stack) -> TelegramSide:
-    return TelegramSide(channels_stack)
-
-
 # -- WeChat's side ------------------------------------------------------------
 def wechat_text(openid: str, content: str, *, msg_id: int | None = None) -> str:
     return (f"<xml><ToUserName><![CDATA[{WECHAT_ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]>"
@@ -118,20 +114,34 @@ def wechat_signature(*parts: str) -> str:
 
 
 class WeChatSide:
-    """Pushes messages as WeChat's servers do: signed with the token, optionally encrypted."""
+    """Pushes messages as WeChat's servers do: signed with the token and, unless ``plain``, in safe
+    mode (encrypted, ``encrypt_type=aes``, signed by ``msg_signature``), as WeChat does for an
+    account with an EncodingAESKey."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, *, port: int | None = None) -> None:
         self.stack = stack
         self.crypto = WeChatCrypto(WECHAT_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID)
-        self.url = f"{stack.bot_url}/webhooks/wechat/webhook"
+        self.url = f"http://127.0.0.1:{port or stack.bot_port}/webhooks/wechat/webhook"
 
     def query(self, *, token: str = WECHAT_TOKEN, **extra: str) -> dict[str, str]:
         timestamp, nonce = str(int(time.time())), str(unique_id())
         return {"signature": wechat_signature(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
                 **extra}
 
-    def post(self, xml: str | bytes, *, query: dict[str, str] | None = None, timeout: float = 30
-             ) -> tuple[int, str, float]:
+    def post(self, xml: str | bytes, *, query: dict[str, str] | None = None, timeout: float = 30,
+             plain: bool = False) -> tuple[int, str, float]:
+        """Posts a push; returns status, body and seconds taken.
+
+        Without ``query`` the push is signed afresh and, unless ``plain``, encrypted (the reply,
+        when encrypted, is returned opened); with ``query`` the body is posted as it is.
+        """
+        if query is None and not plain:
+            started = time.monotonic()
+            status, body, _query = self.post_encrypted(xml if isinstance(xml, str) else xml.decode("utf-8"),
+                                                        timeout=timeout)
+            if status == 200 and body.startswith("<xml><Encrypt>"):
+                body = self.open_reply(body)
+            return status, body, time.monotonic() - started
         params = query if query is not None else self.query()
         started = time.monotonic()
         status, body = http("POST", f"{self.url}?{urllib.parse.urlencode(params)}",
@@ -139,7 +149,7 @@ class WeChatSide:
                             headers={"Content-Type": "text/xml"}, timeout=timeout)
         return status, body if isinstance(body, str) else json.dumps(body), time.monotonic() - started
 
-    def post_encrypted(self, xml: str) -> tuple[int, str, dict[str, str]]:
+    def post_encrypted(self, xml: str, *, timeout: float = 30) -> tuple[int, str, dict[str, str]]:
         """An encrypted push (safe mode); returns status, body and the query used."""
         timestamp, nonce = str(int(time.time())), str(unique_id())
         envelope = self.crypto.encrypt_message(xml, nonce, timestamp)
@@ -147,7 +157,7 @@ class WeChatSide:
         query = {"signature": wechat_signature(WECHAT_TOKEN, timestamp, nonce), "timestamp": timestamp,
                  "nonce": nonce, "encrypt_type": "aes",
                  "msg_signature": wechat_signature(WECHAT_TOKEN, timestamp, nonce, encrypt)}
-        status, body, _elapsed = self.post(envelope, query=query)
+        status, body, _elapsed = self.post(envelope, query=query, timeout=timeout)
         return status, body, query
 
     def open_reply(self, body: str) -> str:
@@ -157,11 +167,6 @@ class WeChatSide:
 
         fields = xmltodict.parse(body)["xml"]
         return to_text(self.crypto.decrypt_message(body, fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"]))
-
-
-@pytest.fixture
-def wechat(channels_stack) -> WeChatSide:
-    return WeChatSide(channels_stack)
 
 
 def reply_fields(xml: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
-"""WeChat followers chatting with the running stack: pushes signed (and encrypted) as WeChat's
-servers sign them, with wechatpy playing WeChat's side; pushed messages observed on a fake
-WeChat API."""
+"""WeChat followers chatting with the running stack: pushes signed and encrypted as WeChat's
+servers sign and encrypt them for an account in safe mode, with wechatpy playing WeChat's side;
+pushed messages observed on a fake WeChat API. (Plaintext mode and replayed queries:
+tests/security/test_wechat_replay.py.)"""
 
 from __future__ import annotations
 
@@ -113,7 +114,11 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 
 def test_xml_bomb_is_refused_at_once(wechat, channels_stack):
     openid = new_openid()
-    status, body, elapsed = wechat.post(BILLION_LAUGHS.format(openid=openid))
+    status, body, elapsed = wechat.post(BILLION_LAUGHS.format(openid=openid))  # inside the encryption
+    assert status == 400 and "lol" not in body and elapsed < 2
+    # as the envelope itself, signed: refused before anything is expanded
+    status, body, elapsed = wechat.post(BILLION_LAUGHS.format(openid=openid),
+                                        query=wechat.query(encrypt_type="aes", msg_signature="0" * 40))
     assert status == 400 and "lol" not in body and elapsed < 2
     assert user_texts(channels_stack, f"wx:{openid}") == []
 
@@ -235,7 +240,7 @@ def test_signature_is_checked_before_the_body_is_read(wechat):
     # A body that is not XML at all: unsigned, refused for the signature; signed, for the XML.
     status, _body, _ = wechat.post(b"\x00\x01 not xml", query={})
     assert status == 403
-    status, _body, _ = wechat.post(b"\x00\x01 not xml")
+    status, _body, _ = wechat.post(b"\x00\x01 not xml", query=wechat.query(encrypt_type="aes"))
     assert status == 400
 
 

@@ -268,19 +268,26 @@ def test_logged_in_customer_token_reaches_the_bot_and_a_tampered_one_does_not(st
     shopper.wait_for_selector("[data-demo=logout]", state="visible")
     assert "王芳" in shopper.inner_text("[data-demo=customer-name]")
     shopper.click("[data-kefu=launcher]")
-    ask(shopper, "你好")
+    ask(shopper, "我的订单")
     shopper.wait_for_selector(BOT)
+    # the token reached the bot: C1001's orders, without the phone question ...
+    assert "261120000612" in messages(shopper, BOT)[-1] and "手机号" not in messages(shopper, BOT)[-1]
     sender = sender_of(shopper)
-    token = user_events(stack, sender, 1)[-1]["metadata"]["customer_token"]
-    assert read_customer_token(token, secret_key(stack)) == "C1001"
+    # ... and it is not stored with the message (tests/security/test_data_at_rest.py)
+    assert "customer_token" not in (user_events(stack, sender, 1)[-1].get("metadata") or {})
 
+    from tests.stack import http
+
+    token = http("POST", f"{stack.web_url}/demo/customer-token", {"customer_id": "C1001"})[1]["token"]
+    assert read_customer_token(token, secret_key(stack)) == "C1001"
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     shopper.evaluate("t => KefuWidget.setCustomerToken(t)", tampered)
-    ask(shopper, "运费怎么算")
-    wait_count(shopper, BOT, 2)
-    last = user_events(stack, sender, 2)[-1]
-    assert last["text"] == "运费怎么算"
-    assert "customer_token" not in (last.get("metadata") or {})  # treated as anonymous
+    before = len(messages(shopper, BOT))
+    ask(shopper, "查一下 261120000612")
+    shopper.wait_for_function(f"() => [...document.querySelectorAll('{BOT}')].slice({before})"
+                              ".some(n => n.innerText.includes('手机号'))")
+    assert not any("备货中" in text for text in messages(shopper, BOT)[before:])  # treated as anonymous
+    assert user_events(stack, sender, 2)[-1]["text"] == "查一下 261120000612"
 
 
 def test_anonymous_shopper_sends_no_customer_token(stack, shopper):

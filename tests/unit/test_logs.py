@@ -68,3 +68,33 @@ def test_other_loggers_are_masked_too(captured):
 def test_rasa_loggers_that_print_message_text_are_quiet(captured):
     assert logging.getLogger("rasa.core.processor").getEffectiveLevel() >= logging.WARNING
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+
+
+def test_signed_tokens_are_redacted_wherever_they_appear(captured):
+    """A customer token (a JWT in message metadata) is a credential: a log line that quotes the
+    metadata, a request or an error never carries it."""
+    logger, stream = captured
+    token = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJDMTAwMSIsImV4cCI6MTc5OTk5OTk5OX0"
+             ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+    logger.info("metadata %s", {"customer_token": token, "page": "/orders"})
+    logger.warning("Authorization: Bearer %s refused", token)
+    out = stream.getvalue()
+    assert token.split(".")[2] not in out and token.split(".")[1] not in out
+    assert out.count("<redacted>") == 2 and "/orders" in out
+
+
+def test_personal_data_quoted_as_json_escapes_is_masked_too(captured):
+    """Rasa's structured lines quote a message it cannot read as ``/intent`` as JSON, Chinese as
+    ``\\uXXXX`` escapes: the address and the phone word are unreadable to a pattern until written out."""
+    import json
+
+    logger, stream = captured
+    typed = "/{电话 6612 3456,澳门新马路12号,上海市浦东新区世纪大道100号}"
+    logger.warning("%s", json.dumps({"user_text": typed, "event": "message.parsing.failed"}))
+    logger.warning("%s", json.dumps({"note": "line\nbreak \u202e and a \"quote\""}))
+    out = stream.getvalue()
+    for secret in ("6612 3456", "新马路", "世纪大道"):
+        assert secret not in out and json.dumps(secret)[1:-1] not in out, secret
+    assert "电话 **** 3456" in out and "澳门***" in out and "上海市***" in out
+    # control and format characters stay escaped: no line can be forged into the log
+    assert "\\n" in out and "\\u202e" in out and '\\"quote\\"' in out

@@ -51,8 +51,17 @@ def test_wechat(tmp_path):
     assert WECHAT in entries and any("safe mode" in n for n in notes)
 
 
+def test_wechat_safe_mode_notes_say_whether_plaintext_is_refused(tmp_path):
+    base = {"wechat_token": "t", "wechat_app_id": "wx1", "wechat_encoding_aes_key": AES_KEY}
+    notes = optional_channels(settings(tmp_path, **base, wechat_require_encryption=True))[1]
+    assert any("safe mode, plaintext pushes refused" in n for n in notes)
+    notes = optional_channels(settings(tmp_path, **base, wechat_require_encryption=False))[1]
+    assert any("plaintext pushes accepted too" in n for n in notes)
+
+
 @pytest.mark.parametrize("values, problem", [
     ({"wechat_encoding_aes_key": AES_KEY}, "needs WECHAT_APP_ID"),
+    ({"wechat_require_encryption": True}, "WECHAT_REQUIRE_ENCRYPTION=on needs WECHAT_ENCODING_AES_KEY"),
     ({"wechat_encoding_aes_key": "too-short", "wechat_app_id": "wx1"}, "43-character"),
 ])
 def test_misconfigured_wechat_stays_off_without_breaking_the_rest(tmp_path, values, problem):
@@ -86,6 +95,7 @@ def test_channels_are_built_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("WECHAT_APP_ID", "wx1")
     monkeypatch.setenv("WECHAT_APP_SECRET", "appsecret")
     monkeypatch.setenv("WECHAT_ENCODING_AES_KEY", AES_KEY)
+    monkeypatch.setenv("KEFU_SECRET_KEY", "m" * 32)  # the callback tags' key is derived from it
     telegram = TelegramInput.from_credentials({})
     assert telegram.name() == "telegram" and telegram.webhook_secret == "s3cret" and not telegram.polling
     assert telegram.bot.base_url.startswith("http://127.0.0.1:9/bot")
@@ -93,6 +103,9 @@ def test_channels_are_built_from_the_environment(monkeypatch, tmp_path):
     assert TelegramInput.from_credentials({"mode": "polling"}).polling is True
     wechat = WeChatInput.from_credentials(None)
     assert wechat.name() == "wechat" and wechat.cipher is not None and wechat.client is not None
+    assert wechat.require_encryption  # an EncodingAESKey means plaintext pushes are refused ...
+    monkeypatch.setenv("WECHAT_REQUIRE_ENCRYPTION", "off")
+    assert not WeChatInput.from_credentials(None).require_encryption  # ... unless switched off
 
 
 def test_launcher_hands_the_runtime_file_to_every_replica(monkeypatch, tmp_path):

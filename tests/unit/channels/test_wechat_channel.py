@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import urllib.parse
+import uuid
 
 import httpx
 from rasa.core.channels.channel import UserMessage
@@ -25,7 +26,8 @@ def push(openid: str, text: str, msg_id: int) -> bytes:
 
 
 def signed(url: str) -> str:
-    timestamp, nonce = str(int(time.time())), "777"
+    """A freshly signed query, as WeChat signs each push (a query is good for one body only)."""
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
     query = {"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
     return f"{url}/webhook?{urllib.parse.urlencode(query)}"
 
