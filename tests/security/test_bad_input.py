@@ -356,3 +356,18 @@ def test_every_html_page_of_the_web_app_carries_a_csp(stack, routes):
     store = urllib.request.urlopen(f"{stack.web_url}/", timeout=10).headers["Content-Security-Policy"]
     assert "'sha256-" in store
 
+
+def test_an_faq_category_that_is_a_path_is_422_naming_category(stack, staff):
+    editor = staff[1]
+    entry = {"id": f"sweep_{uuid.uuid4().hex[:8]}", "question_zh": "礼品卡可以兑换成现金吗？",
+             "question_en": "Can a gift card be exchanged for cash?",
+             "examples_zh": ["礼品卡能换钱吗", "购物卡可以提现不", "礼品卡余额能退吗"],
+             "examples_en": ["gift card cash out", "can I get cash for my gift card", "refund gift card balance"],
+             "answer_zh": "礼品卡不能兑换现金。", "answer_en": "Gift cards cannot be exchanged for cash."}
+    for category in ("../../endpoints", "/etc/cron.d/x", "payment/../../x", "Payment"):
+        status, reply = stack.api("POST", "/api/faqs", {**entry, "category": category}, token=editor)
+        assert status == 422 and reply.get("field") == "category", (category, status, reply)
+        status, reply = stack.api("PUT", "/api/faqs/return_policy", {"category": category}, token=editor)
+        assert status == 422 and reply.get("field") == "category", (category, status, reply)
+    status, categories = stack.api("GET", "/api/faqs/categories", token=editor)
+    assert status == 200 and all(re.fullmatch(r"[a-z][a-z0-9_]{1,62}", c["name"]) for c in categories), categories
