@@ -1,7 +1,9 @@
-"""``python -m bot.action_server <rasa_sdk arguments>``: rasa-sdk's action server with Kefu's logging.
+"""``python -m bot.action_server <rasa_sdk arguments>``: rasa-sdk's action server, Kefu's way.
 
 Exactly ``python -m rasa_sdk ...``, after :func:`kefu.logs.install` (personal data masked and
-secrets redacted in every log line of the process).
+secrets redacted in every log line of the process) and with the shared-secret check
+(:mod:`bot.action_secret`): only callers sending ``X-Kefu-Action-Secret`` (the Rasa servers)
+reach the actions.
 """
 
 from __future__ import annotations
@@ -10,10 +12,21 @@ import runpy
 import sys
 
 from kefu.logs import install
+from kefu.settings import SettingsError, load_settings
 
 
 def main() -> None:
     install()
+    try:
+        secret = load_settings().action_secret
+    except SettingsError as error:
+        print(f"actions: {error}", file=sys.stderr)
+        sys.exit(2)
+    from rasa_sdk.plugin import plugin_manager
+
+    from bot import action_secret
+
+    plugin_manager().register(action_secret.plugin(secret))
     sys.argv[0] = "rasa_sdk"
     runpy.run_module("rasa_sdk", run_name="__main__", alter_sys=True)
 

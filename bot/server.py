@@ -2,7 +2,8 @@
 
 Same as ``rasa run --enable-api`` with Kefu's files, except that the API token is taken from
 the environment (``BOT_API_TOKEN``) rather than the command line, where ``ps`` would show it,
-and that request bodies, URLs and API bodies are limited and checked (:mod:`bot.limits`).
+that every call to the action server carries the shared secret (:mod:`bot.action_secret`), and
+that request bodies, URLs and API bodies are limited and checked (:mod:`bot.limits`).
 Without ``--credentials`` the channels are ``credentials.yml`` plus Telegram/WeChat when their
 environment variables are set (written to ``var/credentials.yml``, as the launcher does).
 """
@@ -57,7 +58,7 @@ def main() -> None:
     states.install()  # applied events and dialogue states computed incrementally
     faults.install()  # an apology when the database is down, a human offered when actions are
 
-    from bot import limits
+    from bot import action_secret, limits
 
     def harden(app, _loop) -> None:
         # Errors as JSON, never an HTML page with a stack trace.
@@ -75,6 +76,7 @@ def main() -> None:
 
         credentials = write_runtime_credentials(settings, settings.var_dir / "credentials.yml")
     endpoints = AvailableEndpoints.read_endpoints(str(root / "endpoints.yml"))
+    action_secret.attach(endpoints, settings.action_secret)  # on every call to the action server
     serve_application(
         server_listeners=[(harden, "before_server_start")],
         model_path=str(args.model),
