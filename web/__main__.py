@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 from kefu import logs
-from kefu.settings import load_settings
+from kefu.settings import SettingsError, load_settings
 from web.app import create_app
 
 
 def main() -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
     logs.install()  # personal data masked, secrets redacted in every log line
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as error:  # a sentence for the operator, not a traceback
+        print(f"web: {error}", file=sys.stderr)
+        sys.exit(2)
     app = create_app(settings)
     app.run(host="0.0.0.0", port=settings.web_port, access_log=False, motd=False)
 
