@@ -48,6 +48,17 @@ def url_problem(path: str, query: str = "") -> str | None:
     return None
 
 
+def query_field(query: str) -> str | None:
+    """The name of the first query parameter whose name or value :func:`url_problem` refuses
+    (``status`` in ``status=%00&days=7``), or ``None``."""
+    for pair in query.split("&"):
+        name, _, _value = pair.partition("=")
+        if url_problem("", pair):
+            decoded = unquote_to_bytes(name).decode("utf-8", "replace")
+            return decoded if name and not url_problem("", name) else "query"
+    return None
+
+
 def whole_number(raw: object) -> int | None:
     """``raw`` as a whole number when it is one written in ASCII digits (an ``int`` is taken as
     it is, ``bool`` is not); otherwise ``None`` (``²``, ``１５``, ``-1``, ``1.0``, ``" 7"``)."""

@@ -5,7 +5,8 @@
   refuses a larger ``Content-Length`` with 413 before reading the body (a chunked body is cut off
   at the limit); :mod:`web.errors` turns the refusal into a JSON error.
 * Request targets: a path or query with NUL or another control character, a broken
-  percent-escape or bytes that are not UTF-8 is answered 400 before any route sees it
+  percent-escape or bytes that are not UTF-8 is answered 400 before any route sees it (a query
+  parameter of an ``/api`` route: 422 naming it, as the contract has malformed input)
   (:func:`kefu.inputs.url_problem`); under the static roots such a path used to be a 500. A
   request line Sanic cannot parse at all (raw bytes) is a 400 too (:mod:`kefu.sanic_http`).
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 from sanic import response
 
 from kefu import sanic_http
-from kefu.inputs import url_problem
+from kefu.inputs import query_field, url_problem
 from kefu.settings import Settings
 
 
@@ -27,6 +28,10 @@ def install(app, settings: Settings) -> None:
     @app.middleware("request")
     async def refuse_broken_targets(request):
         problem = url_problem(request.path, request.query_string)
-        if problem:
-            return response.json({"error": problem}, status=400)
-        return None
+        if not problem:
+            return None
+        field = query_field(request.query_string) if not url_problem(request.path) else None
+        if field and request.path.startswith("/api/"):
+            # a bad query parameter of a JSON API is malformed input: 422 naming it (contract 5)
+            return response.json({"error": f"{field}: {problem}", "field": field}, status=422)
+        return response.json({"error": problem}, status=400)

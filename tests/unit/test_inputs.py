@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kefu.inputs import url_problem, whole_number
+from kefu.inputs import query_field, url_problem, whole_number
 
 
 @pytest.mark.parametrize("path, query", [
@@ -35,3 +35,10 @@ def test_ordinary_targets_pass(path, query):
 ])
 def test_whole_numbers_are_ascii_digits(raw, expected):
     assert whole_number(raw) == expected
+
+
+def test_the_bad_query_parameter_is_named():
+    assert query_field("days=7&status=%00&x=1") == "status"
+    assert query_field("days=7&q=%ZZ") == "q"
+    assert query_field("%00=1") == "query"
+    assert query_field("days=7&limit=50") is None
