@@ -123,9 +123,7 @@ def _int_arg(request, name: str, errors, *, default: int | None, low: int, high:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
-        raise errors.invalid(name, f"must be a whole number from {low} to {high}")
-    return int(raw)
+    return errors.whole_number(raw.strip(), name, low=low, high=high)
 
 
 def _selection(body: dict[str, Any], errors) -> tuple[list[int], list[str]]:

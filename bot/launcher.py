@@ -130,11 +130,14 @@ def services(settings: Settings, model: Path) -> list[Service]:
             "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "").strip() or "20",
         }
     )
+    # The Rasa servers and the action server share a secret (bot.action_secret), given to those
+    # children only and by environment, never on a command line.
+    actions_env = {**env, "KEFU_ACTION_SECRET": settings.action_secret}
     result = [
-        # The action server has no authentication: on this host only the Rasa servers call it.
+        # It listens on loopback: on this host only the Rasa servers call it (and they send the secret).
         Service("actions",
                 [python, "-m", "bot.action_server", "--actions", "actions", "--port", str(settings.actions_port)],
-                f"http://127.0.0.1:{settings.actions_port}/health", {**env, "SANIC_HOST": "127.0.0.1"}),
+                f"http://127.0.0.1:{settings.actions_port}/health", {**actions_env, "SANIC_HOST": "127.0.0.1"}),
         Service("web", [python, "-m", "web"], f"http://127.0.0.1:{settings.web_port}/healthz", env),
     ]
     # Channels: credentials.yml + Telegram/WeChat when configured. In Telegram polling mode only
@@ -150,7 +153,7 @@ def services(settings: Settings, model: Path) -> list[Service]:
         channels = credentials if replica == 0 else replica_credentials
         result.append(Service(name, [python, "-m", "bot.server", "--model", str(model), "--port", str(port),
                                      "--credentials", str(channels)],
-                              f"http://127.0.0.1:{port}/", env))
+                              f"http://127.0.0.1:{port}/", actions_env))
     return result
 
 

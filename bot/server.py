@@ -1,7 +1,9 @@
 """Entry point of one Rasa server process: ``python -m bot.server``.
 
 Same as ``rasa run --enable-api`` with Kefu's files, except that the API token is taken from
-the environment (``BOT_API_TOKEN``) rather than the command line, where ``ps`` would show it.
+the environment (``BOT_API_TOKEN``) rather than the command line, where ``ps`` would show it,
+that every call to the action server carries the shared secret (:mod:`bot.action_secret`), and
+that request bodies, URLs and API bodies are limited and checked (:mod:`bot.limits`).
 Without ``--credentials`` the channels are ``credentials.yml`` plus Telegram/WeChat when their
 environment variables are set (written to ``var/credentials.yml``, as the launcher does).
 """
@@ -56,10 +58,16 @@ def main() -> None:
     states.install()  # applied events and dialogue states computed incrementally
     faults.install()  # an apology when the database is down, a human offered when actions are
 
-    def json_errors(app, _loop) -> None:
+    from bot import action_secret, limits
+
+    def harden(app, _loop) -> None:
         # Errors as JSON, never an HTML page with a stack trace.
         app.config.FALLBACK_ERROR_FORMAT = "json"
         app.config.DEBUG = False
+        # Body size (413 beyond KEFU_MAX_REQUEST_BYTES), broken URLs and bad API bodies (400).
+        # Sanic reads REQUEST_MAX_SIZE for each new connection, so setting it here, before the
+        # server accepts any, takes effect (tests/security/test_limits.py).
+        limits.install(app, settings, auth_token=settings.bot_api_token)
 
     root = settings.root
     credentials = args.credentials
@@ -67,15 +75,17 @@ def main() -> None:
         from bot.channels import write_runtime_credentials
 
         credentials = write_runtime_credentials(settings, settings.var_dir / "credentials.yml")
+    endpoints = AvailableEndpoints.read_endpoints(str(root / "endpoints.yml"))
+    action_secret.attach(endpoints, settings.action_secret)  # on every call to the action server
     serve_application(
-        server_listeners=[(json_errors, "before_server_start")],
+        server_listeners=[(harden, "before_server_start")],
         model_path=str(args.model),
         port=args.port or settings.bot_port,
         credentials=str(credentials),
         cors="*",
         auth_token=settings.bot_api_token,
         enable_api=True,
-        endpoints=AvailableEndpoints.read_endpoints(str(root / "endpoints.yml")),
+        endpoints=endpoints,
     )
 
 

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _database_command(command: str, content: Path) -> int:
-    from faq.exporter import export_catalogue
+    from faq.exporter import ExportRefused, export_catalogue
     from faq.publishing import files_catalogue, publish_files
     from faq.store import FaqStore, content_catalogue, content_hash
     from kefu.settings import load_settings
@@ -63,7 +63,11 @@ def _database_command(command: str, content: Path) -> int:
             print("There is no published FAQ content in the database yet; nothing exported.", file=sys.stderr)
             return 1
         publication, data = live
-        changed = export_catalogue(content_catalogue(data), content)
+        try:
+            changed = export_catalogue(content_catalogue(data), content)
+        except ExportRefused as error:
+            print(f"FAQ export refused: {error}", file=sys.stderr)
+            return 1
         store.mark_files_hash(publication.id, content_hash(data))
         print(f"FAQ: publication {publication.seq} ({len(data['faqs'])} entries) written to {content} "
               f"({len(changed)} file(s) changed).")

@@ -79,13 +79,9 @@ def install(app, *, require_role: Callable, errors) -> Publisher:
             raw = request.headers.get("if-match", "").strip('"') or request.args.get("version")
         if raw in (None, ""):
             return None
-        try:
-            version = int(raw)
-        except (TypeError, ValueError):
-            raise errors.invalid("version", "must be the whole number the entry had when you loaded it") from None
-        if version < 1:
-            raise errors.invalid("version", "must be at least 1")
-        return version
+        # the whole number the entry had when the editor loaded it (ASCII digits: int() would
+        # read "１５" as 15 and fail on "²")
+        return errors.whole_number(raw, "version", low=1, high=2**62)
 
     def checked_id(faq_id: str) -> str:
         if faq_id in RESERVED_IDS:

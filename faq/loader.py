@@ -87,7 +87,11 @@ def parse_entry(
             guess = difflib.get_close_matches(str(name), missing, n=1) or difflib.get_close_matches(str(name), ENTRY_FIELDS, n=1)
             hint = f"did you mean '{guess[0]}'? " if guess else ""
             problem(str(name), f"unknown field '{name}'.", f"{hint}Allowed fields: {', '.join(ENTRY_FIELDS)}.")
-    if raw.get("category") not in (None, category):
+    if not isinstance(category, str) or not ID_PATTERN.match(category):
+        problem("category", f"category '{str(category)[:80]}' is not snake_case.",
+                "use 2-63 lower-case letters, digits and underscores, starting with a letter, e.g. after_sales "
+                "(a category is also the name of its file, faq/content/<category>.yml).")
+    elif raw.get("category") not in (None, category):
         problem("category", f"the entry says category '{raw.get('category')}' but sits in category '{category}'.",
                 f"move the entry to the file of category '{raw.get('category')}', or remove its category line.")
 

@@ -19,7 +19,10 @@ TEXT_FIELDS = ("question_zh", "question_en", "answer_zh", "answer_en")
 LIST_FIELDS = ("examples_zh", "examples_en")
 CATEGORY_FIELDS = ("category", "title_zh", "title_en", "faqs")
 
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+#: FAQ ids and category names: 2-63 lower-case letters, digits and underscores, starting with a
+#: letter. A category names a file (``faq/content/<category>.yml``), so this also keeps it a plain
+#: file name. ``\Z``, not ``$``: ``$`` would also match before a trailing newline.
+ID_PATTERN = re.compile(r"\A[a-z][a-z0-9_]{1,62}\Z")
 
 
 @dataclass

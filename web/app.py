@@ -11,9 +11,11 @@ from analytics import inbox
 from faq import api as faq_api
 from handoff import api as handoff_api
 from kefu.settings import Settings
-from web import auth, customers, demo, errors, security, widget
+from web import auth, customers, demo, errors, limits, security, widget
 
 STATIC = Path(__file__).resolve().parent / "static"
+#: the storefront's page, outside the static folder: it is served at ``/`` only, with its policy
+STOREFRONT = Path(__file__).resolve().parent / "pages" / "storefront.html"
 
 
 def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
@@ -22,7 +24,8 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
     errors.install(app)
-    security.install(app, storefront=STATIC / "index.html")
+    limits.install(app, settings)
+    security.install(app, storefront=STOREFRONT)
     app.blueprint(auth.bp)
     handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
     faq_api.install(app, require_role=auth.require_role, errors=errors)
@@ -41,7 +44,7 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
 
     @app.get("/")
     async def storefront(_request):
-        return await response.file(STATIC / "index.html")
+        return await response.file(STOREFRONT)
 
     app.static("/static", str(STATIC))
     return app

@@ -7,6 +7,8 @@ from typing import Any
 from sanic import response
 from sanic.exceptions import SanicException
 
+from kefu import inputs
+
 
 class ApiError(SanicException):
     """An error answered as ``{"error": message, "field": field?}`` with its status code."""
@@ -65,6 +67,15 @@ def json_body(request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise invalid("body", "must be a JSON object")
     return body
+
+
+def whole_number(raw: Any, field: str, *, low: int, high: int) -> int:
+    """A whole number of a query argument, header or JSON field: ASCII digits (or a JSON integer)
+    from ``low`` to ``high``; 422 naming the field otherwise (``²``, ``１５``, ``1.5``, ``true``)."""
+    value = inputs.whole_number(raw)
+    if value is None or not low <= value <= high:
+        raise invalid(field, f"must be a whole number from {low} to {high}, in the digits 0-9")
+    return value
 
 
 def require_text(body: dict[str, Any], field: str, *, max_length: int = 10_000, allow_empty: bool = False) -> str:

@@ -4,9 +4,13 @@
 * The agent console, the FAQ editor and the dashboard (staff pages): a strict Content-Security-Policy (scripts
   and connections to this origin only) and ``frame-ancestors 'none'`` (no clickjacking by
   framing them), plus ``X-Frame-Options: DENY`` for old browsers.
-* The storefront: its one inline script allowed by hash; the widget may connect to the Rasa
-  server on another port or host (``connect-src`` http/https/ws/wss); framing by this origin only.
-* JSON APIs and other files: ``default-src 'none'; frame-ancestors 'none'``.
+* The storefront (``/``, the only path that serves its page: the page lives outside the static
+  folder): its one inline script allowed by hash; the widget may connect to the Rasa server on
+  another port or host (``connect-src`` http/https/ws/wss); framing by this origin only.
+* JSON APIs and every other response, static files and ``/widget.js`` included:
+  ``default-src 'none'; frame-ancestors 'none'``. A script or stylesheet a page loads is not
+  governed by its own response's policy, so this costs the pages nothing, and an HTML file that
+  ever lands in a static folder is inert (no script runs in it, nothing may frame it).
 """
 
 from __future__ import annotations
@@ -56,5 +60,5 @@ def install(app, *, storefront: Path) -> None:
         elif path.startswith(STAFF_PREFIXES):
             headers.setdefault("Content-Security-Policy", STAFF_CSP)
             headers.setdefault("X-Frame-Options", "DENY")
-        elif not path.startswith(("/static", "/widget")):
+        else:
             headers.setdefault("Content-Security-Policy", OTHER_CSP)

@@ -275,7 +275,7 @@ def _outside_address() -> str | None:
 
 
 def test_action_server_listens_on_loopback_only(stack):
-    """It has no authentication: `make run` keeps it off the network (deploy/ keeps it internal)."""
+    """Besides its shared secret, `make run` keeps it off the network (deploy/ keeps it internal)."""
     address = _outside_address()
     if address is None:
         pytest.skip("this host has no non-loopback address")

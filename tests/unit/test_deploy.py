@@ -75,6 +75,18 @@ def test_nginx_balances_both_replicas_and_upgrades_websockets():
     assert re.search(r"access_log \S+ kefu;", conf)
 
 
+def test_nginx_keeps_rasas_http_api_off_the_internet():
+    """The chat port publishes the channels; Rasa's admin API (load/unload models, read and write
+    any conversation) is answered 404 by nginx itself, whatever token a caller holds."""
+    conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
+    chat = re.search(r"server \{\s*listen 5005;(.*?)\n    \}", conf, re.S).group(1)
+    blocked = re.search(r"location ~ \^/\(([a-z|]+)\)\(/\|\$\) \{\s*default_type application/json;\s*"
+                        r"return 404 ", chat)
+    assert blocked and {"model", "conversations", "domain", "status"} <= set(blocked.group(1).split("|"))
+    for public in ("/socket.io/", "/webhooks/rest/", "/"):
+        assert f"location {public} {{" in chat
+
+
 def test_helm_values_cover_every_reference_in_the_templates():
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     assert values["rasa"]["replicas"] >= 2 and values["rasa"]["port"] == 5005
@@ -106,5 +118,89 @@ def _compose_cli() -> list[str] | None:
 @pytest.mark.skipif(_compose_cli() is None, reason="docker compose is not installed")
 def test_docker_compose_config_is_valid():
     env = {"POSTGRES_PASSWORD": "x", "BOT_API_TOKEN": "x", "KEFU_SECRET_KEY": "x" * 32, "DEMO_AGENT_PASSWORD": "x",
-           "DEMO_EDITOR_PASSWORD": "x", "PATH": "/usr/bin:/bin"}
+           "DEMO_EDITOR_PASSWORD": "x", "KEFU_ACTION_SECRET": "x", "RABBITMQ_PASSWORD": "x", "PATH": "/usr/bin:/bin"}
     subprocess.run([*_compose_cli(), "-f", str(DEPLOY / "docker-compose.yml"), "config", "-q"], env=env, check=True)
+
+
+# -- the action server's door, credentials -----------------------------------------------------------
+def _networks(service: dict) -> set[str]:
+    networks = service.get("networks")
+    if networks is None:
+        return {"default"}
+    return set(networks) if isinstance(networks, (list, dict)) else set()
+
+
+def test_only_the_rasa_replicas_reach_the_action_server():
+    """Containers on a shared network reach each other on every port: the action server shares
+    its networks with the Rasa replicas and the databases only, never with nginx or the web app."""
+    spec = compose()
+    services = spec["services"]
+    actions = _networks(services["actions"])
+    assert "default" not in actions
+    neighbours = {name for name, s in services.items() if name != "actions" and _networks(s) & actions}
+    assert {"rasa1", "rasa2"} <= neighbours <= {"rasa1", "rasa2", "postgres", "redis"}, neighbours
+    for name in actions:
+        assert spec["networks"][name].get("internal") is True, f"network {name} must be internal"
+    assert "ports" not in services["actions"] and "ports" not in services["postgres"]
+    # nginx still reaches what it proxies, the replicas still reach their databases
+    for upstream in ("rasa1", "rasa2", "web"):
+        assert _networks(services["nginx"]) & _networks(services[upstream]), upstream
+    for client in ("rasa1", "rasa2", "web", "migrate", "actions"):
+        assert _networks(services[client]) & _networks(services["postgres"]), client
+
+
+def test_the_action_secret_is_required_where_it_is_used_and_only_there():
+    services = compose()["services"]
+    for name in ("rasa1", "rasa2", "actions"):
+        value = services[name]["environment"]["KEFU_ACTION_SECRET"]
+        assert value.startswith("${KEFU_ACTION_SECRET:?"), (name, value)
+    for name in ("web", "migrate", "nginx"):
+        assert "KEFU_ACTION_SECRET" not in (services[name].get("environment") or {}), name
+    assert re.search(r"^KEFU_ACTION_SECRET=$", (DEPLOY / ".env.example").read_text(), re.M)
+    values = (CHART / "values.yaml").read_text()
+    assert "KEFU_ACTION_SECRET" in values  # listed among the Secret's keys
+    policy = yaml.safe_load((CHART / "templates" / "networkpolicy.yaml").read_text().replace("{{", "#").replace("}}", ""))
+    assert policy["kind"] == "NetworkPolicy"
+    assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "actions"
+    sources = [peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+               for rule in policy["spec"]["ingress"] for peer in rule["from"]]
+    assert sources == ["rasa"]
+
+
+CREDENTIAL = re.compile(r"PASSWORD|SECRET|TOKEN|KEY|PASS\b", re.I)
+
+
+def _deployment_files() -> list[Path]:
+    files = [p for p in DEPLOY.rglob("*") if p.is_file()]
+    return files + [ROOT / "endpoints.yml", ROOT / "credentials.yml"]
+
+
+def test_no_credential_has_a_default_value():
+    """``${RABBITMQ_PASSWORD:-change-me}`` gives every deployment the same password: a variable
+    naming a password, secret, token or key is either required (``:?``) or empty by default."""
+    found = []
+    for path in _deployment_files():
+        text = path.read_text(errors="replace")
+        for name, default in re.findall(r"\$\{([A-Za-z0-9_]+):?-([^}]*)\}", text):
+            if CREDENTIAL.search(name) and default.strip():
+                found.append(f"{path.relative_to(ROOT)}: ${{{name}:-{default}}}")
+        # literal values given to credential keys (KEY: value / KEY=value)
+        for key, value in re.findall(r"^[ \t]*([A-Z][A-Z0-9_]*)[ \t]*[:=][ \t]*(\S.*)$", text, re.M):
+            value = value.strip().strip("'\"")
+            if CREDENTIAL.search(key) and value and not value.startswith(("${", "#")) and "valueFrom" not in value:
+                found.append(f"{path.relative_to(ROOT)}: {key}={value}")
+    assert found == [], found
+    rabbit = compose()["services"]["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_PASS"]
+    assert rabbit.startswith("${RABBITMQ_PASSWORD:?"), rabbit
+
+
+def test_compose_and_helm_leave_the_demo_shop_off():
+    """``/demo/customer-token`` mints a token for any customer: only ``make run`` turns it on."""
+    from kefu.settings import FALSE_WORDS
+
+    for name in ("rasa1", "web", "migrate", "actions"):
+        value = compose()["services"][name]["environment"].get("KEFU_DEMO_SHOP", "")
+        default = re.fullmatch(r"\$\{KEFU_DEMO_SHOP:-(\w*)\}", value)
+        assert default and default.group(1).lower() in FALSE_WORDS + ("",), (name, value)
+    assert str(yaml.safe_load((CHART / "values.yaml").read_text())["env"]["KEFU_DEMO_SHOP"]).lower() in FALSE_WORDS
+    assert re.search(r"^KEFU_DEMO_SHOP=(0|false|off|no)?$", (DEPLOY / ".env.example").read_text(), re.M)

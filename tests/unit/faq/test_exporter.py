@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 from faq.exporter import export_catalogue
 from faq.loader import load_catalogue
@@ -46,3 +47,55 @@ def test_web_edits_are_exported_and_a_changed_file_is_imported_at_start(tmp_path
     assert "imported" in sync_from_files(database_url, files)
     assert store.get("invoice_request")["question_zh"] == "发票怎么开具？"
     assert store.history("invoice_request")[0]["author"] == "faq/content files"
+
+
+def test_export_refuses_a_category_that_would_write_outside_the_content_directory(tmp_path):
+    """Content published before categories were checked (or written into the database by hand)
+    cannot make ``python -m faq export`` write ``../../endpoints.yml``: nothing is written."""
+    import pytest
+
+    from faq.exporter import ExportRefused
+    from faq.model import Category
+
+    catalogue, _ = load_catalogue(ROOT / "faq" / "content")
+    content = tmp_path / "project" / "faq" / "content"
+    content.mkdir(parents=True)
+    for name in ("../../endpoints", "/tmp/kefu-export-escape", "sub/dir", "..", "Shipping"):
+        bad = Category(name=name, title_zh="x", title_en="x", faqs=[catalogue.faqs[0]])
+        catalogue.categories.append(bad)
+        with pytest.raises(ExportRefused) as error:
+            export_catalogue(catalogue, content)
+        assert repr(name) in str(error.value), error.value
+        catalogue.categories.remove(bad)
+        assert list(content.iterdir()) == []  # nothing written, not even the good categories
+    assert not (tmp_path / "project" / "endpoints.yml").exists()
+    assert not Path("/tmp/kefu-export-escape.yml").exists()
+    export_catalogue(catalogue, content)  # the good catalogue still exports
+    assert {p.stem for p in content.iterdir()} == {c.name for c in catalogue.categories if c.faqs}
+
+
+def test_the_export_command_explains_the_refusal(tmp_path):
+    """``python -m faq export`` with such a publication in the database: exit 1, a sentence naming
+    the category, and the project's files untouched."""
+    import os
+    import subprocess
+    import sys
+
+    from kefu.setup import migrate
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    migrate(url)
+    catalogue, _ = load_catalogue(ROOT / "faq" / "content")
+    content = catalogue_content(catalogue)
+    content["faqs"][0]["category"] = "../../escaped"
+    FaqStore(url).record_publication("editor", content, files_hash=None, detail="web")
+    files = tmp_path / "faq" / "content"
+    shutil.copytree(ROOT / "faq" / "content", files)
+    before = {p.name: p.read_bytes() for p in files.iterdir()}
+    env = {**os.environ, "DATABASE_URL": url, "KEFU_VAR_DIR": str(tmp_path / "var")}
+    result = subprocess.run([sys.executable, "-m", "faq", "export", "--content", str(files)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "'../../escaped'" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "escaped.yml").exists()
+    assert {p.name: p.read_bytes() for p in files.iterdir()} == before

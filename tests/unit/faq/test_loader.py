@@ -114,3 +114,22 @@ def test_few_examples_is_a_warning_not_an_error(tmp_path):
     text = GOOD.replace("[运费多少, 包邮吗, 满多少包邮]", "[运费多少]")
     problems = load_catalogue(write(tmp_path, "shipping.yml", text))[1]
     assert errors(problems) == [] and any(p.level == "warning" and p.field == "examples_zh" for p in problems)
+
+
+@pytest.mark.parametrize("category", ["../../endpoints", "a/b", "Shipping", "x", "shipping\n", "after-sales", ""])
+def test_a_category_that_is_not_snake_case_is_an_error(category):
+    from faq.loader import parse_entry
+
+    raw = {"id": "gift_card_cash", "question_zh": "礼品卡能换钱吗？", "question_en": "Gift card for cash?",
+           "examples_zh": ["a", "b", "c"], "examples_en": ["d", "e", "f"], "answer_zh": "不能。", "answer_en": "No."}
+    _faq, problems = parse_entry(raw, category=category, file="api")
+    assert any(p.field == "category" and p.level == "error" for p in problems), problems
+    _faq, problems = parse_entry(raw, category="after_sales", file="api")
+    assert not errors(problems)
+
+
+def test_an_id_with_a_trailing_newline_is_not_snake_case(tmp_path):
+    from faq.loader import parse_entry
+
+    _faq, problems = parse_entry({"id": "shipping_fee\n"}, category="shipping", file="api")
+    assert any(p.field == "id" for p in errors(problems))

@@ -107,3 +107,13 @@ def test_published_content_round_trips_to_a_catalogue(store):
     again = content_catalogue(catalogue_content(catalogue))
     assert [f.as_dict() for f in again.faqs] == [f.as_dict() for f in catalogue.faqs]
     assert not [p for p in validate(again) if p.level == "error"]
+
+
+@pytest.mark.parametrize("category", ["../../endpoints", "../content/x", "/etc/passwd", "Payment"])
+def test_a_category_that_is_a_path_is_refused_naming_the_field(store, category):
+    with pytest.raises(FaqInvalid) as error:
+        store.create({**GIFT_CARD, "category": category}, "editor")
+    assert any(p.field == "category" and p.level == "error" for p in error.value.problems)
+    with pytest.raises(FaqInvalid):
+        store.update("return_policy", {"category": category}, "editor")
+    assert {e["category"] for e in store.entries()} <= {c.name for c in load_catalogue(CONTENT)[0].categories}
