@@ -55,7 +55,7 @@ class ActionCancelOrderConfirm(Action):
                 return cleared + again
             dispatcher.utter_message(response="utter_order_verification_failed")
             return cleared
-        result = access.repository().cancel_order(order_id=pending)
+        result = access.shop().cancel_order(order_id=pending)
         language = access.language(tracker)
         if not result.cancelled:
             dispatcher.utter_message(response="utter_cancel_not_possible", order_id=pending,

@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import access
 from actions.orders.labels import exclusion_label, format_day, format_items, format_names, status_label
+from shop.adapter import OrderView
 from shop.policy import CANCELLABLE, shop_today
-from shop.repository import OrderView
 
 
 def excluded_groups(order: OrderView, skus: tuple[str, ...], reasons: dict, language: str | None) -> list[dict]:

@@ -1,7 +1,7 @@
 """``action_return_submit``: files the return or exchange once ``return_form`` has the reason.
 
 Exchange or return is read from the shopper's words (换货 / 换一个尺码 / exchange / swap);
-"退换货" alone counts as a return. The repository re-checks the window and the status in the
+"退换货" alone counts as a return. The shop adapter re-checks the window and the status in the
 transaction that writes the request, and a second request for the same order writes nothing.
 Next steps: the return address (``{return_address}``, faq/shop.yml) and, for returns, the FAQ's
 refund timing (``utter_faq/refund_time``).
@@ -57,7 +57,7 @@ class ActionReturnSubmit(Action):
             return cleared
         language = access.language(tracker)
         kind = requested_kind(tracker)
-        result = access.repository().request_after_sales(order_id=order.order_id, kind=kind, reason=reason,
+        result = access.shop().request_after_sales(order_id=order.order_id, kind=kind, reason=reason,
                                                          today=shop_today())
         if result.request_id is None:  # the window closed or the status changed meanwhile
             dispatcher.utter_message(response="utter_return_not_possible_now", order_id=order.order_id)
