@@ -13,7 +13,7 @@ The contract, in short:
 * Every method takes keyword arguments only and returns the frozen value objects of
   :mod:`shop.views` (re-exported here), never ORM rows or the shop's own records; they hold
   nothing the bot must not show (the phone number and e-mail are only in :class:`CustomerView`,
-  which the bot never shows and the console masks).
+  which only staff screens show, the phone masked to its last 4 digits).
 * Statuses are the contract's eleven (:data:`shop.policy.STATUSES`); times are aware datetimes;
   amounts are :class:`~decimal.Decimal` yuan. The value objects refuse anything else with
   :class:`ShopContractError`, so a mapping mistake shows where it is made.

@@ -126,7 +126,8 @@ def test_an_unusable_adapter_is_a_settings_error_naming_the_variable(env, value,
     assert all(word in message for word in words), message
 
 
-PROCESSES = {"web app": ["-m", "web"], "launcher": ["-m", "bot", "run"]}
+PROCESSES = {"web app": ["-m", "web"], "launcher": ["-m", "bot", "run"],
+             "action server": ["-m", "bot.action_server", "--actions", "actions"]}
 
 
 @pytest.mark.parametrize("name", PROCESSES)
