@@ -11,6 +11,7 @@ from analytics import inbox
 from faq import api as faq_api
 from handoff import api as handoff_api
 from kefu.settings import Settings
+from shop.adapter import load_adapter
 from web import auth, customers, demo, errors, limits, security, widget
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -27,7 +28,9 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     limits.install(app, settings)
     security.install(app, storefront=STOREFRONT)
     app.blueprint(auth.bp)
-    handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
+    app.ctx.shop = load_adapter(settings)  # the shop adapter (SHOP_ADAPTER), as the actions use it
+    handoff_api.install(app, require_role=auth.require_role, errors=errors,
+                        customer_panel=customers.panel_of(app.ctx.shop))
     faq_api.install(app, require_role=auth.require_role, errors=errors)
     app.blueprint(widget.bp)
     # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
