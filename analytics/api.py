@@ -39,7 +39,7 @@ from sanic import Blueprint, response
 from analytics import inbox, report
 from analytics.ingest import ingest
 from faq.model import ID_PATTERN
-from kefu.conversation import utcnow
+from kefu.clock import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -36,8 +36,9 @@ from sqlalchemy import select, update
 
 from analytics.models import MAX_TEXT, AnalyticsMark, ConversationSession, FaqAnswer, UnansweredMessage
 from handoff.models import Handoff
-from kefu.conversation import EXTERNAL_PREFIX, ConversationEvent, as_utc, utcnow
+from kefu.clock import as_utc, utcnow
 from kefu.db import session_scope
+from kefu.events import EXTERNAL_PREFIX, ConversationEvent
 from kefu.privacy import mask_pii
 from kefu.text import normalize
 

@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from faq.loader import check_catalogue, example_key, parse_entry
 from faq.model import ENTRY_FIELDS, Catalogue, Category, Faq
 from faq.problems import Problem
-from kefu.conversation import as_utc, utcnow
+from kefu.clock import as_utc, utcnow
 from kefu.db import Base, session_scope
 
 #: Publication states; clients see ``queued`` as ``running`` (contract section 5).
