@@ -38,8 +38,9 @@ from typing import Any, Callable
 
 from sanic import Blueprint, response
 
+from faq.errors import FaqConflict, FaqInvalid, FaqNotFound
 from faq.publishing import Publisher
-from faq.store import FaqConflict, FaqInvalid, FaqNotFound, FaqStore
+from faq.store import FaqStore
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("kefu.auth", "kefu.events", "kefu.outbox", "shop.models", "handoff.models", "faq.store",
+MODEL_MODULES = ("kefu.auth", "kefu.events", "kefu.outbox", "shop.models", "handoff.models", "faq.tables",
                  "analytics.models", "verification.models")
 
 
