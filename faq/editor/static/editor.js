@@ -4,7 +4,9 @@
 "use strict";
 
 const FIELDS = ["id", "category", "question_zh", "question_en", "examples_zh", "examples_en", "answer_zh", "answer_en"];
-const state = { faqs: [], categories: [], category: "", current: null, checkTimer: null, publishTimer: null, inbox: [] };
+const state = {
+  faqs: [], categories: [], category: "", current: null, checkTimer: null, publishTimer: null, inbox: [],
+};
 const session = staffSession({
   storage: "kefu.editor", roles: ["editor"],
   messages: { wrongRole: "此账号不是编辑账号 This account is not an editor" },

@@ -44,10 +44,14 @@ function staffSession({ storage, roles, messages, onStart, onLogout = () => {} }
     async request(method, path, body) {
       const headers = { Authorization: `Bearer ${session.token}` };
       if (body !== undefined) headers["Content-Type"] = "application/json";
-      const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const response = await fetch(path, { method, headers, body: payload });
       const data = await response.json().catch(() => ({}));
       if (response.status === 401) { session.logout(messages.expired); throw new Error(LOG_IN_AGAIN); }
-      if (response.status === 403 && messages.forbidden) { session.logout(messages.forbidden); throw new Error(messages.forbidden); }
+      if (response.status === 403 && messages.forbidden) {
+        session.logout(messages.forbidden);
+        throw new Error(messages.forbidden);
+      }
       return { ok: response.ok, status: response.status, data };
     },
 
