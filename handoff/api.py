@@ -50,7 +50,7 @@ from handoff.rasa_client import BotUnavailable, RasaConversations, reply_channel
 from handoff.service import HandoffService, InvalidMessage, NotHolder
 from handoff.states import Status
 from handoff.store import HandoffConflict, HandoffNotFound
-from kefu.conversation import as_utc, utcnow
+from kefu.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 
