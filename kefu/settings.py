@@ -128,6 +128,9 @@ class Settings:
     wechat_api_url: str = "https://api.weixin.qq.com"
     #: the FAQ content files (``KEFU_FAQ_DIR``): imported at start, written by ``python -m faq export``
     faq_dir: Path | None = None
+    #: ``KEFU_STOCK_RASA``: the Rasa servers run stock Rasa, none of Kefu's patches of its
+    #: internals installed (``bot/patches/``), to compare with; off by default
+    stock_rasa: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -238,6 +241,7 @@ def load_settings() -> Settings:
         wechat_app_secret=_env("WECHAT_APP_SECRET"),
         wechat_encoding_aes_key=_env("WECHAT_ENCODING_AES_KEY"),
         wechat_api_url=_env("WECHAT_API_URL") or "https://api.weixin.qq.com",
+        stock_rasa=_flag("KEFU_STOCK_RASA", False),
     )
 
 
