@@ -71,7 +71,7 @@ def install(settings: Any, *, model: Path | None = None) -> list[str]:
                        "(slower; Rasa's own handling of database and action-server failures)", RASA)
         return []
     check_rasa_sdk()
-    from bot.patches import tf_free
+    from bot.patches import registry, tf_free
 
     installed = []
     if model is not None and not tf_free.needs_tensorflow(model):
@@ -99,4 +99,5 @@ def install(settings: Any, *, model: Path | None = None) -> list[str]:
         patch.install()
         installed.append(patch.__name__.rsplit(".", 1)[1])
     logger.info("Rasa %s with Kefu's patches: %s", RASA, ", ".join(installed))
+    logger.debug("replaced: %s", ", ".join(registry.replaced()))
     return installed
