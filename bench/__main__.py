@@ -5,6 +5,8 @@ them into ``results/bench-<timestamp>.json`` and prints a table next to the goal
 performance issue. Parts: ``nlu`` (held-out Chinese/English shop messages), ``latency`` (parse vs
 REST turn, 10 concurrent conversations), ``startup`` (cold start, memory), ``datasets`` (CLINC150,
 Bitext, xSID-zh with ``config.yml``). ``--only latency,startup`` runs a subset.
+``--compare-stock`` runs the latency part against Kefu's stack and a stack of stock Rasa
+(``KEFU_STOCK_RASA=on``, none of ``bot/patches/``) side by side, and reports the ratios.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
     parser.add_argument("--seconds", type=float, default=30, help="duration of the concurrency run")
+    parser.add_argument("--compare-stock", action="store_true",
+                        help="latency: Kefu's patched Rasa and stock Rasa (KEFU_STOCK_RASA=on) side by side")
     args = parser.parse_args()
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = set(parts) - set(PARTS)
@@ -73,7 +77,13 @@ def main() -> int:
         results["nlu"] = {k: report[k] for k in ("messages", "accuracy", "intent_accuracy", "faq_key_accuracy", "fallback_rate",
                                                  "no_intent")}
     if "latency" in parts:
-        results["latency"] = _last_json(_run(["-m", "bench.latency", "--seconds", str(args.seconds)], "latency"))
+        compare = ["--compare-stock"] if args.compare_stock else []
+        latency = _last_json(_run(["-m", "bench.latency", "--seconds", str(args.seconds), *compare], "latency"))
+        if args.compare_stock:
+            results["latency"] = latency.pop("patched")
+            results["stock"] = latency
+        else:
+            results["latency"] = latency
     if "startup" in parts:
         results["startup"] = _last_json(_run(["-m", "bench.startup"], "cold start and memory"))
     if "datasets" in parts:
@@ -111,6 +121,15 @@ def table(r: dict) -> str:
                    if "turn_same_sender" in lat else []),
                  ("turns/s, 10 concurrent", f"{lat['concurrent']['turns_per_s']} (p99 {lat['concurrent']['p99_ms']} ms, "
                                             f"{lat['concurrent']['errors']} errors)", ">= 40")]
+    if "stock" in r:
+        st, x = r["stock"]["stock"], r["stock"]["stock_over_patched"]
+        rows += [("stock Rasa: /model/parse p50", f"{st['parse']['p50_ms']} ms ({x['parse_p50']}x patched)", ""),
+                 ("stock Rasa: REST turn p50", f"{st['turn']['p50_ms']} ms ({x['turn_p50']}x patched, "
+                                               f"{st['turn_over_parse_p50']}x parse)", ""),
+                 ("stock Rasa: turn p50, one conversation", f"{st['turn_same_sender']['p50_ms']} ms "
+                                                            f"({x['same_sender_p50']}x patched)", ""),
+                 ("stock Rasa: turns/s, 10 concurrent", f"{st['concurrent']['turns_per_s']} "
+                                                        f"(patched {x['concurrent_turns_per_s']}x as many)", "")]
     if "startup" in r:
         s = r["startup"]
         rows += [("cold start to first answer (restart)", f"{s['restart_s']['median']} s", "<= 15 s"),

@@ -16,6 +16,10 @@ server from this separate process (aiohttp client):
 Messages cycle through a fixed list of Chinese and English FAQ questions and greetings (the same
 for every run). Without ``--bot-url`` it starts the stack itself (``python -m bot run`` with a
 temporary ``var/``) and stops it afterwards.
+
+``--compare-stock`` starts two stacks, Kefu's and one with ``KEFU_STOCK_RASA=on`` (stock Rasa, none
+of the patches in ``bot/patches/``), sends 1–3 to both interleaved request by request (so both meet
+the same machine), runs 4 on each in turn, and reports both with the ratios stock / patched.
 """
 
 from __future__ import annotations
@@ -130,6 +134,64 @@ async def measure(bot_url: str, token: str, count: int, conversations: int, seco
             "concurrent": load}
 
 
+def _stock_over_patched(patched: dict, stock: dict) -> dict:
+    """How many times slower (or, for throughput, fewer turns/s) stock Rasa is than Kefu's patches."""
+    def ratio(a: float, b: float) -> float:
+        return round(a / b, 2) if b else float("nan")
+
+    return {
+        "parse_p50": ratio(stock["parse"]["p50_ms"], patched["parse"]["p50_ms"]),
+        "turn_p50": ratio(stock["turn"]["p50_ms"], patched["turn"]["p50_ms"]),
+        "turn_p99": ratio(stock["turn"]["p99_ms"], patched["turn"]["p99_ms"]),
+        "same_sender_p50": ratio(stock["turn_same_sender"]["p50_ms"], patched["turn_same_sender"]["p50_ms"]),
+        "same_sender_p99": ratio(stock["turn_same_sender"]["p99_ms"], patched["turn_same_sender"]["p99_ms"]),
+        "concurrent_turns_per_s": ratio(patched["concurrent"]["turns_per_s"], stock["concurrent"]["turns_per_s"]),
+    }
+
+
+async def compare(servers: dict[str, tuple[str, str]], count: int, conversations: int, seconds: float) -> dict:
+    """:func:`measure` on each server, the sequential requests interleaved across all of them."""
+    import aiohttp
+
+    timeout = aiohttp.ClientTimeout(total=60)
+    connector = aiohttp.TCPConnector(limit=conversations * 2)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        requests = {}
+        for name, (bot_url, token) in servers.items():
+            parse_url, rest_url = f"{bot_url}/model/parse?token={token}", f"{bot_url}/webhooks/rest/webhook"
+            await sequential(session, parse_url, lambda i: {"text": MESSAGES[i % len(MESSAGES)]}, 20)
+            await sequential(session, rest_url,
+                             lambda i: {"sender": f"warm-{i}", "message": MESSAGES[i % len(MESSAGES)]}, 20)
+            run_id = uuid.uuid4().hex[:6]
+            requests.update({
+                (name, "parse"): (parse_url, lambda i: {"text": MESSAGES[i % len(MESSAGES)]}),
+                (name, "turn"): (rest_url, lambda i, r=run_id: {"sender": f"seq-{r}-{i}",
+                                                                "message": MESSAGES[i % len(MESSAGES)]}),
+                (name, "same"): (rest_url, lambda i, r=run_id: {"sender": f"same-{r}",
+                                                                "message": MESSAGES[i % len(MESSAGES)]}),
+            })
+        kinds = await interleaved(session, requests, count)
+        result = {}
+        for name, (bot_url, _token) in servers.items():
+            parse, turn, same = kinds[(name, "parse")], kinds[(name, "turn")], kinds[(name, "same")]
+            load = await concurrent(session, f"{bot_url}/webhooks/rest/webhook", conversations, seconds)
+            result[name] = {"parse": parse, "turn": turn,
+                            "turn_over_parse_p50": round(turn["p50_ms"] / parse["p50_ms"], 2),
+                            "turn_same_sender": same,
+                            "same_sender_over_parse_p50": round(same["p50_ms"] / parse["p50_ms"], 2),
+                            "concurrent": load}
+    return result
+
+
+def _stack_env(replicas: int, stock: bool = False) -> dict[str, str]:
+    # One benchmark conversation sends far more than a person types: the per-sender rate limit
+    # stays on (its cost is measured) but high enough never to refuse.
+    return {"KEFU_RATE_MESSAGES_PER_MINUTE": "1000000", "KEFU_RATE_MESSAGES_BURST": "1000000",
+            # several replicas share their locks through Redis (make run requires it)
+            **({"REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"} if replicas > 1 else {}),
+            **({"KEFU_STOCK_RASA": "on"} if stock else {})}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -139,19 +201,20 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument("--compare-stock", action="store_true",
+                        help="also start a stack with KEFU_STOCK_RASA=on and report both, with stock/patched ratios")
     args = parser.parse_args()
 
+    if args.compare_stock:
+        if args.bot_url:
+            parser.error("--compare-stock starts its own two stacks; it takes no --bot-url")
+        return compare_stacks(args)
     stack = None
     if not args.bot_url:
         from tests.stack import make_stack
 
-        # One benchmark conversation sends far more than a person types: the per-sender rate limit
-        # stays on (its cost is measured) but high enough never to refuse.
         stack = make_stack(Path(tempfile.mkdtemp(prefix="kefu-bench-")), replicas=args.replicas,
-                           env={"KEFU_RATE_MESSAGES_PER_MINUTE": "1000000", "KEFU_RATE_MESSAGES_BURST": "1000000",
-                                # several replicas share their locks through Redis (make run requires it)
-                                **({"REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"}
-                                   if args.replicas > 1 else {})})
+                           env=_stack_env(args.replicas))
         stack.start()
         bot_url, token = stack.bot_url, stack.token
     else:
@@ -161,6 +224,26 @@ def main() -> int:
     finally:
         if stack:
             stack.stop()
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def compare_stacks(args) -> int:
+    """``--compare-stock``: Kefu's stack and a stock-Rasa stack, measured side by side."""
+    from tests.stack import make_stack
+
+    stacks = {name: make_stack(Path(tempfile.mkdtemp(prefix=f"kefu-bench-{name}-")), replicas=args.replicas,
+                               env=_stack_env(args.replicas, stock=name == "stock"))
+              for name in ("patched", "stock")}
+    try:
+        for stack in stacks.values():
+            stack.start()
+        servers = {name: (stack.bot_url, stack.token) for name, stack in stacks.items()}
+        result = asyncio.run(compare(servers, args.requests, args.conversations, args.seconds))
+    finally:
+        for stack in stacks.values():
+            stack.stop()
+    result["stock_over_patched"] = _stock_over_patched(result["patched"], result["stock"])
     print(json.dumps(result, indent=2))
     return 0
 

@@ -107,12 +107,15 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def rasa_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for Rasa subprocesses: quiet TensorFlow and telemetry off."""
+    """Environment for Rasa subprocesses: quiet TensorFlow, telemetry off, and the warnings known
+    to come from third-party code ignored by their messages (any other warning shows)."""
+    from kefu.known_warnings import pythonwarnings
+
     env = dict(os.environ)
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    env.setdefault("PYTHONWARNINGS", "ignore")
+    env.setdefault("PYTHONWARNINGS", pythonwarnings())
     env.setdefault("GIT_PYTHON_REFRESH", "quiet")
     if extra:
         env.update(extra)

@@ -3,7 +3,9 @@
 Same as ``rasa run --enable-api`` with Kefu's files, except that the API token is taken from
 the environment (``BOT_API_TOKEN``) rather than the command line, where ``ps`` would show it,
 that every call to the action server carries the shared secret (:mod:`bot.action_secret`), and
-that request bodies, URLs and API bodies are limited and checked (:mod:`bot.limits`).
+that request bodies, URLs and API bodies are limited and checked (:mod:`bot.limits`), and that
+Kefu's patches of Rasa's internals are installed (:mod:`bot.patches`; it refuses any Rasa but
+3.6.21, and ``KEFU_STOCK_RASA=on`` leaves Rasa stock).
 Without ``--credentials`` the channels are ``credentials.yml`` plus Telegram/WeChat when their
 environment variables are set (written to ``var/credentials.yml``, as the launcher does).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from pathlib import Path
 
 from kefu.startup import settings_or_exit
@@ -34,11 +37,15 @@ def main() -> None:
 
     logs.install()
 
-    from bot import tf_free
+    # The version gate, then every patch of Rasa's internals, in order (bot/patches/; none with
+    # KEFU_STOCK_RASA=on). First: the TensorFlow stand-in must be in place before Rasa is imported.
+    from bot import patches
 
-    if not tf_free.needs_tensorflow(args.model):
-        tf_free.install()  # the model runs no TensorFlow: don't load it (memory, start-up time)
-        logging.getLogger(__name__).info("serving %s without TensorFlow", args.model.name)
+    try:
+        patches.install(settings, model=args.model)
+    except patches.UnsupportedRasa as error:
+        print(f"python -m bot.server cannot start: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
 
     # Imported here: importing Rasa costs seconds and is only needed once we serve.
     from rasa.core.run import serve_application
@@ -48,15 +55,6 @@ def main() -> None:
     # Rasa's structured logs default to DEBUG outside its CLI: every parse would be printed with
     # the customer's text. They follow LOG_LEVEL like the rest.
     configure_structlog(logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))
-
-    from bot import faults, quiet_debug, runner, states
-
-    quiet_debug.install(logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))  # no copies for unwritten debug lines
-
-    tf_free.guard_model_loading()
-    runner.install()  # prediction graphs in plain topological order instead of through dask
-    states.install()  # applied events and dialogue states computed incrementally
-    faults.install()  # an apology when the database is down, a human offered when actions are
 
     from bot import action_secret, limits
 

@@ -8,7 +8,8 @@ numbers, ID numbers, e-mail and street addresses) and :func:`redact` (the values
 in the environment, ``token=`` / ``secret=`` / ``password=`` query parameters and JWTs). A record
 factory rather than a handler filter: Rasa, rasa-sdk and Sanic each add their own handlers.
 
-It also raises the loggers that would print a customer's words at INFO to WARNING.
+It also raises the loggers that would print a customer's words at INFO to WARNING, and ignores
+the warnings known to come from third-party code, each by its message (:mod:`kefu.known_warnings`).
 """
 
 from __future__ import annotations
@@ -108,3 +109,7 @@ def install() -> None:
     logging.setLogRecordFactory(masking_record)
     for name in QUIET:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger(name).level))
+    # The process prints any warning but those known to come from third-party code, by message.
+    from kefu import known_warnings
+
+    known_warnings.install()

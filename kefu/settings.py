@@ -132,6 +132,9 @@ class Settings:
     #: ``SHOP_ADAPTER``: the shop adapter class, ``module:Class`` (shop/adapter.py; imported and
     #: checked against the ShopAdapter Protocol at start by shop.adapter.adapter_class)
     shop_adapter: str = "shop.demo:DemoShop"
+    #: ``KEFU_STOCK_RASA``: the Rasa servers run stock Rasa, none of Kefu's patches of its
+    #: internals installed (``bot/patches/``), to compare with; off by default
+    stock_rasa: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -243,6 +246,7 @@ def load_settings() -> Settings:
         wechat_encoding_aes_key=_env("WECHAT_ENCODING_AES_KEY"),
         wechat_api_url=_env("WECHAT_API_URL") or "https://api.weixin.qq.com",
         shop_adapter=_class_path("SHOP_ADAPTER", "shop.demo:DemoShop"),
+        stock_rasa=_flag("KEFU_STOCK_RASA", False),
     )
 
 

@@ -10,6 +10,12 @@ import pytest
 
 from tests.stack import ROOT, Stack, make_stack
 
+# The known third-party warnings ignored by message from the start (pyproject.toml's filters only
+# apply from collection on, and Sanic's import would put "every DeprecationWarning once" first).
+from kefu import known_warnings  # noqa: E402
+
+known_warnings.install()
+
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")

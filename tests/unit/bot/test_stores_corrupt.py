@@ -1,6 +1,6 @@
 """KefuTrackerStore with rows it cannot read: broken JSON, an unknown event type, a known event
 with wrong fields. Each is logged (row id and problem, never the row's content) and skipped; the
-conversation goes on. On SQLite and PostgreSQL."""
+conversation goes on. On SQLite and PostgreSQL, with stock Rasa's retrieve and the patched one."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import pytest
 import sqlalchemy as sa
 from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.stores import KefuTrackerStore
 from tests.unit.bot.test_stores import DOMAIN, turn
@@ -33,7 +34,7 @@ def insert_bad_rows(store: KefuTrackerStore, sender: str) -> None:
 
 
 @pytest.fixture()
-def url(database_url):
+def url(database_url, store_mode):
     return database_url
 
 
@@ -74,3 +75,23 @@ async def test_a_conversation_of_only_unreadable_rows_starts_afresh(url):
     await turn(store, "broken-2", "你好")
     again = await KefuTrackerStore(domain=DOMAIN, host=url).retrieve("broken-2")
     assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["你好"]
+
+
+async def test_a_tracker_from_elsewhere_is_saved_whole_past_unreadable_rows(url):
+    """Saved the way Rasa's store saves a tracker it did not hand out (the HTTP API's; stock Rasa's
+    every save): its new events are found by how many of the conversation's rows are stored, and
+    the unreadable rows, not part of the tracker, must not count."""
+    writer = KefuTrackerStore(domain=DOMAIN, host=url)
+    await turn(writer, "broken-3", "你好")
+    insert_bad_rows(writer, "broken-3")
+    outsider = await KefuTrackerStore(domain=DOMAIN, host=url).retrieve("broken-3")
+    outsider.update(UserUttered("还在吗", {"name": "greet", "confidence": 1.0}))
+    await writer.save(outsider)
+    again = await KefuTrackerStore(domain=DOMAIN, host=url).retrieve("broken-3")
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["你好", "还在吗"]
+    # a tracker no Kefu store read (built from events): its stored events are counted row by row
+    built = DialogueStateTracker.from_events("broken-3", [*again.events, UserUttered("喂", {"name": "greet"})],
+                                             DOMAIN.slots)
+    await writer.save(built)
+    again = await KefuTrackerStore(domain=DOMAIN, host=url).retrieve("broken-3")
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["你好", "还在吗", "喂"]

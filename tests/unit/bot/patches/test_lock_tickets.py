@@ -1,5 +1,6 @@
-"""Kefu's lock stores: a conversation whose lock holder died (a replica killed mid-turn) goes on
-once the dead ticket expires; Rasa's own waits forever. Redis (127.0.0.1:6379) and in memory."""
+"""bot.patches.lock_tickets: a conversation whose lock holder died (a replica killed mid-turn) goes
+on once the dead ticket expires; Rasa's own lock store waits forever. On the lock stores
+``bot.stores.KefuLockStore`` chooses from: Redis (127.0.0.1:6379) and in memory."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ import uuid
 
 import pytest
 
-from bot.stores import KefuInMemoryLockStore, KefuRedisLockStore
+from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+
+from bot.patches import lock_tickets
 from tests.security.test_security_stack import _redis_up
 
 
 @pytest.fixture(params=["memory", "redis"])
-def lock_store(request):
+def lock_store(request, restored):
+    lock_tickets.install()
     if request.param == "memory":
-        return KefuInMemoryLockStore()
+        return InMemoryLockStore()
     if not _redis_up():
         pytest.skip("no Redis on 127.0.0.1:6379")
-    return KefuRedisLockStore(db=9, key_prefix="kefutest")
+    return RedisLockStore(db=9, key_prefix="kefutest")
 
 
 async def test_a_dead_holders_ticket_expires_and_the_next_turn_goes_ahead(lock_store):

@@ -9,7 +9,8 @@ about ten deep copies of events and state lists per turn, for nothing.
 :func:`install` gives those three modules a ``copy`` whose ``deepcopy`` returns its argument
 unchanged. In them ``copy.deepcopy`` only ever builds debug-log arguments (checked by the unit
 test against the installed Rasa), so nothing else changes. It is installed only when debug
-logging is off; with ``LOG_LEVEL=DEBUG`` the log lines get their copies as before.
+logging is off; with ``LOG_LEVEL=DEBUG`` the log lines get their copies as before (and nothing
+is replaced).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import copy as _copy
 import logging
 import types
 from typing import Any
+
+from bot.patches import registry
 
 #: Rasa modules whose ``copy.deepcopy`` calls are all arguments of ``structlogger.debug``.
 MODULES = ("rasa.core.processor", "rasa.core.policies.rule_policy", "rasa.core.policies.memoization")
@@ -38,8 +41,9 @@ def install(log_level: int) -> bool:
     modules = [importlib.import_module(name) for name in MODULES]
     if log_level <= logging.DEBUG:
         for module in modules:
-            module.copy = _copy
+            if registry.is_replaced(module, "copy"):
+                registry.replace(module, "copy", _copy)
         return False
     for module in modules:
-        module.copy = no_debug_copies
+        registry.replace(module, "copy", no_debug_copies)
     return True

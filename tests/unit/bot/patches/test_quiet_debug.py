@@ -1,4 +1,4 @@
-"""bot.quiet_debug: Rasa's debug-only deep copies are skipped only where they feed debug lines."""
+"""bot.patches.quiet_debug: Rasa's debug-only deep copies are skipped only where they feed debug lines."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from bot import quiet_debug
+from bot.patches import quiet_debug
 
 
 def _copy_uses_outside_debug_calls(module_name: str) -> list[str]:
@@ -31,17 +31,13 @@ def test_the_patched_modules_deep_copy_only_for_debug_lines(module_name):
     assert _copy_uses_outside_debug_calls(module_name) == []
 
 
-def test_above_debug_the_copies_are_skipped_and_at_debug_they_are_made():
+def test_above_debug_the_copies_are_skipped_and_at_debug_they_are_made(restored):
     import rasa.core.processor as processor
 
     events = [{"event": "user", "text": "你好"}]
-    try:
-        assert quiet_debug.install(logging.INFO) is True
-        assert processor.copy.deepcopy(events) is events
-        assert processor.copy.copy is copy.copy
-        assert quiet_debug.install(logging.DEBUG) is False
-        copied = processor.copy.deepcopy(events)
-        assert copied == events and copied is not events and copied[0] is not events[0]
-    finally:
-        for name in quiet_debug.MODULES:
-            importlib.import_module(name).copy = copy
+    assert quiet_debug.install(logging.INFO) is True
+    assert processor.copy.deepcopy(events) is events
+    assert processor.copy.copy is copy.copy
+    assert quiet_debug.install(logging.DEBUG) is False
+    copied = processor.copy.deepcopy(events)
+    assert copied == events and copied is not events and copied[0] is not events[0]

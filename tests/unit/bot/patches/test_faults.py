@@ -1,4 +1,4 @@
-"""bot.faults: which errors mean "the database or Redis is unavailable", and the apology's language."""
+"""bot.patches.faults: which errors mean "the database or Redis is unavailable", and the apology's language."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 from rasa.core.lock_store import LockError
 
-from bot.faults import APOLOGY, APOLOGY_BOTH, apology_for, is_unavailable
+from bot.patches.faults import APOLOGY, APOLOGY_BOTH, apology_for, is_unavailable
 
 
 def real_operational_error() -> sqlalchemy.exc.OperationalError:
@@ -53,10 +53,8 @@ def test_the_apology_speaks_the_messages_language(text, apology):
     assert apology_for(text) == apology
 
 
-async def test_an_unreachable_action_server_gets_a_friendly_reply_and_a_human_offered(monkeypatch):
+async def test_an_unreachable_action_server_gets_a_friendly_reply_and_a_human_offered(restored):
     from rasa.core.actions.action import RemoteAction
-    from rasa.core.agent import Agent
-    from rasa.core.tracker_store import FailSafeTrackerStore
     from rasa.core.channels.channel import CollectingOutputChannel
     from rasa.core.nlg import TemplatedNaturalLanguageGenerator
     from rasa.shared.core.domain import Domain
@@ -64,14 +62,10 @@ async def test_an_unreachable_action_server_gets_a_friendly_reply_and_a_human_of
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot import faults
+    from bot.patches import faults
     from tests.stack import free_port
 
-    # patched for this test only (monkeypatch puts Rasa's own methods back afterwards)
-    for owner, name in [(RemoteAction, "run"), (Agent, "handle_message"), (FailSafeTrackerStore, "retrieve"),
-                        (FailSafeTrackerStore, "retrieve_full_tracker"), (FailSafeTrackerStore, "save")]:
-        monkeypatch.setattr(owner, name, getattr(owner, name))
-    faults.install()
+    faults.install()  # for this test only (``restored`` puts Rasa's own methods back afterwards)
     domain = Domain.from_yaml("""
 version: "3.1"
 actions: [action_order_status]

@@ -8,7 +8,7 @@ import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.engine.runner.dask import DaskGraphRunner
 
-from bot.runner import SequentialGraphRunner
+from bot.patches.runner import SequentialGraphRunner
 
 MESSAGES = ["你好", "運費怎麼算", "how long does a refund take", "我的快递到哪了", "转人工", "今天天气怎么样",
             "261103004817", "", "😀", "谢谢"]

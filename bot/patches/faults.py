@@ -10,7 +10,12 @@
   events are not lost silently as in plain Rasa; the shopper gets a friendly reply that offers a
   human agent, the form in progress (if any) is closed and the bot listens again. Asking for a
   human then still works: ``action_handoff_request`` runs inside the Rasa server when the action
-  server cannot run it (it only needs the app database, which the Rasa server uses anyway).
+  server cannot run it (it only needs the app database, which the Rasa server uses anyway),
+  through rasa-sdk's executor: the reason the version gate checks rasa-sdk too.
+
+Not a speed-up. Plain Rasa (``KEFU_STOCK_RASA=on``) instead answers from an empty in-memory
+tracker per process while the database is down, and while the action server is down it logs the
+error, drops the action's events and goes on without the action's reply.
 """
 
 from __future__ import annotations
@@ -19,31 +24,44 @@ import functools
 import logging
 from typing import Any
 
+from bot.patches import registry
+
 logger = logging.getLogger(__name__)
 
 #: Custom actions the Rasa server may run itself when the action server cannot.
 IN_PROCESS_ACTIONS = frozenset({"action_handoff_request"})
 
-APOLOGY = {
-    "zh-Hans": "抱歉，系统出了点技术问题，请稍后再试。",
-    "zh-Hant": "抱歉，系統出了點技術問題，請稍後再試。",
-    "en": "Sorry, we have a technical problem; please try again in a moment.",
+#: What the shopper is told, by case and language. (Kept here, in one table, while the system
+#: replies of the channels are gathered in one module; the redesign's lead moves it there.)
+SENTENCES: dict[str, dict[str, str]] = {
+    # the database or Redis is unavailable
+    "apology": {
+        "zh-Hans": "抱歉，系统出了点技术问题，请稍后再试。",
+        "zh-Hant": "抱歉，系統出了點技術問題，請稍後再試。",
+        "en": "Sorry, we have a technical problem; please try again in a moment.",
+    },
+    # the action server is unreachable or failing: a human is offered (with a button)
+    "actions_down": {
+        "zh-Hans": "抱歉，这项服务暂时无法使用，请稍后再试。需要的话我可以为您转接人工客服：请说“转人工”。",
+        "zh-Hant": "抱歉，這項服務暫時無法使用，請稍後再試。需要的話我可以為您轉接人工客服：請說「轉人工」。",
+        "en": "Sorry, this service is unavailable right now; please try again in a moment. "
+              "I can connect you with a human agent: say \"human\" (转人工).",
+    },
+    # the button's title and payload
+    "human_button": {"zh-Hans": "转人工", "zh-Hant": "轉人工", "en": "human"},
+    # even the handoff cannot be queued (no human to offer then)
+    "handoff_down": {
+        "zh-Hans": "抱歉，人工客服暂时无法接入，请稍后再试。",
+        "zh-Hant": "抱歉，人工客服暫時無法接入，請稍後再試。",
+        "en": "Sorry, I can't reach our agents right now; please try again in a few minutes.",
+    },
 }
+APOLOGY = SENTENCES["apology"]
+ACTIONS_DOWN = SENTENCES["actions_down"]
+HUMAN_BUTTON = SENTENCES["human_button"]
+HANDOFF_DOWN = SENTENCES["handoff_down"]
+#: The apology when the message's language is unclear (digits only): both languages.
 APOLOGY_BOTH = f"{APOLOGY['zh-Hans']} {APOLOGY['en']}"
-
-ACTIONS_DOWN = {
-    "zh-Hans": "抱歉，这项服务暂时无法使用，请稍后再试。需要的话我可以为您转接人工客服：请说“转人工”。",
-    "zh-Hant": "抱歉，這項服務暫時無法使用，請稍後再試。需要的話我可以為您轉接人工客服：請說「轉人工」。",
-    "en": "Sorry, this service is unavailable right now; please try again in a moment. "
-          "I can connect you with a human agent: say \"human\" (转人工).",
-}
-HUMAN_BUTTON = {"zh-Hans": "转人工", "zh-Hant": "轉人工", "en": "human"}
-#: When even the handoff cannot be queued (no human to offer then).
-HANDOFF_DOWN = {
-    "zh-Hans": "抱歉，人工客服暂时无法接入，请稍后再试。",
-    "zh-Hant": "抱歉，人工客服暫時無法接入，請稍後再試。",
-    "en": "Sorry, I can't reach our agents right now; please try again in a few minutes.",
-}
 
 
 def apology_for(text: str | None) -> str:
@@ -100,11 +118,11 @@ async def run_in_process(action_call: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def install() -> None:
-    """Patches Rasa's agent and remote actions (idempotent)."""
+    """Patches Rasa's agent, its fail-safe tracker store and remote actions (idempotent)."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
 
-    if getattr(Agent.handle_message, "_kefu_faults", False):
+    if registry.is_replaced(Agent, "handle_message"):
         return
 
     original_handle = Agent.handle_message
@@ -125,8 +143,7 @@ def install() -> None:
                 logger.warning("the apology could not be sent either", exc_info=True)
             return None
 
-    handle_message._kefu_faults = True  # type: ignore[attr-defined]
-    Agent.handle_message = handle_message
+    registry.replace(Agent, "handle_message", handle_message)
 
     # Rasa wraps the tracker store in a "fail-safe" one that, when the database fails, reads an
     # empty conversation and saves into process memory: the shopper would be answered as a
@@ -143,9 +160,9 @@ def install() -> None:
     async def save(self, tracker):
         await self._tracker_store.save(tracker)
 
-    FailSafeTrackerStore.retrieve = retrieve
-    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
-    FailSafeTrackerStore.save = save
+    registry.replace(FailSafeTrackerStore, "retrieve", retrieve)
+    registry.replace(FailSafeTrackerStore, "retrieve_full_tracker", retrieve_full_tracker)
+    registry.replace(FailSafeTrackerStore, "save", save)
 
     original_run = RemoteAction.run
 
@@ -183,4 +200,4 @@ def install() -> None:
                 events += [ActiveLoop(None), SlotSet("requested_slot", None)]
             return events + [FollowupAction("action_listen")]
 
-    RemoteAction.run = run
+    registry.replace(RemoteAction, "run", run)

