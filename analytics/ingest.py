@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,6 +38,7 @@ from handoff.models import Handoff
 from kefu.conversation import EXTERNAL_PREFIX, ConversationEvent, as_utc, utcnow
 from kefu.db import session_scope
 from kefu.privacy import mask_pii
+from kefu.settings import current
 from kefu.text import normalize
 
 logger = logging.getLogger(__name__)
@@ -68,8 +68,7 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 def local_zone() -> ZoneInfo:
     """The shop's time zone for days: ``ANALYTICS_TIMEZONE``, else ``HANDOFF_TIMEZONE``, else Asia/Shanghai."""
-    name = (os.environ.get("ANALYTICS_TIMEZONE", "").strip() or os.environ.get("HANDOFF_TIMEZONE", "").strip()
-            or DEFAULT_TIMEZONE)
+    name = current().analytics_timezone  # validated at start (kefu.settings)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

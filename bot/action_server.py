@@ -17,7 +17,7 @@ from kefu.startup import settings_or_exit
 
 def main() -> None:
     settings = settings_or_exit("python -m bot.action_server")  # a bad key stops it here, with the fix
-    install()
+    install(settings.secret_values())
     secret = settings.action_secret
     from rasa_sdk.plugin import plugin_manager
 

@@ -7,11 +7,12 @@ data and NLU component code have been trained, so a start with unchanged inputs 
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from kefu.settings import inherited_environment
 
 #: Inputs of training, relative to the project root (globs).
 TRAINING_INPUTS = (
@@ -107,8 +108,8 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def rasa_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for Rasa subprocesses: quiet TensorFlow and telemetry off."""
-    env = dict(os.environ)
+    """Environment for Rasa subprocesses: this process's, with TensorFlow quiet and telemetry off."""
+    env = inherited_environment()
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from pathlib import Path
 
 from kefu.startup import settings_or_exit
@@ -27,12 +26,12 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = settings_or_exit("python -m bot.server")  # a bad key stops it here, with the fix
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     # Personal data masked and secrets redacted in every record; loggers that print message
     # text or request URLs (httpx: Bot API / WeChat URLs carry tokens) raised to WARNING.
     from kefu import logs
 
-    logs.install()
+    logs.install(settings.secret_values())
 
     from bot import tf_free
 
@@ -47,11 +46,11 @@ def main() -> None:
 
     # Rasa's structured logs default to DEBUG outside its CLI: every parse would be printed with
     # the customer's text. They follow LOG_LEVEL like the rest.
-    configure_structlog(logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))
+    configure_structlog(logging.getLevelName(settings.log_level))
 
     from bot import faults, quiet_debug, runner, states
 
-    quiet_debug.install(logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))  # no copies for unwritten debug lines
+    quiet_debug.install(logging.getLevelName(settings.log_level))  # no copies for unwritten debug lines
 
     tf_free.guard_model_loading()
     runner.install()  # prediction graphs in plain topological order instead of through dask

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from kefu.conversation import without_secrets
 from kefu.db import sqlite_engine
-from kefu.settings import load_settings
+from kefu.settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class KefuTrackerStore(SQLTrackerStore):
     CACHE_SIZE = 5000
 
     def __init__(self, domain=None, host: str | None = None, event_broker=None, **kwargs: Any) -> None:
-        url = make_url(host or load_settings().tracker_store_url)
+        url = make_url(host or current().tracker_store_url)
         dialect = url.get_backend_name()
         self._cache: OrderedDict[str, _Known] = OrderedDict()
         # Conversations a retrieve just found empty: their first save inserts without asking again.
@@ -294,7 +294,7 @@ class KefuLockStore:
     """Chooses Rasa's Redis lock store when ``REDIS_URL`` is set, else the in-memory one."""
 
     def __new__(cls, endpoint_config: EndpointConfig | None = None) -> LockStore:  # type: ignore[misc]
-        redis_url = (endpoint_config.url if endpoint_config else None) or load_settings().redis_url
+        redis_url = (endpoint_config.url if endpoint_config else None) or current().redis_url
         if not redis_url:
             return KefuInMemoryLockStore()
         url = make_url(redis_url)

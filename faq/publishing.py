@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -125,7 +124,7 @@ class Publisher:
         self.settings = settings
         self.confirm_seconds = confirm_seconds
         self.store = FaqStore(settings.database_url)
-        self.retrain_enabled = (os.environ.get("KEFU_FAQ_RETRAIN", "1") != "0") if retrain is None else retrain
+        self.retrain_enabled = settings.faq_retrain if retrain is None else retrain
         self._wake = asyncio.Event()
         self._retrain_wanted: str | None = None
         self._retrain_task: asyncio.Task | None = None
@@ -266,10 +265,7 @@ class Publisher:
                 old.unlink(missing_ok=True)
 
     def bot_urls(self) -> list[str]:
-        configured = os.environ.get("KEFU_BOT_URLS", "").strip()
-        if configured:
-            return [url.strip().rstrip("/") for url in configured.split(",") if url.strip()]
-        return [f"http://127.0.0.1:{self.settings.bot_port + i}" for i in range(self.settings.bot_replicas)]
+        return list(self.settings.bot_urls)  # KEFU_BOT_URLS, else BOT_REPLICAS servers from BOT_PORT
 
     async def _hot_swap(self, model: Path) -> int:
         """Asks each Rasa server to load ``model`` (Rasa's ``PUT /model``); returns how many did."""

@@ -33,12 +33,12 @@ def migrate(database_url: str) -> None:
 
 
 def demo_passwords(settings: Settings) -> dict[str, str]:
-    """Passwords of the demo accounts: from the environment, else generated once into var/."""
+    """Passwords of the demo accounts: from the settings, else generated once into var/."""
     path = settings.var_dir / "demo_passwords.json"
     stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     result, changed = {}, False
-    for username, _role, variable, _name in DEMO_ACCOUNTS:
-        value = os.environ.get(variable, "").strip()
+    for username, _role, _variable, _name in DEMO_ACCOUNTS:
+        value = settings.demo_password(username)
         if not value:
             if username not in stored:
                 stored[username] = secrets.token_urlsafe(12)
@@ -65,10 +65,10 @@ def setup_database(settings: Settings) -> None:
 
     migrate(settings.database_url)
     passwords = demo_passwords(settings)
-    for username, role, variable, display_name in DEMO_ACCOUNTS:
+    for username, role, _variable, display_name in DEMO_ACCOUNTS:
         if ensure_user(settings.database_url, username=username, role=role,
                        password=passwords[username], display_name=display_name,
-                       reset_password=bool(os.environ.get(variable, "").strip())):
+                       reset_password=bool(settings.demo_password(username))):
             print(f"database: created demo account '{username}' ({role})", flush=True)
     seed_shop(settings)
     sync_faq(settings)

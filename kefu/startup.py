@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from kefu.settings import Settings, SettingsError, load_settings
+from kefu.settings import Settings, SettingsError, current
 from kefu.tokens import customer_tokens
 
 
@@ -27,9 +27,10 @@ def check_keys(settings: Settings) -> None:
 
 
 def settings_or_exit(process: str) -> Settings:
-    """The checked settings of a starting process; on a settings error, its message and exit 2."""
+    """The checked settings of a starting process (its :func:`kefu.settings.current`, loaded once);
+    on a settings error, its message and exit 2."""
     try:
-        settings = load_settings()
+        settings = current()
         check_keys(settings)
     except SettingsError as error:
         exit_with(process, error)

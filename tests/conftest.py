@@ -14,6 +14,20 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Each test reads the settings of its own environment: the process-wide settings
+    (``kefu.settings.current``, loaded once per process) are forgotten before and after it."""
+    from kefu import settings
+
+    forget = getattr(getattr(settings, "current", None), "cache_clear", lambda: None)
+    forget()
+    yield
+    forget()
+
+
 POSTGRES_ADMIN_URL = os.environ.get("KEFU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

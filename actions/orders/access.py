@@ -28,7 +28,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
-from kefu.settings import SettingsError, load_settings
+from kefu.settings import SettingsError, current
 from kefu.tokens import customer_tokens
 from shop.repository import OrderView, ShopRepository, is_order_id
 from verification.failures import MAX_CONVERSATION_FAILURES, FailureCounter
@@ -56,7 +56,7 @@ def _repository(database_url: str) -> ShopRepository:
 
 def repository() -> ShopRepository:
     """The shop repository of this deployment (``DATABASE_URL``); created on first use."""
-    return _repository(load_settings().database_url)
+    return _repository(current().database_url)
 
 
 @functools.lru_cache(maxsize=4)
@@ -66,7 +66,7 @@ def _failure_counter(database_url: str) -> FailureCounter:
 
 def failure_counter() -> FailureCounter:
     """Where wrong answers are counted (the app database, ``DATABASE_URL``)."""
-    return _failure_counter(load_settings().database_url)
+    return _failure_counter(current().database_url)
 
 
 def language(tracker: Tracker) -> str | None:
@@ -80,7 +80,7 @@ def signed_in_customer(tracker: Tracker) -> str | None:
     if not token:
         return None
     try:
-        tokens = customer_tokens(load_settings())
+        tokens = customer_tokens(current())
     except SettingsError:
         logger.warning("customer token received but no key to check it is configured; treating as anonymous")
         return None
@@ -145,7 +145,7 @@ def verification_counts(tracker: Tracker, order_id: str | None) -> bool:
     now = message_time(tracker)
     if not session_start(tracker) <= recorded["at"] <= now:
         return False
-    return now - recorded["at"] < load_settings().verification_minutes * 60
+    return now - recorded["at"] < current().verification_minutes * 60
 
 
 def lapsed_verification(tracker: Tracker) -> bool:

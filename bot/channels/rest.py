@@ -43,7 +43,7 @@ from bot.channels.metadata import MetadataError, checked_metadata, customer_toke
 from bot.channels.senders import reserved_problem
 from kefu.conversation import put_outbox, take_outbox
 from kefu.ratelimit import TOO_FAST, shared_message_limiter
-from kefu.settings import Settings, SettingsError, load_settings
+from kefu.settings import Settings, SettingsError, current
 from kefu.text import is_blank
 from kefu.tokens import CustomerTokens
 
@@ -142,7 +142,7 @@ class KefuRestInput(RestInput):
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings()
+            self._settings = current()
         return self._settings
 
     @property
