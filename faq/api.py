@@ -1,8 +1,10 @@
 """The FAQ content API and the editor page on the web app (contract section 5).
 
-Installed by the web app with its auth and error helpers::
+Installed by the web app with its auth and error helpers and the retrainer the publisher is
+handed (none when ``KEFU_FAQ_RETRAIN`` is off)::
 
-    faq.api.install(app, require_role=web.auth.require_role, errors=web.errors)
+    faq.api.install(app, require_role=web.auth.require_role, errors=web.errors,
+                    retrainer=RasaRetrainer(settings))
 
 Editors (role ``editor``; ``admin`` passes everywhere) write; agents may read.
 
@@ -38,7 +40,7 @@ from typing import Any, Callable
 
 from sanic import Blueprint, response
 
-from faq.publishing import Publisher
+from faq.publishing import Publisher, Retrainer
 from faq.store import FaqConflict, FaqInvalid, FaqNotFound, FaqStore
 
 logger = logging.getLogger(__name__)
@@ -49,11 +51,15 @@ RESERVED_IDS = {"categories", "check", "preview", "publish", "publications"}
 PREVIEW_TIMEOUT = 10.0
 
 
-def install(app, *, require_role: Callable, errors) -> Publisher:
-    """Registers the FAQ API, the publisher task and the editor page."""
+def install(app, *, require_role: Callable, errors, retrainer: Retrainer | None = None) -> Publisher:
+    """Registers the FAQ API, the publisher task and the editor page.
+
+    Args:
+        retrainer: what the publisher retrains the model with after a publication (none: no retrain).
+    """
     settings = app.ctx.settings
     store = FaqStore(settings.database_url)
-    publisher = Publisher(settings)
+    publisher = Publisher(settings, retrainer=retrainer)
     app.ctx.faq_store, app.ctx.faq_publisher = store, publisher
 
     @app.listener("after_server_start")

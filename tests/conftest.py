@@ -80,7 +80,7 @@ def drop_postgres_database(admin_url: str, url: str) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path: Path) -> str:
     """A migrated, empty app database: once on SQLite, once on PostgreSQL."""
-    from kefu.setup import migrate
+    from migrations import migrate
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'app.db'}"
@@ -97,7 +97,7 @@ def database_url(request, tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The model for the current training data (trained now if ``make test`` has not)."""
-    from bot.model import ensure_model
+    from bot.stack.training import ensure_model
 
     return ensure_model(ROOT)
 

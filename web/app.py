@@ -1,4 +1,8 @@
-"""The web app factory: one Sanic app, one blueprint per resource."""
+"""The web app factory: one Sanic app, one blueprint per resource.
+
+It is the web process's composition: it builds what the packages' blueprints are handed (the
+settings, the FAQ publisher's retrainer) from the settings.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from sanic import Sanic, response
 from analytics import api as analytics_api
 from analytics import inbox
 from faq import api as faq_api
+from bot.stack.training import RasaRetrainer
 from handoff import api as handoff_api
 from kefu.settings import Settings
 from web import auth, customers, demo, errors, limits, security, widget
@@ -28,7 +33,8 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     security.install(app, storefront=STOREFRONT)
     app.blueprint(auth.bp)
     handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
-    faq_api.install(app, require_role=auth.require_role, errors=errors)
+    faq_api.install(app, require_role=auth.require_role, errors=errors,
+                    retrainer=RasaRetrainer(settings) if settings.faq_retrain else None)
     app.blueprint(widget.bp)
     # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
     # inbox suggestions: the editors' working copy of the FAQ content (database), else the files
@@ -48,3 +54,4 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
 
     app.static("/static", str(STATIC))
     return app
+

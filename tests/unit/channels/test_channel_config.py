@@ -110,7 +110,7 @@ def test_channels_are_built_from_the_environment(monkeypatch, tmp_path):
 
 
 def test_launcher_hands_the_runtime_file_to_every_replica(tmp_path):
-    from bot import launcher
+    from bot.stack import launcher
 
     configured = settings(tmp_path, bot_replicas=2, telegram_token="1:x", telegram_mode="polling",
                           given_bot_api_token="t", given_secret_key="k" * 32)

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.channels import optional_channels, write_runtime_credentials
-from bot.model import ensure_model, rasa_environment
+from bot.stack.prepare import demo_credentials, setup_database
+from bot.stack.training import ensure_model, rasa_environment
 from kefu.settings import Settings, SettingsError, current, set_defaults
 from kefu.startup import check_keys, exit_with
-from kefu.setup import demo_credentials, setup_database
 from kefu.tokens import customer_key
 
 PR_SET_PDEATHSIG = 1

@@ -1,35 +1,25 @@
-"""Database preparation at start: migrations, demo accounts and the demo shop's data."""
+"""The database's preparation at start: migrations, demo accounts, the demo shop's data, FAQ import.
+
+``make run`` does it before it starts the processes (:func:`bot.stack.launcher.prepare`); in
+compose and Helm the image's ``migrate`` role runs ``python -m bot.stack.prepare`` once before the
+new processes start.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import secrets
+import sys
 
-from kefu.settings import Settings
-
-logger = logging.getLogger(__name__)
+from kefu.settings import Settings, SettingsError, current
+from migrations import migrate
 
 #: Demo accounts created at first run: (username, role, password variable, display name).
 DEMO_ACCOUNTS = (
     ("agent", "agent", "DEMO_AGENT_PASSWORD", "小林 (Agent Lin)"),
     ("editor", "editor", "DEMO_EDITOR_PASSWORD", "Editor"),
 )
-
-
-def migrate(database_url: str) -> None:
-    """Brings the app database to the newest schema (Alembic ``upgrade head``)."""
-    from alembic import command
-    from alembic.config import Config
-
-    from kefu.settings import ROOT
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
 
 
 def demo_passwords(settings: Settings) -> dict[str, str]:
@@ -60,7 +50,7 @@ def demo_credentials(settings: Settings) -> list[tuple[str, str, str]]:
 
 
 def setup_database(settings: Settings) -> None:
-    """Migrates the database, creates the demo accounts and seeds the demo shop."""
+    """Migrates the database, creates the demo accounts, seeds the demo shop, imports the FAQ files."""
     from kefu.auth import ensure_user
 
     migrate(settings.database_url)
@@ -93,3 +83,18 @@ def seed_shop(settings: Settings) -> None:
         print(f"database: demo shop seeded for {result.seed_day} ({result.orders} orders)", flush=True)
     elif result.action == "skipped":
         print(f"database: demo shop not seeded: {result.detail}", flush=True)
+
+
+def main() -> int:
+    """``python -m bot.stack.prepare``: the image's ``migrate`` role (the settings' database)."""
+    try:
+        settings = current()
+    except SettingsError as error:
+        print(f"python -m bot.stack.prepare cannot start: {error}", file=sys.stderr)
+        return 2
+    setup_database(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
