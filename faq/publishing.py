@@ -12,8 +12,8 @@ A publication (``POST /api/faqs/publish``) runs in the web app, one at a time:
 3. a full retrain with the published content runs in the background, by the :class:`Retrainer`
    the web app's composition hands the publisher (``bot.stack.training.RasaRetrainer``: ``rasa
    train`` in a nice'd subprocess, into ``var/models/``; none when ``KEFU_FAQ_RETRAIN`` is off),
-   and the new model is loaded by each Rasa server through Rasa's own ``PUT /model``; a failed
-   retrain keeps the running model and says why.
+   and the new model is loaded by each Rasa server through Rasa's own ``PUT /model``
+   (:meth:`kefu.botapi.BotServers.load_model`); a failed retrain keeps the running model and says why.
 
 At start (``make run``), :func:`sync_from_files` keeps ``faq/content/*.yml`` and the database
 in step: files changed since they were last imported (a ``git pull``) are imported and
@@ -41,6 +41,7 @@ from faq.store import (
     content_catalogue,
     content_hash,
 )
+from kefu.botapi import BotServers
 from kefu.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -152,14 +153,17 @@ class Publisher:
 
     Args:
         settings: the web app's settings (database, ``var/``).
+        bots: the Rasa servers that confirm publications and load retrained models (default: the
+            settings' :attr:`~kefu.settings.Settings.bot_urls`).
         retrainer: retrains the model after a publication; ``None``: no retrain (the published
             answers and the fast path still work).
         confirm_seconds: longest wait for every server to confirm a publication.
     """
 
-    def __init__(self, settings: Settings, *, retrainer: Retrainer | None = None,
+    def __init__(self, settings: Settings, *, bots: BotServers | None = None, retrainer: Retrainer | None = None,
                  confirm_seconds: float = CONFIRM_SECONDS) -> None:
         self.settings = settings
+        self.bots = bots or BotServers.from_settings(settings)
         self.retrainer = retrainer
         self.confirm_seconds = confirm_seconds
         self.store = FaqStore(settings.database_url)
@@ -230,26 +234,17 @@ class Publisher:
     async def confirm(self, seq: int) -> list[str]:
         """Waits until every Rasa server answers with publication ``seq`` (or a newer one);
         returns the servers that did not confirm within :attr:`confirm_seconds`."""
-        import aiohttp
-
-        pending = set(self.settings.bot_urls)
+        pending = set(self.bots.urls)
         if self.confirm_seconds <= 0:
             return sorted(pending)
         deadline = time.monotonic() + self.confirm_seconds
-        token = self.settings.bot_api_token
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            while pending and time.monotonic() < deadline:
-                for url in sorted(pending):
-                    try:
-                        async with session.post(f"{url}/model/parse", params={"token": token},
-                                                json={"text": "faq publication check"}) as reply:
-                            parsed = await reply.json() if reply.status == 200 else {}
-                    except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
-                        parsed = {}
-                    if (parsed.get("faq_publication") or 0) >= seq:
-                        pending.discard(url)
-                if pending:
-                    await asyncio.sleep(0.3)
+        while pending and time.monotonic() < deadline:
+            answers = await self.bots.parse_each("faq publication check", timeout=10)
+            for url, parsed in answers.items():
+                if isinstance(parsed, dict) and (parsed.get("faq_publication") or 0) >= seq:
+                    pending.discard(url)
+            if pending:
+                await asyncio.sleep(0.3)
         return sorted(pending)
 
     # -- background retrain -------------------------------------------------------------
@@ -299,24 +294,15 @@ class Publisher:
                         time.monotonic() - started)
         loaded = await self._hot_swap(target)
         self.store.set_model_status(job, "swapped" if loaded else "failed",
-                                    f"{target.name} loaded by {loaded} of {len(self.settings.bot_urls)} bot server(s)")
+                                    f"{target.name} loaded by {loaded} of {len(self.bots.urls)} bot server(s)")
         retrainer.prune(target)
 
     async def _hot_swap(self, model: Path) -> int:
         """Asks each Rasa server to load ``model`` (Rasa's ``PUT /model``); returns how many did."""
-        import aiohttp
-
         loaded = 0
-        token = self.settings.bot_api_token
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
-            for url in self.settings.bot_urls:
-                try:
-                    async with session.put(f"{url}/model", params={"token": token},
-                                           json={"model_file": str(model)}) as reply:
-                        if reply.status < 300:
-                            loaded += 1
-                        else:
-                            logger.warning("FAQ retrain: %s refused the new model (HTTP %s)", url, reply.status)
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-                    logger.warning("FAQ retrain: %s did not load the new model (%s)", url, type(error).__name__)
+        for url, problem in (await self.bots.load_model(model)).items():
+            if problem is None:
+                loaded += 1
+            else:
+                logger.warning("FAQ retrain: %s did not load the new model (%s)", url, problem)
         return loaded

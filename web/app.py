@@ -1,7 +1,7 @@
 """The web app factory: one Sanic app, one blueprint per resource.
 
 It is the web process's composition: it builds what the packages' blueprints are handed (the
-settings, the FAQ publisher's retrainer) from the settings.
+settings, the one client of the Rasa servers, the FAQ publisher's retrainer) from the settings.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from analytics import inbox
 from faq import api as faq_api
 from bot.stack.training import RasaRetrainer
 from handoff import api as handoff_api
+from kefu.botapi import BotServers
 from kefu.settings import Settings
 from web import auth, customers, demo, errors, limits, security, widget
 
@@ -33,7 +34,7 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     security.install(app, storefront=STOREFRONT)
     app.blueprint(auth.bp)
     handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
-    faq_api.install(app, require_role=auth.require_role, errors=errors,
+    faq_api.install(app, require_role=auth.require_role, errors=errors, bots=_bot_servers(app, settings),
                     retrainer=RasaRetrainer(settings) if settings.faq_retrain else None)
     app.blueprint(widget.bp)
     # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
@@ -55,3 +56,13 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app.static("/static", str(STATIC))
     return app
 
+
+def _bot_servers(app: Sanic, settings: Settings) -> BotServers:
+    """The web app's one client of the Rasa servers (``KEFU_BOT_URLS``), closed when it stops."""
+    bots = app.ctx.bots = BotServers.from_settings(settings)
+
+    @app.listener("after_server_stop")
+    async def _close(_app, _loop):
+        await bots.close()
+
+    return bots
