@@ -245,7 +245,8 @@ def load_settings() -> Settings:
         actions_port=_port("ACTIONS_PORT", 5055),
         web_port=_port("WEB_PORT", 8000),
         database_url=values.database_url(_env("DATABASE_URL"), root, var_dir),
-        redis_url=_env("REDIS_URL"),
+        redis_url=values.url("REDIS_URL", _env("REDIS_URL"), None, schemes=("redis", "rediss", "unix"),
+                             example="redis://redis:6379/0"),
         bot_replicas=_whole("BOT_REPLICAS", 1, low=1, high=100),
         log_level=values.choice("LOG_LEVEL", _env("LOG_LEVEL"), "INFO", LOG_LEVELS),
         given_bot_api_token=_env("BOT_API_TOKEN"),
@@ -279,13 +280,15 @@ def load_settings() -> Settings:
         wechat_require_encryption=_flag("WECHAT_REQUIRE_ENCRYPTION", bool(_env("WECHAT_ENCODING_AES_KEY"))),
         telegram_token=_env("TELEGRAM_TOKEN"),
         telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
-        telegram_api_url=_env("TELEGRAM_API_URL") or "https://api.telegram.org/bot",
+        telegram_api_url=values.url("TELEGRAM_API_URL", _env("TELEGRAM_API_URL"), "https://api.telegram.org/bot",
+                                    schemes=("https", "http"), example="https://api.telegram.org/bot") or "",
         telegram_mode=mode,
         wechat_token=_env("WECHAT_TOKEN"),
         wechat_app_id=_env("WECHAT_APP_ID"),
         wechat_app_secret=_env("WECHAT_APP_SECRET"),
         wechat_encoding_aes_key=_env("WECHAT_ENCODING_AES_KEY"),
-        wechat_api_url=_env("WECHAT_API_URL") or "https://api.weixin.qq.com",
+        wechat_api_url=values.url("WECHAT_API_URL", _env("WECHAT_API_URL"), "https://api.weixin.qq.com",
+                                  schemes=("https", "http"), example="https://api.weixin.qq.com") or "",
     )
 
 

@@ -139,6 +139,27 @@ def time_zone(name: str, raw: str | None, default: str) -> str:
     return raw
 
 
+def url(name: str, raw: str | None, default: str | None, *, schemes: tuple[str, ...], example: str) -> str | None:
+    """A URL with one of ``schemes`` and a host (or, for ``unix``, a path)."""
+    if raw is None:
+        return default
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - reading it checks the port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in schemes or not (parts.hostname or (parts.scheme == "unix" and parts.path)):
+        raise SettingsError(f"{name}: {_shown(raw)} is not a {' or '.join(s + '://' for s in schemes)} URL; "
+                            f"use one such as {example}.")
+    return raw
+
+
+def _shown(raw: str) -> str:
+    """A URL for an error message, without a password it may hold."""
+    head, at, tail = raw.rpartition("@")
+    return repr(f"{head.split('//')[0]}//<credentials>@{tail}" if at and "//" in head else raw)
+
+
 def server_urls(name: str, raw: str | None) -> tuple[str, ...]:
     """Comma-separated ``http(s)://host[:port]`` base URLs, without a trailing slash; () when unset."""
     if raw is None:
@@ -154,7 +175,7 @@ def server_urls(name: str, raw: str | None) -> tuple[str, ...]:
             parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
                 or parts.fragment or parts.username or parts.password:
-            raise SettingsError(f"{name}: {item!r} is not a server address; list the servers as "
+            raise SettingsError(f"{name}: {_shown(item)} is not a server address; list the servers as "
                                 "http://host:port separated by commas, such as http://rasa1:5005,http://rasa2:5005.")
         urls.append(item.rstrip("/"))
     if not urls:

@@ -123,6 +123,21 @@ def test_each_setting_has_its_default_takes_a_good_value_and_names_itself_when_b
         assert "use" in str(error.value) or "list" in str(error.value), error.value  # ... and the fix
 
 
+@pytest.mark.parametrize("variable, good, bad", [
+    ("REDIS_URL", "redis://:secret@redis:6379/0", ["redis:6379", "http://redis:6379", "redis://"]),
+    ("TELEGRAM_API_URL", "http://127.0.0.1:9000/bot", ["api.telegram.org/bot", "ftp://x/bot"]),
+    ("WECHAT_API_URL", "https://api.weixin.qq.com", ["weixin", "https://"]),
+])
+def test_service_urls_are_checked_and_the_error_hides_a_password(clean, variable, good, bad):
+    clean.setenv(variable, good)
+    load_settings()
+    for value in bad + ["redis://:hunter2@host:port"]:
+        clean.setenv(variable, value)
+        with pytest.raises(SettingsError, match=variable) as error:
+            load_settings()
+        assert "hunter2" not in str(error.value) and "use one such as" in str(error.value)
+
+
 def test_the_analytics_day_follows_the_handoff_zone_unless_it_has_its_own(clean):
     clean.setenv("HANDOFF_TIMEZONE", "Asia/Tokyo")
     assert load_settings().analytics_timezone == "Asia/Tokyo"
