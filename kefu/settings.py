@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -116,6 +117,9 @@ class Settings:
     wechat_api_url: str = "https://api.weixin.qq.com"
     #: the FAQ content files (``KEFU_FAQ_DIR``): imported at start, written by ``python -m faq export``
     faq_dir: Path | None = None
+    #: ``SHOP_ADAPTER``: the shop adapter class, ``module:Class`` (shop/adapter.py; imported and
+    #: checked against the ShopAdapter Protocol at start by shop.adapter.adapter_class)
+    shop_adapter: str = "shop.demo:DemoShop"
     #: ``LOG_LEVEL``: DEBUG, INFO, WARNING, ERROR or CRITICAL
     log_level: str = "INFO"
     #: ``BOT_API_TOKEN``, ``KEFU_SECRET_KEY``, ``KEFU_ACTION_SECRET`` as the environment gives them
@@ -289,6 +293,7 @@ def load_settings() -> Settings:
         wechat_encoding_aes_key=_env("WECHAT_ENCODING_AES_KEY"),
         wechat_api_url=values.url("WECHAT_API_URL", _env("WECHAT_API_URL"), "https://api.weixin.qq.com",
                                   schemes=("https", "http"), example="https://api.weixin.qq.com") or "",
+        shop_adapter=_class_path("SHOP_ADAPTER", "shop.demo:DemoShop"),
     )
 
 
@@ -319,6 +324,18 @@ def inherited_environment() -> dict[str, str]:
     """A copy of this process's whole environment, for the child processes it starts (the
     launcher's, ``rasa train``): they read their settings from it."""
     return dict(os.environ)
+
+
+_CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+def _class_path(name: str, default: str) -> str:
+    """A class named ``package.module:Class`` (whether it imports is checked by its user at start)."""
+    value = _env(name) or default
+    if not _CLASS_PATH.match(value):
+        raise SettingsError(f"{name}={value!r} is not module:Class; write it like {default} "
+                            "(a dotted module path, a colon, the class name).")
+    return value
 
 
 def _customer_secret() -> str | None:

@@ -6,11 +6,12 @@ import logging
 
 from kefu import logs
 from kefu.startup import settings_or_exit
+from shop.adapter import adapter_class
 from web.app import create_app
 
 
 def main() -> None:
-    settings = settings_or_exit("python -m web")  # a bad setting stops it here, with the fix
+    settings = settings_or_exit("python -m web", adapter_class)  # a bad setting or SHOP_ADAPTER stops it here
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     logs.install(settings.secret_values())  # personal data masked, secrets redacted in every log line
     app = create_app(settings)

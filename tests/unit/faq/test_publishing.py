@@ -11,8 +11,10 @@ import time
 import sqlalchemy as sa
 
 from bot.stack.training import RasaRetrainer, model_path
+from faq.codec import catalogue_content
 from faq.publishing import Publisher, faq_data_file, sync_from_files
-from faq.store import FaqEntryRow, FaqStore, catalogue_content
+from faq.store import FaqStore
+from faq.tables import FaqEntryRow
 from kefu.db import session_scope
 from kefu.settings import ROOT, load_settings
 from tests.stack import free_port

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.stack.prepare import demo_passwords, seed_shop
 from kefu.db import session_scope
 from kefu.settings import load_settings
-from shop.models import Order
+from shop.demo.models import Order
 from tests.stack import ROOT
 
 
