@@ -31,7 +31,6 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -46,7 +45,6 @@ from kefu.inputs import InvalidInput, json_body, number_field
 logger = logging.getLogger(__name__)
 
 DASHBOARD = Path(__file__).resolve().parent / "dashboard"
-DEFAULT_INTERVAL = 5.0
 MAX_SELECTED = 5000
 MAX_GROUPS = 200
 
@@ -72,7 +70,7 @@ class AnalyticsApi:
 
     # ------------------------------------------------------------------ background ingest
     def start(self, app) -> None:
-        interval = _interval()
+        interval = self.settings.analytics_interval  # ANALYTICS_INTERVAL; 0: ingesting off
         if interval > 0 and self._task is None:
             self._task = app.loop.create_task(self._run(interval))
 
@@ -92,15 +90,6 @@ class AnalyticsApi:
             except Exception:
                 logger.exception("analytics: ingesting conversation events failed; retrying")
             await asyncio.sleep(interval)
-
-
-def _interval() -> float:
-    raw = os.environ.get("ANALYTICS_INTERVAL", "").strip()
-    try:
-        return max(0.0, float(raw)) if raw else DEFAULT_INTERVAL
-    except ValueError:
-        logger.warning("ANALYTICS_INTERVAL=%r is not a number of seconds; using %s", raw, DEFAULT_INTERVAL)
-        return DEFAULT_INTERVAL
 
 
 def install(app, *, require_role: Callable, faq_source: inbox.FaqSource | None = None) -> AnalyticsApi:

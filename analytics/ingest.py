@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +31,7 @@ from handoff.models import Handoff
 from kefu.clock import as_utc, utcnow
 from kefu.db import session_scope
 from kefu.events import ConversationEvent
+from kefu.settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,7 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 def local_zone() -> ZoneInfo:
     """The shop's time zone for days: ``ANALYTICS_TIMEZONE``, else ``HANDOFF_TIMEZONE``, else Asia/Shanghai."""
-    name = (os.environ.get("ANALYTICS_TIMEZONE", "").strip() or os.environ.get("HANDOFF_TIMEZONE", "").strip()
-            or DEFAULT_TIMEZONE)
+    name = current().analytics_timezone  # validated at start (kefu.settings)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -76,7 +76,7 @@ def write_nlu(pairs: list[tuple[str, str]], path: Path) -> None:
 
 
 def train(nlu_file: Path, out: Path, config: Path) -> Path:
-    from bot.model import rasa_environment
+    from bot.stack.training import rasa_environment
 
     command = [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(nlu_file),
                "--out", str(out), "--fixed-model-name", "bench"]

@@ -1,7 +1,7 @@
-"""``python -m bot run|prepare|train``: see :mod:`bot.launcher`."""
+"""``python -m bot run|prepare|train``: see :mod:`bot.stack.launcher`."""
 
 import sys
 
-from bot.launcher import main
+from bot.stack.launcher import main
 
 sys.exit(main(sys.argv[1:]))

@@ -1,4 +1,4 @@
-"""The shared secret between the Rasa servers and the action server (docs/security/limits.md).
+"""The shared secret between the Rasa servers and the action server (docs/operators/security/limits.md).
 
 rasa-sdk's action server runs whatever action a POST to ``/webhook`` names, for whatever tracker
 the caller makes up (a forged ``customer_id`` slot included). So:

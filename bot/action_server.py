@@ -17,9 +17,9 @@ from shop.adapter import adapter_class
 
 
 def main() -> None:
-    # a bad key or SHOP_ADAPTER stops it here, with the fix
+    # a bad setting, key or SHOP_ADAPTER stops it here, with the fix
     settings = settings_or_exit("python -m bot.action_server", adapter_class)
-    install()
+    install(settings.secret_values())
     secret = settings.action_secret
     from rasa_sdk.plugin import plugin_manager
 

@@ -22,7 +22,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from kefu.events import record_events
-from kefu.settings import load_settings
+from kefu.settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class KefuEventBroker(EventBroker):
     async def from_endpoint_config(
         cls, broker_config: EndpointConfig | None = None, event_loop: asyncio.AbstractEventLoop | None = None,
     ) -> KefuEventBroker:
-        url = (broker_config.url if broker_config is not None else None) or load_settings().database_url
+        url = (broker_config.url if broker_config is not None else None) or current().database_url
         batch_seconds = (broker_config.kwargs.get("batch_seconds") if broker_config is not None else None)
         return cls(url, BATCH_SECONDS if batch_seconds is None else float(batch_seconds))
 

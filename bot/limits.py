@@ -1,4 +1,4 @@
-"""Limits on what the Rasa server reads (docs/security/limits.md).
+"""Limits on what the Rasa server reads (docs/operators/security/limits.md).
 
 * Body size: ``REQUEST_MAX_SIZE`` (and ``WEBSOCKET_MAX_SIZE``, a widget frame) is
   ``settings.max_request_bytes`` (``KEFU_MAX_REQUEST_BYTES``, 256 KB by default) instead of
@@ -15,6 +15,10 @@
   read. The channels (``/webhooks/...``, ``/socket.io``) check their own input, except for one
   thing checked here for every route: JSON nested more than 64 levels deep (400), on which
   Python's ``json`` raises ``RecursionError`` rather than ``ValueError``.
+* Conversation ids in paths (``/conversations/<conversation_id:path>/...``): percent-decoded
+  once before Rasa's handler sees them. Sanic 21.12 hands route parameters on as they came, so
+  without this ``客户`` (sent as ``%E5%AE%A2%E6%88%B7``), ``a b`` or ``a/b`` (``a%2Fb``) would
+  name another, empty conversation; :mod:`kefu.botapi` encodes the whole id.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import hmac
 import re
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 from sanic import response
 
@@ -93,6 +98,12 @@ def install(app, settings: Settings, *, auth_token: str | None) -> None:
             status, parameter, message = bad
             return rasa_error(status, message, parameter=parameter)
         return None
+
+    @app.middleware("request")
+    async def decode_conversation_id(request):
+        conversation = request.match_info.get("conversation_id")
+        if isinstance(conversation, str) and "%" in conversation:
+            request.match_info = {**request.match_info, "conversation_id": unquote(conversation)}
 
 
 class _Body:

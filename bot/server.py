@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -30,12 +29,12 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = settings_or_exit("python -m bot.server")  # a bad key stops it here, with the fix
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     # Personal data masked and secrets redacted in every record; loggers that print message
     # text or request URLs (httpx: Bot API / WeChat URLs carry tokens) raised to WARNING.
     from kefu import logs
 
-    logs.install()
+    logs.install(settings.secret_values())
 
     # The version gate, then every patch of Rasa's internals, in order (bot/patches/; none with
     # KEFU_STOCK_RASA=on). First: the TensorFlow stand-in must be in place before Rasa is imported.
@@ -54,7 +53,7 @@ def main() -> None:
 
     # Rasa's structured logs default to DEBUG outside its CLI: every parse would be printed with
     # the customer's text. They follow LOG_LEVEL like the rest.
-    configure_structlog(logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))
+    configure_structlog(logging.getLevelName(settings.log_level))
 
     from bot import action_secret, limits
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 from kefu.db import sqlite_engine
 from kefu.events import without_secrets
-from kefu.settings import load_settings
+from kefu.settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class KefuTrackerStore(SQLTrackerStore):
     """
 
     def __init__(self, domain=None, host: str | None = None, event_broker=None, **kwargs: Any) -> None:
-        url = make_url(host or load_settings().tracker_store_url)
+        url = make_url(host or current().tracker_store_url)
         dialect = url.get_backend_name()
         super().__init__(
             domain=domain,
@@ -173,7 +173,7 @@ class KefuLockStore:
     :mod:`bot.patches.lock_tickets` fixes that for both."""
 
     def __new__(cls, endpoint_config: EndpointConfig | None = None) -> LockStore:  # type: ignore[misc]
-        redis_url = (endpoint_config.url if endpoint_config else None) or load_settings().redis_url
+        redis_url = (endpoint_config.url if endpoint_config else None) or current().redis_url
         if not redis_url:
             return InMemoryLockStore()
         url = make_url(redis_url)

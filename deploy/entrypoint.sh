@@ -12,7 +12,7 @@ case "$role" in
   web)
     exec python -m web ;;
   migrate)
-    exec python -c 'from kefu.settings import load_settings; from kefu.setup import setup_database; setup_database(load_settings())' ;;
+    exec python -m bot.stack.prepare ;;
   *)
     exec "$@" ;;
 esac

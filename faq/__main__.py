@@ -53,7 +53,7 @@ def _database_command(command: str, content: Path) -> int:
     from faq.publishing import files_catalogue, publish_files
     from faq.store import FaqStore
     from kefu.settings import load_settings
-    from kefu.setup import migrate
+    from migrations import migrate
 
     settings = load_settings()
     migrate(settings.database_url)

@@ -1,8 +1,10 @@
 """The FAQ content API and the editor page on the web app (contract section 5).
 
-Installed by the web app with its role check::
+Installed by the web app with its role check, its client of the Rasa servers and the retrainer
+the publisher is handed (none when ``KEFU_FAQ_RETRAIN`` is off)::
 
-    faq.api.install(app, require_role=web.auth.require_role)
+    faq.api.install(app, require_role=web.auth.require_role,
+                    bots=BotServers.from_settings(settings), retrainer=RasaRetrainer(settings))
 
 Editors (role ``editor``; ``admin`` passes everywhere) write; agents may read. The routes let the
 store's errors through; the web app answers them from :data:`faq.errors.ERRORS` (404 not found,
@@ -41,8 +43,9 @@ from typing import Any, Callable
 
 from sanic import Blueprint, response
 
-from faq.publishing import Publisher
+from faq.publishing import Publisher, Retrainer
 from faq.store import FaqStore
+from kefu.botapi import BotApiError, BotServers, BotUnreachable
 from kefu.inputs import InvalidInput, json_body, number_field, require_text
 
 logger = logging.getLogger(__name__)
@@ -53,11 +56,19 @@ RESERVED_IDS = {"categories", "check", "preview", "publish", "publications"}
 PREVIEW_TIMEOUT = 10.0
 
 
-def install(app, *, require_role: Callable) -> Publisher:
-    """Registers the FAQ API, the publisher task and the editor page."""
+def install(app, *, require_role: Callable, bots: BotServers | None = None,
+            retrainer: Retrainer | None = None) -> Publisher:
+    """Registers the FAQ API, the publisher task and the editor page.
+
+    Args:
+        bots: the Rasa servers (the preview asks one, publications are confirmed by each); default
+            the settings' servers.
+        retrainer: what the publisher retrains the model with after a publication (none: no retrain).
+    """
     settings = app.ctx.settings
+    bots = bots or BotServers.from_settings(settings)
     store = FaqStore(settings.database_url)
-    publisher = Publisher(settings)
+    publisher = Publisher(settings, bots=bots, retrainer=retrainer)
     app.ctx.faq_store, app.ctx.faq_publisher = store, publisher
 
     @app.listener("after_server_start")
@@ -165,7 +176,7 @@ def install(app, *, require_role: Callable) -> Publisher:
     async def preview(request):
         body = json_body(request)
         text = require_text(body, "text", max_length=500)
-        return response.json(await _preview(settings, text))
+        return response.json(await _preview(bots, settings.database_url, text))
 
     @api.post("/publish")
     @writers
@@ -196,26 +207,21 @@ def install(app, *, require_role: Callable) -> Publisher:
     return publisher
 
 
-async def _preview(settings, text: str) -> dict[str, Any]:
-    """What the running bot makes of ``text`` (Rasa's ``/model/parse``), for the editor."""
-    import aiohttp
-
+async def _preview(bots: BotServers, database_url: str, text: str) -> dict[str, Any]:
+    """What the running bot makes of ``text`` (Rasa's ``/model/parse`` on one server), for the editor."""
     from faq.live import live_content
 
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PREVIEW_TIMEOUT)) as session:
-            async with session.post(f"{settings.bot_url}/model/parse", params={"token": settings.bot_api_token},
-                                    json={"text": text}) as reply:
-                if reply.status != 200:
-                    return {"available": False, "error": f"the bot answered HTTP {reply.status}"}
-                parsed = await reply.json()
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        parsed = await bots.parse(text, timeout=PREVIEW_TIMEOUT)
+    except BotUnreachable:
         return {"available": False, "error": "the bot is not reachable; is it running?"}
+    except BotApiError as error:
+        return {"available": False, "error": f"the bot answered HTTP {error.status}"}
     intent = parsed.get("intent") or {}
     selected = ((parsed.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     key = selected.get("intent_response_key") or ""
     faq_id = key.split("/", 1)[1] if intent.get("name") == "faq" and "/" in key else None
-    content = live_content(settings.database_url)
+    content = live_content(database_url)
     faq = content.faqs.get(faq_id) if content and faq_id else None
     ranking = ((parsed.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
     return {

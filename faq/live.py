@@ -13,7 +13,6 @@ content and the bot answers from its trained model's responses.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from faq.similarity import QuestionIndex
+from kefu.settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -119,17 +119,9 @@ _caches: dict[str, LiveContentCache] = {}
 
 
 def live_content(database_url: str | None = None) -> LiveContent | None:
-    """The live content of the app database (``DATABASE_URL``), or None."""
-    url = database_url or os.environ.get("DATABASE_URL") or _default_url()
+    """The live content of the app database (default: the process's settings' ``DATABASE_URL``,
+    as the settings read it: ``postgres://`` is understood), or None."""
+    url = database_url or current().database_url
     if url not in _caches:
         _caches[url] = LiveContentCache(url)
     return _caches[url].get()
-
-
-def _default_url() -> str | None:
-    try:
-        from kefu.settings import load_settings
-
-        return load_settings().database_url
-    except Exception:
-        return None

@@ -9,9 +9,11 @@ A publication (``POST /api/faqs/publish``) runs in the web app, one at a time:
    questions are answered through the NLU's fast path (``bot.nlu.faq_fastpath``). The job is
    ``live`` once every Rasa server confirms it (``/model/parse`` reports the publication it
    answers with as ``faq_publication``), so a ``live`` job is what every shopper gets;
-3. a full retrain with the published content runs in the background (``rasa train`` in a
-   subprocess, nice'd, into ``var/models/``) and the new model is loaded by each Rasa server
-   through Rasa's own ``PUT /model``; a failed retrain keeps the running model and says why.
+3. a full retrain with the published content runs in the background, by the :class:`Retrainer`
+   the web app's composition hands the publisher (``bot.stack.training.RasaRetrainer``: ``rasa
+   train`` in a nice'd subprocess, into ``var/models/``; none when ``KEFU_FAQ_RETRAIN`` is off),
+   and the new model is loaded by each Rasa server through Rasa's own ``PUT /model``
+   (:meth:`kefu.botapi.BotServers.load_model`); a failed retrain keeps the running model and says why.
 
 At start (``make run``), :func:`sync_from_files` keeps ``faq/content/*.yml`` and the database
 in step: files changed since they were last imported (a ``git pull``) are imported and
@@ -23,10 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from faq.codec import catalogue_content, content_catalogue, content_hash
 from faq.compiler import render_training_data, write_if_changed
@@ -35,6 +36,8 @@ from faq.live import REFRESH_SECONDS
 from faq.model import Catalogue
 from faq.publications import FAILED, LIVE
 from faq.store import FaqStore
+from kefu.botapi import BotServers
+from kefu.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -112,18 +115,60 @@ def model_inputs(database_url: str, var_dir: Path) -> Path | None:
     return faq_data_file(var_dir, live[1])
 
 
+# ---------------------------------------------------------------------------------- retrainer
+class RetrainFailed(Exception):
+    """A retrain produced no model; the message says why (shown to editors with the job)."""
+
+
+class Retrainer(Protocol):
+    """What the publisher needs to fold published content into the bot's model.
+
+    The web app hands one to the :class:`Publisher` (``bot.stack.training.RasaRetrainer``); the
+    model it returns must be a path every Rasa server can load (``PUT /model``).
+    """
+
+    def trained(self, faq_data: Path) -> Path | None:
+        """The model already trained with ``faq_data`` (Rasa training data of published content,
+        in place of the files' ``data/nlu/faq.yml``), or ``None``."""
+
+    async def retrain(self, faq_data: Path) -> Path:
+        """Trains a model with ``faq_data`` and returns its path.
+
+        Raises:
+            RetrainFailed: no model was made (the message says why).
+        """
+
+    def prune(self, keep: Path) -> None:
+        """Removes models of earlier retrains that are no longer needed (never ``keep``)."""
+
+
 # ---------------------------------------------------------------------------------- publisher
 class Publisher:
-    """Runs queued publications and background retrains inside the web app."""
+    """Runs queued publications and background retrains inside the web app.
 
-    def __init__(self, settings, *, retrain: bool | None = None, confirm_seconds: float = CONFIRM_SECONDS) -> None:
+    Args:
+        settings: the web app's settings (database, ``var/``).
+        bots: the Rasa servers that confirm publications and load retrained models (default: the
+            settings' :attr:`~kefu.settings.Settings.bot_urls`).
+        retrainer: retrains the model after a publication; ``None``: no retrain (the published
+            answers and the fast path still work).
+        confirm_seconds: longest wait for every server to confirm a publication.
+    """
+
+    def __init__(self, settings: Settings, *, bots: BotServers | None = None, retrainer: Retrainer | None = None,
+                 confirm_seconds: float = CONFIRM_SECONDS) -> None:
         self.settings = settings
+        self.bots = bots or BotServers.from_settings(settings)
+        self.retrainer = retrainer
         self.confirm_seconds = confirm_seconds
         self.store = FaqStore(settings.database_url)
-        self.retrain_enabled = (os.environ.get("KEFU_FAQ_RETRAIN", "1") != "0") if retrain is None else retrain
         self._wake = asyncio.Event()
         self._retrain_wanted: str | None = None
         self._retrain_task: asyncio.Task | None = None
+
+    @property
+    def retrain_enabled(self) -> bool:
+        return self.retrainer is not None
 
     def wake(self) -> None:
         self._wake.set()
@@ -184,29 +229,25 @@ class Publisher:
     async def confirm(self, seq: int) -> list[str]:
         """Waits until every Rasa server answers with publication ``seq`` (or a newer one);
         returns the servers that did not confirm within :attr:`confirm_seconds`."""
-        import aiohttp
-
-        pending = set(self.bot_urls())
+        pending = set(self.bots.urls)
         if self.confirm_seconds <= 0:
             return sorted(pending)
         deadline = time.monotonic() + self.confirm_seconds
-        token = self.settings.bot_api_token
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            while pending and time.monotonic() < deadline:
-                for url in sorted(pending):
-                    try:
-                        async with session.post(f"{url}/model/parse", params={"token": token},
-                                                json={"text": "faq publication check"}) as reply:
-                            parsed = await reply.json() if reply.status == 200 else {}
-                    except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
-                        parsed = {}
-                    if (parsed.get("faq_publication") or 0) >= seq:
-                        pending.discard(url)
-                if pending:
-                    await asyncio.sleep(0.3)
+        while pending and time.monotonic() < deadline:
+            answers = await self.bots.parse_each("faq publication check", timeout=10)
+            for url, parsed in answers.items():
+                if isinstance(parsed, dict) and (parsed.get("faq_publication") or 0) >= seq:
+                    pending.discard(url)
+            if pending:
+                await asyncio.sleep(0.3)
         return sorted(pending)
 
     # -- background retrain -------------------------------------------------------------
+    async def idle(self) -> None:
+        """Returns once no background retrain is running or waiting (tests; a clean stop)."""
+        while self._retrain_task is not None and not self._retrain_task.done():
+            await asyncio.shield(self._retrain_task)
+
     def schedule_retrain(self, job: str) -> None:
         """Retrains for ``job``'s content after the retrain that is running, if any; only the
         newest waiting job is trained (its content includes the earlier ones')."""
@@ -226,61 +267,37 @@ class Publisher:
                 self.store.set_model_status(job, "failed", f"{type(error).__name__}; the running model stays")
 
     async def retrain(self, job: str) -> None:
-        from bot.model import model_path, rasa_environment, train_command
-
-        settings = self.settings
-        root = settings.root
+        """Has the retrainer train a model with ``job``'s content (unless one exists) and every
+        Rasa server load it; the job's model status says how far it got."""
+        retrainer = self.retrainer
+        if retrainer is None:
+            return
         loop = asyncio.get_running_loop()
         publication = await loop.run_in_executor(None, self.store.publication, job)
         content = await loop.run_in_executor(None, self.store.content_of, job)
-        data = faq_data_file(settings.var_dir, content)
-        models_dir = settings.var_dir / "models"
-        target = model_path(root, data, models_dir)
-        if not target.exists():
+        data = faq_data_file(self.settings.var_dir, content)
+        target = retrainer.trained(data)
+        if target is None:
             self.store.set_model_status(job, "training", "training the model with the published content")
             started = time.monotonic()
-            models_dir.mkdir(parents=True, exist_ok=True)
-            log_path = settings.var_dir / "logs" / "faq-retrain.log"
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-            with log_path.open("ab") as log:
-                process = await asyncio.create_subprocess_exec(
-                    "nice", "-n", "10", *train_command(root, target, data),
-                    cwd=root, env=rasa_environment(), stdout=log, stderr=asyncio.subprocess.STDOUT)
-                code = await process.wait()
-            if code != 0 or not target.exists():
-                self.store.set_model_status(job, "failed", f"rasa train exited with {code} (see var/logs/faq-retrain.log); "
-                                                           "the running model stays")
+            try:
+                target = await retrainer.retrain(data)
+            except RetrainFailed as error:
+                self.store.set_model_status(job, "failed", f"{error}; the running model stays")
                 return
             logger.info("FAQ retrain for publication %s: trained in %.0f s", publication.seq,
                         time.monotonic() - started)
         loaded = await self._hot_swap(target)
         self.store.set_model_status(job, "swapped" if loaded else "failed",
-                                    f"{target.name} loaded by {loaded} of {len(self.bot_urls())} bot server(s)")
-        for old in models_dir.glob("kefu-*.tar.gz"):
-            if old != target and time.time() - old.stat().st_mtime > 3600:
-                old.unlink(missing_ok=True)
-
-    def bot_urls(self) -> list[str]:
-        configured = os.environ.get("KEFU_BOT_URLS", "").strip()
-        if configured:
-            return [url.strip().rstrip("/") for url in configured.split(",") if url.strip()]
-        return [f"http://127.0.0.1:{self.settings.bot_port + i}" for i in range(self.settings.bot_replicas)]
+                                    f"{target.name} loaded by {loaded} of {len(self.bots.urls)} bot server(s)")
+        retrainer.prune(target)
 
     async def _hot_swap(self, model: Path) -> int:
         """Asks each Rasa server to load ``model`` (Rasa's ``PUT /model``); returns how many did."""
-        import aiohttp
-
         loaded = 0
-        token = self.settings.bot_api_token
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
-            for url in self.bot_urls():
-                try:
-                    async with session.put(f"{url}/model", params={"token": token},
-                                           json={"model_file": str(model)}) as reply:
-                        if reply.status < 300:
-                            loaded += 1
-                        else:
-                            logger.warning("FAQ retrain: %s refused the new model (HTTP %s)", url, reply.status)
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-                    logger.warning("FAQ retrain: %s did not load the new model (%s)", url, type(error).__name__)
+        for url, problem in (await self.bots.load_model(model)).items():
+            if problem is None:
+                loaded += 1
+            else:
+                logger.warning("FAQ retrain: %s did not load the new model (%s)", url, problem)
         return loaded

@@ -37,7 +37,6 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -141,7 +140,7 @@ class HandoffApi:
             self._maintenance = app.loop.create_task(self._maintain())
 
     async def _maintain(self) -> None:
-        quiet = dt.timedelta(minutes=int(os.environ.get("HANDOFF_ABANDON_AFTER_MINUTES") or ABANDON_AFTER_MINUTES))
+        quiet = dt.timedelta(minutes=self.settings.handoff_abandon_after_minutes)
         while True:
             await asyncio.sleep(MAINTENANCE_INTERVAL)
             try:

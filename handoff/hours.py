@@ -7,12 +7,11 @@ and ``HANDOFF_TIMEZONE`` (an IANA zone name, default ``Asia/Shanghai``).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kefu.settings import SettingsError
+from kefu.settings import SettingsError, current
 
 DEFAULT_HOURS = "09:00-22:00"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -51,8 +50,8 @@ class ServiceHours:
 
     @classmethod
     def from_environment(cls) -> ServiceHours:
-        return cls.parse(os.environ.get("HANDOFF_SERVICE_HOURS", "").strip() or DEFAULT_HOURS,
-                         os.environ.get("HANDOFF_TIMEZONE", "").strip() or DEFAULT_TIMEZONE)
+        settings = current()  # HANDOFF_SERVICE_HOURS, HANDOFF_TIMEZONE: validated at start
+        return cls.parse(settings.handoff_service_hours, settings.handoff_timezone)
 
     @property
     def always_open(self) -> bool:

@@ -5,7 +5,7 @@ replaces the log record factory, so that every record, of whichever logger and w
 prints it later, has its message (with JSON ``\\u`` escapes written out, as in Rasa's structured
 lines that quote a customer's text) already passed through :func:`kefu.privacy.mask_pii` (phone
 numbers, ID numbers, e-mail and street addresses) and :func:`redact` (the values of the secrets
-in the environment, ``token=`` / ``secret=`` / ``password=`` query parameters and JWTs). A record
+the process's settings name, ``token=`` / ``secret=`` / ``password=`` query parameters and JWTs). A record
 factory rather than a handler filter: Rasa, rasa-sdk and Sanic each add their own handlers.
 
 It also raises the loggers that would print a customer's words at INFO to WARNING, and ignores
@@ -15,16 +15,11 @@ the warnings known to come from third-party code, each by its message (:mod:`kef
 from __future__ import annotations
 
 import logging
-import os
 import re
+from collections.abc import Iterable
 
 from kefu.privacy import mask_pii
 
-#: Environment variables whose values never appear in a log line.
-SECRET_VARIABLES = (
-    "BOT_API_TOKEN", "KEFU_SECRET_KEY", "DEMO_AGENT_PASSWORD", "DEMO_EDITOR_PASSWORD", "TELEGRAM_TOKEN",
-    "TELEGRAM_WEBHOOK_SECRET", "WECHAT_TOKEN", "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY",
-)
 _QUERY_SECRET = re.compile(r"(?i)\b((?:access_)?token|secret|appsecret|password|passwd)=([^&\s\"',)]+)")
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)([^@/\s]+)(@)")
 _TELEGRAM_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b")
@@ -36,15 +31,15 @@ QUIET = ("rasa.core.processor", "rasa.core.actions.action", "rasa.core.policies"
          "rasa.core.lock_store", "sanic.access", "tensorflow", "httpx", "httpcore", "urllib3", "aiogram")
 
 
-def _secrets() -> list[str]:
-    values = [os.environ.get(name, "").strip() for name in SECRET_VARIABLES]
-    return sorted({value for value in values if len(value) >= 6}, key=len, reverse=True)
+#: The secret values of this process (:meth:`kefu.settings.Settings.secret_values`), from :func:`install`.
+_process_secrets: list[str] = []
 
 
 def redact(text: str, secrets: list[str] | None = None) -> str:
-    """``text`` without secret values, URL passwords, ``token=...`` style parameters or signed
-    tokens (JWTs such as a customer token quoted from message metadata)."""
-    for secret in _secrets() if secrets is None else secrets:
+    """``text`` without secret values (``secrets``, else those given to :func:`install`), URL
+    passwords, ``token=...`` style parameters or signed tokens (JWTs such as a customer token
+    quoted from message metadata)."""
+    for secret in _process_secrets if secrets is None else secrets:
         if secret in text:
             text = text.replace(secret, "<redacted>")
     text = _QUERY_SECRET.sub(r"\1=<redacted>", text)
@@ -83,13 +78,19 @@ def clean(text: str, secrets: list[str] | None = None) -> str:
 _installed = False
 
 
-def install() -> None:
-    """Masks every log record of this process from now on (idempotent)."""
+def install(secret_values: Iterable[str] = ()) -> None:
+    """Masks every log record of this process from now on (idempotent).
+
+    Args:
+        secret_values: the values never to show, longest first (the process's settings give
+            them: :meth:`kefu.settings.Settings.secret_values`).
+    """
     global _installed
     if _installed:
         return
     _installed = True
-    secrets = _secrets()
+    secrets = sorted({value for value in secret_values if len(value) >= 6}, key=len, reverse=True)
+    _process_secrets[:] = secrets
     make_record = logging.getLogRecordFactory()
 
     def masking_record(*args, **kwargs) -> logging.LogRecord:

@@ -38,7 +38,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from kefu.settings import Settings, load_settings
+from kefu.settings import Settings, current
 
 logger = logging.getLogger(__name__)
 
@@ -220,5 +220,5 @@ def shared_message_limiter() -> RateLimiter:
     """One message limiter per process, shared by every channel of the Rasa server."""
     limiter = _shared.get("msg")
     if limiter is None:
-        limiter = _shared["msg"] = message_limiter(load_settings())
+        limiter = _shared["msg"] = message_limiter(current())
     return limiter

@@ -1,76 +1,64 @@
 """Settings of every Kefu process, read from the environment (contract section 3).
 
+Every variable is read here and nowhere else, into one typed :class:`Settings`, validated when it
+is loaded: a value Kefu cannot use is a :class:`SettingsError` naming the variable and the fix
+(the parsers are in :mod:`kefu.settings_values`). A process loads them once: its entry point
+(``python -m web``, ``python -m bot.server``, the action server, the launcher) calls
+:func:`kefu.startup.settings_or_exit`, which reads :func:`current`, and hands them to what it
+builds; the classes Rasa and rasa-sdk instantiate themselves (channels, tracker and lock stores,
+NLG, event broker, actions) take :func:`current`. :func:`load_settings` reads afresh (tests).
+
 Secrets never have a default: when ``BOT_API_TOKEN`` or the signing key is not given, the
 launcher generates one once into ``var/`` (mode 0600) and hands it to the processes it starts.
 """
 
 from __future__ import annotations
 
-import math
+import functools
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kefu import settings_values as values
 from kefu.keys import ACTION_SERVER, MIN_MASTER_BYTES, derive_key, derive_text
+from kefu.settings_values import FALSE_WORDS, LOG_LEVELS, TRUE_WORDS, SettingsError
+
+__all__ = ["FALSE_WORDS", "ROOT", "TRUE_WORDS", "Settings", "SettingsError", "current", "inherited_environment",
+           "load_settings", "read_secret", "set_defaults"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class SettingsError(ValueError):
-    """A setting has a value Kefu cannot use; the message names the variable and the fix."""
-
-
-def _port(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise SettingsError(f"{name}={raw!r} is not a TCP port; use a number from 1 to 65535.")
-    return int(raw)
-
-
 def _env(name: str) -> str | None:
+    """The variable's value without surrounding spaces; ``None`` when unset or blank."""
     value = os.environ.get(name, "").strip()
     return value or None
 
 
-TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("0", "false", "no", "off")
+def _port(name: str, default: int) -> int:
+    return values.port(name, _env(name), default)
 
 
 def _flag(name: str, default: bool) -> bool:
     """An on/off setting: 1/true/yes/on or 0/false/no/off (any case); anything else is an error."""
-    raw = (_env(name) or "").lower()
-    if not raw:
-        return default
-    if raw in TRUE_WORDS:
-        return True
-    if raw in FALSE_WORDS:
-        return False
-    raise SettingsError(f"{name}={raw!r} is not on or off; use one of {', '.join(TRUE_WORDS + FALSE_WORDS)}.")
+    return values.flag(name, _env(name), default)
 
 
 def _rate(name: str, default: float) -> float:
     """A rate setting: a plain number (ASCII digits, optional decimals) of at least 0."""
-    raw = _env(name)
-    if raw is None:
-        return default
-    value = float(raw) if raw.isascii() and raw.replace(".", "", 1).isdigit() else -1.0
-    if value < 0 or not math.isfinite(value):
-        raise SettingsError(f"{name}={raw!r}: use a number of at least 0 (0 switches the limit off).")
-    return value
+    return values.rate(name, _env(name), default)
 
 
 def _whole(name: str, default: int, *, low: int, high: int) -> int:
     """A whole number setting between ``low`` and ``high`` (ASCII digits only)."""
-    raw = _env(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise SettingsError(f"{name}={raw!r}: use a whole number from {low} to {high}.")
-    return int(raw)
+    return values.whole(name, _env(name), default, low=low, high=high)
+
+
+def _time_zone(name: str, default: str) -> str:
+    return values.time_zone(name, _env(name), default)
 
 
 @dataclass(frozen=True)
@@ -135,6 +123,32 @@ class Settings:
     #: ``KEFU_STOCK_RASA``: the Rasa servers run stock Rasa, none of Kefu's patches of its
     #: internals installed (``bot/patches/``), to compare with; off by default
     stock_rasa: bool = False
+    #: ``LOG_LEVEL``: DEBUG, INFO, WARNING, ERROR or CRITICAL
+    log_level: str = "INFO"
+    #: ``BOT_API_TOKEN``, ``KEFU_SECRET_KEY``, ``KEFU_ACTION_SECRET`` as the environment gives them
+    #: (``None``: the generated files under ``var/``, or a sub-key; see the properties below)
+    given_bot_api_token: str | None = field(default=None, repr=False)
+    given_secret_key: str | None = field(default=None, repr=False)
+    given_action_secret: str | None = field(default=None, repr=False)
+    #: ``DEMO_AGENT_PASSWORD``, ``DEMO_EDITOR_PASSWORD`` (else generated once into var/)
+    demo_agent_password: str | None = field(default=None, repr=False)
+    demo_editor_password: str | None = field(default=None, repr=False)
+    #: ``KEFU_BOT_URLS``: the Rasa servers the web app talks to (:attr:`bot_urls`)
+    configured_bot_urls: tuple[str, ...] = ()
+    #: ``KEFU_FAQ_RETRAIN``: retrain the model in the background after a publication
+    faq_retrain: bool = True
+    #: ``HANDOFF_SERVICE_HOURS`` (``HH:MM-HH:MM``) in ``HANDOFF_TIMEZONE``: when agents are on duty
+    handoff_service_hours: str = "09:00-22:00"
+    handoff_timezone: str = "Asia/Shanghai"
+    #: ``HANDOFF_ABANDON_AFTER_MINUTES``: a waiting shopper quiet this long counts as gone
+    handoff_abandon_after_minutes: int = 120
+    #: ``ANALYTICS_TIMEZONE`` (else the handoff zone): the shop's local day for analytics
+    analytics_timezone: str = "Asia/Shanghai"
+    #: ``ANALYTICS_INTERVAL``: seconds between two ingests of conversation events (0: off)
+    analytics_interval: float = 5.0
+    #: ``TICKET_LOCK_LIFETIME``: seconds a conversation lock of a dead replica blocks it (read by
+    #: Rasa itself; ``None``: unset, the launcher then gives its children 20)
+    ticket_lock_lifetime: int | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -153,7 +167,15 @@ class Settings:
 
     @property
     def bot_url(self) -> str:
-        return f"http://127.0.0.1:{self.bot_port}"
+        """The first Rasa server (:attr:`bot_urls`)."""
+        return self.bot_urls[0]
+
+    @property
+    def bot_urls(self) -> tuple[str, ...]:
+        """Every Rasa server: ``KEFU_BOT_URLS``, else ``BOT_REPLICAS`` of them on this host from
+        ``BOT_PORT`` on (as ``make run`` starts them)."""
+        return self.configured_bot_urls or tuple(
+            f"http://127.0.0.1:{self.bot_port + i}" for i in range(self.bot_replicas))
 
     @property
     def action_server_url(self) -> str:
@@ -161,7 +183,7 @@ class Settings:
 
     @property
     def bot_api_token(self) -> str:
-        return read_secret("BOT_API_TOKEN", self.var_dir / "bot_api_token")
+        return self.given_bot_api_token or read_secret("BOT_API_TOKEN", self.var_dir / "bot_api_token")
 
     @property
     def secret_key(self) -> str:
@@ -170,7 +192,7 @@ class Settings:
         Raises:
             SettingsError: when it is shorter than 32 bytes.
         """
-        value = read_secret("KEFU_SECRET_KEY", self.var_dir / "secret_key")
+        value = self.given_secret_key or read_secret("KEFU_SECRET_KEY", self.var_dir / "secret_key")
         if len(value.encode("utf-8")) < MIN_MASTER_BYTES:
             raise SettingsError(
                 f"KEFU_SECRET_KEY is {len(value.encode('utf-8'))} bytes long; it must have at least "
@@ -186,32 +208,42 @@ class Settings:
     def action_secret(self) -> str:
         """What the Rasa servers send the action server (``X-Kefu-Action-Secret``):
         ``KEFU_ACTION_SECRET``, else a sub-key of the master key."""
-        return _env("KEFU_ACTION_SECRET") or derive_text(self.secret_key, ACTION_SERVER)
+        return self.given_action_secret or derive_text(self.secret_key, ACTION_SERVER)
+
+    def demo_password(self, username: str) -> str | None:
+        """The password the environment gives the demo account ``username`` (``agent``, ``editor``)."""
+        return {"agent": self.demo_agent_password, "editor": self.demo_editor_password}.get(username)
+
+    def create_secrets(self) -> None:
+        """Generates ``BOT_API_TOKEN`` and ``KEFU_SECRET_KEY`` into ``var/`` (mode 0600) when the
+        environment does not give them and no earlier start did (only the launcher does this)."""
+        if not self.given_bot_api_token:
+            read_secret("BOT_API_TOKEN", self.var_dir / "bot_api_token", create=True)
+        if not self.given_secret_key:
+            read_secret("KEFU_SECRET_KEY", self.var_dir / "secret_key", create=True)
+
+    def secret_values(self) -> list[str]:
+        """The values of every secret this process knows (log lines never show them), longest first."""
+        found = [self.given_bot_api_token, self.given_secret_key, self.given_action_secret, self.rest_token,
+                 self.customer_token_secret, self.demo_agent_password, self.demo_editor_password,
+                 self.telegram_token, self.telegram_webhook_secret, self.wechat_token, self.wechat_app_secret,
+                 self.wechat_encoding_aes_key]
+        for name, path in (("BOT_API_TOKEN", "bot_api_token"), ("KEFU_SECRET_KEY", "secret_key")):
+            if (self.var_dir / path).exists():
+                found.append(read_secret(name, self.var_dir / path))
+        return sorted({value for value in found if value and len(value) >= 6}, key=len, reverse=True)
 
 
 def load_settings() -> Settings:
-    """Reads the settings from the environment.
+    """Reads the settings from the environment afresh (a process uses :func:`current`).
 
     Raises:
-        SettingsError: when a variable holds an unusable value.
+        SettingsError: when a variable holds an unusable value; the message names it and the fix.
     """
-    root = Path(os.environ.get("KEFU_HOME") or ROOT)
-    var_dir = Path(os.environ.get("KEFU_VAR_DIR") or root / "var")
-    database_url = _env("DATABASE_URL") or f"sqlite:///{var_dir / 'app.db'}"
-    if database_url.startswith("sqlite:///var/"):  # relative default spelled in the contract
-        database_url = f"sqlite:///{root / database_url[len('sqlite:///'):]}"
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql://" + database_url[len("postgres://") :]
-    if not database_url.startswith(("sqlite", "postgresql")):
-        raise SettingsError(
-            f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {database_url.split(':')[0]}:..."
-        )
-    mode = (_env("TELEGRAM_MODE") or "webhook").lower()
-    if mode not in ("webhook", "polling"):
-        raise SettingsError(f"TELEGRAM_MODE={mode!r}: use 'webhook' or 'polling'.")
-    replicas = _env("BOT_REPLICAS") or "1"
-    if not replicas.isdigit() or int(replicas) < 1:
-        raise SettingsError(f"BOT_REPLICAS={replicas!r}: use a whole number of at least 1.")
+    root = Path(_env("KEFU_HOME") or ROOT)
+    var_dir = Path(_env("KEFU_VAR_DIR") or root / "var")
+    mode = values.choice("TELEGRAM_MODE", _env("TELEGRAM_MODE"), "webhook", ("webhook", "polling"))
+    handoff_timezone = _time_zone("HANDOFF_TIMEZONE", "Asia/Shanghai")
     return Settings(
         root=root,
         var_dir=var_dir,
@@ -219,10 +251,27 @@ def load_settings() -> Settings:
         bot_port=_port("BOT_PORT", 5005),
         actions_port=_port("ACTIONS_PORT", 5055),
         web_port=_port("WEB_PORT", 8000),
-        database_url=database_url,
-        redis_url=_env("REDIS_URL"),
-        bot_replicas=int(replicas),
+        database_url=values.database_url(_env("DATABASE_URL"), root, var_dir),
+        redis_url=values.url("REDIS_URL", _env("REDIS_URL"), None, schemes=("redis", "rediss", "unix"),
+                             example="redis://redis:6379/0"),
+        bot_replicas=_whole("BOT_REPLICAS", 1, low=1, high=100),
+        log_level=values.choice("LOG_LEVEL", _env("LOG_LEVEL"), "INFO", LOG_LEVELS),
+        given_bot_api_token=_env("BOT_API_TOKEN"),
+        given_secret_key=_env("KEFU_SECRET_KEY"),
+        given_action_secret=_env("KEFU_ACTION_SECRET"),
+        demo_agent_password=_env("DEMO_AGENT_PASSWORD"),
+        demo_editor_password=_env("DEMO_EDITOR_PASSWORD"),
         demo_shop=_flag("KEFU_DEMO_SHOP", False),
+        configured_bot_urls=values.server_urls("KEFU_BOT_URLS", _env("KEFU_BOT_URLS")),
+        faq_retrain=_flag("KEFU_FAQ_RETRAIN", True),
+        handoff_service_hours=values.service_hours("HANDOFF_SERVICE_HOURS", _env("HANDOFF_SERVICE_HOURS"),
+                                                   "09:00-22:00"),
+        handoff_timezone=handoff_timezone,
+        handoff_abandon_after_minutes=_whole("HANDOFF_ABANDON_AFTER_MINUTES", 120, low=1, high=7 * 24 * 60),
+        analytics_timezone=_time_zone("ANALYTICS_TIMEZONE", handoff_timezone),
+        analytics_interval=values.seconds("ANALYTICS_INTERVAL", _env("ANALYTICS_INTERVAL"), 5.0, high=3600,
+                                          off="ingesting off"),
+        ticket_lock_lifetime=_whole("TICKET_LOCK_LIFETIME", 0, low=1, high=3600) or None,
         rest_token=_env("KEFU_REST_TOKEN"),
         verification_minutes=_whole("KEFU_VERIFICATION_MINUTES", 15, low=1, high=24 * 60),
         customer_token_public_key=_env("KEFU_CUSTOMER_TOKEN_PUBLIC_KEY"),
@@ -238,16 +287,47 @@ def load_settings() -> Settings:
         wechat_require_encryption=_flag("WECHAT_REQUIRE_ENCRYPTION", bool(_env("WECHAT_ENCODING_AES_KEY"))),
         telegram_token=_env("TELEGRAM_TOKEN"),
         telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
-        telegram_api_url=_env("TELEGRAM_API_URL") or "https://api.telegram.org/bot",
+        telegram_api_url=values.url("TELEGRAM_API_URL", _env("TELEGRAM_API_URL"), "https://api.telegram.org/bot",
+                                    schemes=("https", "http"), example="https://api.telegram.org/bot") or "",
         telegram_mode=mode,
         wechat_token=_env("WECHAT_TOKEN"),
         wechat_app_id=_env("WECHAT_APP_ID"),
         wechat_app_secret=_env("WECHAT_APP_SECRET"),
         wechat_encoding_aes_key=_env("WECHAT_ENCODING_AES_KEY"),
-        wechat_api_url=_env("WECHAT_API_URL") or "https://api.weixin.qq.com",
+        wechat_api_url=values.url("WECHAT_API_URL", _env("WECHAT_API_URL"), "https://api.weixin.qq.com",
+                                  schemes=("https", "http"), example="https://api.weixin.qq.com") or "",
         shop_adapter=_class_path("SHOP_ADAPTER", "shop.demo:DemoShop"),
         stock_rasa=_flag("KEFU_STOCK_RASA", False),
     )
+
+
+@functools.cache
+def current() -> Settings:
+    """This process's settings: read from the environment on first use, then the same object.
+
+    For what Rasa and rasa-sdk instantiate themselves (channels, stores, NLG, event broker,
+    actions); what Kefu builds gets its settings passed in. Tests that change the environment
+    call ``current.cache_clear()`` (``tests/conftest.py`` does before every test).
+
+    Raises:
+        SettingsError: when a variable holds an unusable value (the next call reads again).
+    """
+    return load_settings()
+
+
+def set_defaults(defaults: Mapping[str, str]) -> None:
+    """Gives each variable of ``defaults`` that the environment leaves unset (or blank) its value
+    there, so that this process's settings and the children it starts see it (``make run``'s
+    defaults). Call it before anything reads :func:`current`."""
+    for name, value in defaults.items():
+        if not _env(name):
+            os.environ[name] = value
+
+
+def inherited_environment() -> dict[str, str]:
+    """A copy of this process's whole environment, for the child processes it starts (the
+    launcher's, ``rasa train``): they read their settings from it."""
+    return dict(os.environ)
 
 
 _CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
@@ -265,30 +345,28 @@ def _class_path(name: str, default: str) -> str:
 def _customer_secret() -> str | None:
     value = _env("KEFU_CUSTOMER_TOKEN_SECRET")
     if value is not None and len(value.encode("utf-8")) < MIN_MASTER_BYTES:
-        raise SettingsError(f"KEFU_CUSTOMER_TOKEN_SECRET must have at least {MIN_MASTER_BYTES} bytes.")
+        raise SettingsError(f"KEFU_CUSTOMER_TOKEN_SECRET must have at least {MIN_MASTER_BYTES} bytes; generate "
+                            "one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
     return value
 
 
-def read_secret(env_name: str, path: Path, *, create: bool = False) -> str:
-    """Returns a secret from the environment, else from its file under ``var/``.
+def read_secret(name: str, path: Path, *, create: bool = False) -> str:
+    """A generated secret from its file under ``var/`` (for when the environment does not give it).
 
     Args:
-        env_name: the environment variable that overrides the file.
-        path: the file holding a generated secret.
+        name: the environment variable that would give it instead (named in the error).
+        path: the file holding the generated secret.
         create: generate the file when missing (only the launcher does this).
 
     Raises:
         SettingsError: when the secret is neither set nor generated yet.
     """
-    value = _env(env_name)
-    if value:
-        return value
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     if not create:
         raise SettingsError(
-            f"{env_name} is not set and {path} does not exist; start Kefu with 'make run' "
-            f"or set {env_name}."
+            f"{name} is not set and {path} does not exist; start Kefu with 'make run' "
+            f"or set {name}."
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(32)

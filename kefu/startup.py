@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from kefu.settings import Settings, SettingsError, load_settings
+from kefu.settings import Settings, SettingsError, current
 from kefu.tokens import customer_tokens
 
 
@@ -30,14 +30,15 @@ def check_keys(settings: Settings) -> None:
 
 
 def settings_or_exit(process: str, *checks: Callable[[Settings], object]) -> Settings:
-    """The checked settings of a starting process; on a settings error, its message and exit 2.
+    """The checked settings of a starting process (its :func:`kefu.settings.current`, loaded once);
+    on a settings error, its message and exit 2.
 
     Args:
         checks: more checks of the settings that raise :class:`SettingsError`, from the packages
             the process composes (``shop.adapter.adapter_class``: ``SHOP_ADAPTER``).
     """
     try:
-        settings = load_settings()
+        settings = current()
         check_keys(settings)
         for check in checks:
             check(settings)

@@ -7,7 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from kefu.db import Base, get_engine
-from kefu.models import import_all_models
+from migrations.registry import import_all_models
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logger", True):

@@ -20,6 +20,20 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Each test reads the settings of its own environment: the process-wide settings
+    (``kefu.settings.current``, loaded once per process) are forgotten before and after it."""
+    from kefu import settings
+
+    forget = getattr(getattr(settings, "current", None), "cache_clear", lambda: None)
+    forget()
+    yield
+    forget()
+
+
 POSTGRES_ADMIN_URL = os.environ.get("KEFU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -72,7 +86,7 @@ def drop_postgres_database(admin_url: str, url: str) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path: Path) -> str:
     """A migrated, empty app database: once on SQLite, once on PostgreSQL."""
-    from kefu.setup import migrate
+    from migrations import migrate
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'app.db'}"
@@ -89,7 +103,7 @@ def database_url(request, tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The model for the current training data (trained now if ``make test`` has not)."""
-    from bot.model import ensure_model
+    from bot.stack.training import ensure_model
 
     return ensure_model(ROOT)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from kefu import logs
 from kefu.startup import settings_or_exit
@@ -12,9 +11,9 @@ from web.app import create_app
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
-    logs.install()  # personal data masked, secrets redacted in every log line
-    settings = settings_or_exit("python -m web", adapter_class)  # a bad key or SHOP_ADAPTER stops it here
+    settings = settings_or_exit("python -m web", adapter_class)  # a bad setting or SHOP_ADAPTER stops it here
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logs.install(settings.secret_values())  # personal data masked, secrets redacted in every log line
     app = create_app(settings)
     app.run(host="0.0.0.0", port=settings.web_port, access_log=False, motd=False)
 

@@ -1,4 +1,8 @@
-"""The web app factory: one Sanic app, one blueprint per resource."""
+"""The web app factory: one Sanic app, one blueprint per resource.
+
+It is the web process's composition: it builds what the packages' blueprints are handed (the
+settings, the one client of the Rasa servers, the FAQ publisher's retrainer) from the settings.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ from sanic import Sanic, response
 
 from analytics import api as analytics_api
 from analytics import inbox
+from bot.stack.training import RasaRetrainer
 from faq import api as faq_api
 from faq import errors as faq_errors
 from handoff import api as handoff_api
+from kefu.botapi import BotServers
 from kefu.settings import Settings
 from shop.adapter import load_adapter
 from web import auth, customers, demo, errors, limits, security, widget
@@ -32,7 +38,8 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app.ctx.shop = load_adapter(settings)  # the shop adapter (SHOP_ADAPTER), as the actions use it
     handoff_api.install(app, require_role=auth.require_role, errors=errors,
                         customer_panel=customers.panel_of(app.ctx.shop))
-    faq_api.install(app, require_role=auth.require_role)
+    faq_api.install(app, require_role=auth.require_role, bots=_bot_servers(app, settings),
+                    retrainer=RasaRetrainer(settings) if settings.faq_retrain else None)
     app.blueprint(widget.bp)
     # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
     # inbox suggestions: the editors' working copy of the FAQ content (database), else the files
@@ -52,3 +59,14 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
 
     app.static("/static", str(STATIC))
     return app
+
+
+def _bot_servers(app: Sanic, settings: Settings) -> BotServers:
+    """The web app's one client of the Rasa servers (``KEFU_BOT_URLS``), closed when it stops."""
+    bots = app.ctx.bots = BotServers.from_settings(settings)
+
+    @app.listener("after_server_stop")
+    async def _close(_app, _loop):
+        await bots.close()
+
+    return bots

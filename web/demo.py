@@ -1,7 +1,7 @@
 """The demo storefront's stand-in for a shop login (demo only).
 
 A real shop issues the customer token from its own login, server side, signed with its own
-private key or its HS256 key (docs/security/tokens.md), and hands it to the widget
+private key or its HS256 key (docs/operators/security/tokens.md), and hands it to the widget
 (``data-customer-token`` or ``KefuWidget.setCustomerToken``). The demo storefront has no login,
 so it asks this endpoint for a token of one of the demo shop's customers, signed with the HS256
 key customer tokens are checked with (409 when that is the shop's public key: Kefu cannot sign):

@@ -1,4 +1,4 @@
-"""Limits on what the web app reads (docs/security/limits.md).
+"""Limits on what the web app reads (docs/operators/security/limits.md).
 
 * Body size: ``REQUEST_MAX_SIZE`` is ``settings.max_request_bytes`` (``KEFU_MAX_REQUEST_BYTES``,
   256 KB by default) instead of Sanic's 100 MB. Sanic reads the setting for every connection and

@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from actions.orders import access
 from handoff.service import Clock, HandoffService
 from kefu.clock import utcnow
-from kefu.settings import load_settings
+from kefu.settings import current
 from kefu.tokens import customer_tokens
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def _service_for(database_url: str) -> HandoffService:
 
 def handoff_service() -> HandoffService:
     """The process's handoff service on ``DATABASE_URL`` (first call reads the settings)."""
-    return _service_for(load_settings().database_url)
+    return _service_for(current().database_url)
 
 
 def known_customer(tracker: Tracker) -> str | None:
@@ -49,7 +49,7 @@ def known_customer(tracker: Tracker) -> str | None:
     for key in CUSTOMER_TOKEN_KEYS:
         if metadata.get(key):
             try:
-                return customer_tokens(load_settings()).read(metadata[key])
+                return customer_tokens(current()).read(metadata[key])
             except Exception:  # no secret configured: treat as anonymous
                 return None
     try:

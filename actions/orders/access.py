@@ -28,7 +28,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
-from kefu.settings import SettingsError, load_settings
+from kefu.settings import SettingsError, current
 from kefu.tokens import customer_tokens
 from shop.adapter import OrderView, ShopAdapter, load_adapter
 from shop.policy import is_order_id
@@ -52,7 +52,7 @@ LANGUAGE = "language"
 
 def shop() -> ShopAdapter:
     """The shop adapter of this deployment (``SHOP_ADAPTER``), built on first use (:func:`shop.adapter.load_adapter`)."""
-    return load_adapter(load_settings())
+    return load_adapter(current())
 
 
 @functools.lru_cache(maxsize=4)
@@ -62,7 +62,7 @@ def _failure_counter(database_url: str) -> FailureCounter:
 
 def failure_counter() -> FailureCounter:
     """Where wrong answers are counted (the app database, ``DATABASE_URL``)."""
-    return _failure_counter(load_settings().database_url)
+    return _failure_counter(current().database_url)
 
 
 def language(tracker: Tracker) -> str | None:
@@ -76,7 +76,7 @@ def signed_in_customer(tracker: Tracker) -> str | None:
     if not token:
         return None
     try:
-        tokens = customer_tokens(load_settings())
+        tokens = customer_tokens(current())
     except SettingsError:
         logger.warning("customer token received but no key to check it is configured; treating as anonymous")
         return None
@@ -141,7 +141,7 @@ def verification_counts(tracker: Tracker, order_id: str | None) -> bool:
     now = message_time(tracker)
     if not session_start(tracker) <= recorded["at"] <= now:
         return False
-    return now - recorded["at"] < load_settings().verification_minutes * 60
+    return now - recorded["at"] < current().verification_minutes * 60
 
 
 def lapsed_verification(tracker: Tracker) -> bool:

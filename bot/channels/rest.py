@@ -16,7 +16,7 @@ a list of ``{"recipient_id", "text", ...}`` out), with these differences:
   are waiting for the customer, just those: an empty message is how a REST client polls).
 
 Trust model: a REST caller chooses its sender ids, so anyone who can reach the webhook and knows
-a REST conversation's id can speak in it (docs/security/sender-ownership.md).
+a REST conversation's id can speak in it (docs/operators/security/sender-ownership.md).
 
 Messages that reach a REST customer outside a reply (an agent's message during a handoff, the
 rating question after it) arrive through Rasa's HTTP API with ``output_channel=latest``; Rasa
@@ -43,7 +43,7 @@ from bot.channels.metadata import MetadataError, checked_metadata, customer_toke
 from bot.channels.senders import reserved_problem
 from kefu.outbox import put_outbox, take_outbox
 from kefu.ratelimit import TOO_FAST, shared_message_limiter
-from kefu.settings import Settings, SettingsError, load_settings
+from kefu.settings import Settings, SettingsError, current
 from kefu.text import is_blank
 from kefu.tokens import CustomerTokens
 
@@ -142,7 +142,7 @@ class KefuRestInput(RestInput):
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings()
+            self._settings = current()
         return self._settings
 
     @property

@@ -48,7 +48,7 @@ from bot.channels.common import (
 from bot.channels.telegram_format import CallbackPayloads, chat_id, sender_id, split_text, user_text
 from kefu.keys import TELEGRAM_CALLBACKS
 from kefu.ratelimit import TOO_FAST, shared_message_limiter
-from kefu.settings import load_settings
+from kefu.settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ class TelegramInput(InputChannel):
         (``TELEGRAM_TOKEN`` ...). ``poll: false`` keeps a polling-mode replica from polling.
         """
         credentials = credentials or {}
-        settings = load_settings()
+        settings = current()
         token = credentials.get("token") or settings.telegram_token
         if not token:
             raise ValueError("the Telegram channel needs TELEGRAM_TOKEN")

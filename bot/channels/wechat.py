@@ -49,7 +49,7 @@ from bot.channels.wechat_replay import ReplayCache
 from bot.channels.wechat_replies import DEFAULT_BUDGET, ReplyCoordinator
 from bot.channels.wechat_xml import text_reply
 from kefu.ratelimit import TOO_FAST, shared_message_limiter
-from kefu.settings import load_settings
+from kefu.settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ class WeChatInput(InputChannel):
         entry in the credentials file, each defaulting to Kefu's settings (``WECHAT_TOKEN`` ...,
         ``WECHAT_REQUIRE_ENCRYPTION``); the replay cache is shared through ``REDIS_URL``."""
         credentials = credentials or {}
-        settings = load_settings()
+        settings = current()
         token = credentials.get("token") or settings.wechat_token
         if not token:
             raise ValueError("the WeChat channel needs WECHAT_TOKEN")

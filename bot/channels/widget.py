@@ -47,7 +47,7 @@ from bot.channels.metadata import cleaned_metadata, customer_token_key
 from bot.channels.widget_sessions import WidgetSession, issue_session, read_session
 from kefu.keys import WIDGET_SESSIONS
 from kefu.ratelimit import TOO_FAST, RateLimiter, shared_message_limiter
-from kefu.settings import Settings, SettingsError, load_settings
+from kefu.settings import Settings, SettingsError, current
 from kefu.text import is_blank
 from kefu.tokens import CustomerTokens
 
@@ -146,7 +146,7 @@ class KefuSocketIOInput(SocketIOInput):
     def settings(self) -> Settings | None:
         if self._settings is None:
             try:
-                self._settings = load_settings()
+                self._settings = current()
             except SettingsError as error:
                 logger.error("widget: the settings cannot be read: %s", error)
         return self._settings

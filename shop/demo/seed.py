@@ -4,8 +4,8 @@ The fixtures are dated around 2026-11-22. Every date is moved by (day of seeding
 that each order keeps its age: the order delivered "two days ago" is two days old whenever the
 demo starts, inside the 7-day return window.
 
-On every start (:func:`kefu.setup.setup_database`, through :func:`seed_configured_shop`: only when
-the demo shop is the configured adapter and ``KEFU_DEMO_SHOP`` is on) :func:`seed_demo_shop` compares the stored
+On every start (:func:`bot.stack.prepare.setup_database`, through :func:`seed_configured_shop`: only
+when the demo shop is the configured adapter and ``KEFU_DEMO_SHOP`` is on) :func:`seed_demo_shop` compares the stored
 seed day and the CSV files' digest with today's: when either differs, the demo tables are
 emptied and loaded again, so the demo keeps its ages and orders cancelled or returned in
 yesterday's chats are back to their fixture state. On the same day nothing is touched. Shop

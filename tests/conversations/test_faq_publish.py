@@ -67,6 +67,13 @@ def test_every_faq_route_needs_a_token(faq_stack, method, path):
     assert faq_stack.api(method, path, {} if method in ("POST", "PUT") else None)[0] == 401
 
 
+def test_the_editor_preview_says_what_the_running_bot_picks(faq_stack, editor):
+    status, preview = faq_stack.api("POST", "/api/faqs/preview", {"text": "运费多少钱"}, token=editor)
+    assert status == 200 and preview["available"] is True and preview["intent"] == "faq"
+    assert preview["faq"]["id"] == faq_key(faq_stack, "运费多少钱").split("/", 1)[1]
+    assert preview["faq"]["answer_zh"]  # from the live publication
+
+
 def test_agents_read_but_only_editors_write(faq_stack, editor):
     agent = faq_stack.login("agent")
     status, faqs = faq_stack.api("GET", "/api/faqs", token=agent)

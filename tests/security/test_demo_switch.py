@@ -43,7 +43,7 @@ def wait_ready(process: subprocess.Popen, port: int) -> None:
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
-    from kefu.setup import migrate
+    from migrations import migrate
 
     path = tmp_path_factory.mktemp("demo-switch")
     migrate(f"sqlite:///{path}/app.db")

@@ -13,7 +13,7 @@ import asyncio
 import pytest
 
 from bot.channels.rest import KefuRestInput
-from kefu.setup import migrate
+from migrations import migrate
 from tests.stack import http
 from tests.unit.bot.channels.conftest import serving
 

@@ -60,6 +60,35 @@ def test_compose_environment_is_what_kefu_reads():
         assert env[secret].startswith("${") and ":?" in env[secret]  # required, no default
 
 
+def test_the_web_app_reaches_every_rasa_replica_by_name_and_shares_their_models():
+    """In compose the web container reaches Rasa by service name, not on 127.0.0.1: it confirms
+    FAQ publications with each replica and hands them the retrained model, which they must see."""
+    from kefu.settings_values import server_urls
+
+    services = compose()["services"]
+    replicas = sorted(name for name in services if re.fullmatch(r"rasa\d+", name))
+    urls = server_urls("KEFU_BOT_URLS", services["web"]["environment"]["KEFU_BOT_URLS"])
+    assert sorted(urls) == [f"http://{name}:5005" for name in replicas]
+    var_dir = re.search(r"KEFU_VAR_DIR=(\S+)", (DEPLOY / "Dockerfile").read_text()).group(1)
+    for name in ["web", *replicas]:
+        assert f"models:{var_dir}/models" in services[name]["volumes"], name
+    assert f"mkdir -p {var_dir}/models" in (DEPLOY / "Dockerfile").read_text()  # a volume the kefu user owns
+
+
+def test_helm_names_each_rasa_replica_for_the_web_app():
+    templates = CHART / "templates"
+    rasa = (templates / "rasa.yaml").read_text()
+    assert "kind: StatefulSet" in rasa and "serviceName: {{ .Release.Name }}-rasa-pods" in rasa
+    headless = yaml.safe_load(re.sub(r"\{\{[^}]*\}\}", "x", rasa.split("---")[-1]))
+    assert headless["kind"] == "Service" and headless["spec"]["clusterIP"] == "None"
+    assert "{{ .Release.Name }}-rasa-pods" in rasa.split("---")[-1]
+    helper = (templates / "_helpers.tpl").read_text()
+    assert 'define "kefu.botUrls"' in helper and "until (int .Values.rasa.replicas)" in helper
+    assert '"http://%s-rasa-%d.%s-rasa-pods:%v"' in helper
+    web = (templates / "web.yaml").read_text()
+    assert re.search(r"- name: KEFU_BOT_URLS\n\s+value: \{\{ include \"kefu.botUrls\" \. \| quote \}\}", web)
+
+
 def test_nginx_balances_both_replicas_and_upgrades_websockets():
     conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
     upstream = re.search(r"upstream rasa \{(.*?)\}", conf, re.S).group(1)
@@ -106,7 +135,8 @@ def test_helm_values_cover_every_reference_in_the_templates():
 @pytest.mark.skipif(not shutil.which("helm"), reason="helm is not installed")
 def test_helm_renders():
     out = subprocess.run(["helm", "template", "kefu", str(CHART)], capture_output=True, text=True, check=True).stdout
-    assert out.count("kind: Deployment") == 3
+    assert out.count("kind: Deployment") == 2 and out.count("kind: StatefulSet") == 1
+    assert 'value: "http://kefu-rasa-0.kefu-rasa-pods:5005,http://kefu-rasa-1.kefu-rasa-pods:5005"' in out
 
 
 def _compose_cli() -> list[str] | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kefu.auth import ensure_user
-from kefu.setup import migrate
+from migrations import migrate
 from tests.stack import ROOT, free_port, http
 
 

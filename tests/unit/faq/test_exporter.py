@@ -82,7 +82,7 @@ def test_the_export_command_explains_the_refusal(tmp_path):
     import subprocess
     import sys
 
-    from kefu.setup import migrate
+    from migrations import migrate
 
     url = f"sqlite:///{tmp_path / 'app.db'}"
     migrate(url)

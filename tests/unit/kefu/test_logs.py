@@ -8,16 +8,19 @@ import logging
 import pytest
 
 from kefu import logs
+from kefu.settings import load_settings
 
 
 @pytest.fixture
 def captured(monkeypatch):
-    """Installs the masking (as the processes do at start) with a secret in the environment."""
+    """Installs the masking as the processes do at start: with the secrets of their settings,
+    here given by the environment."""
     monkeypatch.setenv("BOT_API_TOKEN", "tok-SECRET-0123456789")
     monkeypatch.setenv("TELEGRAM_TOKEN", "123456789:AAsecret-telegram-token-value-xyz")
     factory = logging.getLogRecordFactory()
     monkeypatch.setattr(logs, "_installed", False)
-    logs.install()
+    monkeypatch.setattr(logs, "_process_secrets", [])
+    logs.install(load_settings().secret_values())
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(name)s %(message)s"))

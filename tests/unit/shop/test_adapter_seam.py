@@ -24,7 +24,7 @@ from actions.orders.order_status import ActionOrderStatus
 from actions.orders.validate_order_lookup_form import ValidateOrderLookupForm
 from kefu.auth import ensure_user
 from kefu.settings import ROOT
-from kefu.setup import migrate
+from migrations import migrate
 from tests.stack import free_port, http
 from tests.unit.actions.orders.conftest import SECRET, SENDER, runner, token
 from tests.unit.shop import two_order_shop

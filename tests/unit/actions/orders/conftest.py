@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from kefu.keys import CUSTOMER_TOKENS, derive_text
 from kefu.settings import ROOT
-from kefu.setup import migrate
+from migrations import migrate
 from kefu.text import normalize
 from kefu.tokens import CustomerTokens
 from shop.demo import DemoShop

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from bot.channels import TELEGRAM, WECHAT, optional_channels, runtime_credentials, write_runtime_credentials
-from kefu.settings import ROOT, Settings
+from kefu.settings import ROOT, Settings, current
 
 AES_KEY = base64.b64encode(b"x" * 32).decode().rstrip("=")
 
@@ -105,15 +105,15 @@ def test_channels_are_built_from_the_environment(monkeypatch, tmp_path):
     assert wechat.name() == "wechat" and wechat.cipher is not None and wechat.client is not None
     assert wechat.require_encryption  # an EncodingAESKey means plaintext pushes are refused ...
     monkeypatch.setenv("WECHAT_REQUIRE_ENCRYPTION", "off")
+    current.cache_clear()  # a Rasa server started with that setting
     assert not WeChatInput.from_credentials(None).require_encryption  # ... unless switched off
 
 
-def test_launcher_hands_the_runtime_file_to_every_replica(monkeypatch, tmp_path):
-    from bot import launcher
+def test_launcher_hands_the_runtime_file_to_every_replica(tmp_path):
+    from bot.stack import launcher
 
-    monkeypatch.setenv("BOT_API_TOKEN", "t")
-    monkeypatch.setenv("KEFU_SECRET_KEY", "k" * 32)
-    configured = settings(tmp_path, bot_replicas=2, telegram_token="1:x", telegram_mode="polling")
+    configured = settings(tmp_path, bot_replicas=2, telegram_token="1:x", telegram_mode="polling",
+                          given_bot_api_token="t", given_secret_key="k" * 32)
     rasa = [s for s in launcher.services(configured, tmp_path / "model.tar.gz") if s.name.startswith("rasa")]
     files = [s.command[s.command.index("--credentials") + 1] for s in rasa]
     assert files == [str(tmp_path / "credentials.yml"), str(tmp_path / "credentials-replica.yml")]

@@ -80,25 +80,6 @@ def test_a_real_shops_rows_are_never_replaced(database_url):
     assert count(database_url, Order) == 1
 
 
-@pytest.mark.parametrize("value", ["0", "off", "false", None])
-def test_switched_off_unless_the_environment_says_on(database_url, monkeypatch, tmp_path, value):
-    from kefu.settings import load_settings
-    from kefu.setup import seed_shop
-
-    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
-    if value is None:
-        monkeypatch.delenv("KEFU_DEMO_SHOP", raising=False)
-    else:
-        monkeypatch.setenv("KEFU_DEMO_SHOP", value)
-    settings = load_settings()
-    seed_shop(type(settings)(**{**settings.__dict__, "database_url": database_url}))
-    assert count(database_url, Order) == 0
-    monkeypatch.setenv("KEFU_DEMO_SHOP", "yes")
-    settings = load_settings()
-    seed_shop(type(settings)(**{**settings.__dict__, "database_url": database_url}))
-    assert count(database_url, Order) > 0
-
-
 @pytest.mark.parametrize("adapter, demo_shop, seeded", [
     ("shop.demo:DemoShop", True, True),
     ("tests.unit.shop.two_order_shop:TwoOrderShop", True, False),  # a shop's own adapter: never the demo data

@@ -1,7 +1,7 @@
 """``make run``: prepares Kefu and runs its processes in the foreground.
 
 ``python -m bot customer-key`` prints the key a shop signs HS256 customer tokens with when it
-configured no key of its own (docs/security/tokens.md).
+configured no key of its own (docs/operators/security/tokens.md).
 
 Preparation is idempotent and quick when nothing changed: FAQ build, model training only
 when its inputs changed, database migration and demo seed. Then the action server, the web
@@ -30,14 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.channels import optional_channels, write_runtime_credentials
-from bot.model import ensure_model, rasa_environment
-from kefu.settings import Settings, SettingsError, load_settings, read_secret
+from bot.stack.prepare import demo_credentials, setup_database
+from bot.stack.training import ensure_model, rasa_environment
+from kefu.settings import Settings, SettingsError, current, set_defaults
 from kefu.startup import check_keys, exit_with
 from kefu.tokens import customer_key
 from shop.adapter import adapter_class
 
 PR_SET_PDEATHSIG = 1
 READY_TIMEOUT = 300  # seconds a process may take to answer its health check
+#: seconds a dead replica's conversation lock blocks that conversation, unless TICKET_LOCK_LIFETIME says
+DEFAULT_TICKET_LOCK_LIFETIME = 20
 
 
 def step(message: str) -> None:
@@ -99,8 +102,6 @@ def prepare(settings: Settings) -> Path:
     if subprocess.run([python, "-m", "faq", "build", "--content", str(settings.faq_dir)], cwd=root).returncode != 0:
         raise SystemExit(1)
     step("database: migrating and seeding the demo data")
-    from kefu.setup import setup_database
-
     setup_database(settings)
     step("model")
     from faq.publishing import model_inputs
@@ -128,7 +129,7 @@ def services(settings: Settings, model: Path) -> list[Service]:
             "PYTHONUNBUFFERED": "1",
             # A replica killed mid-turn leaves its conversation lock in Redis: the conversation
             # waits this long (seconds) for it on another replica instead of Rasa's 60.
-            "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "").strip() or "20",
+            "TICKET_LOCK_LIFETIME": str(settings.ticket_lock_lifetime or DEFAULT_TICKET_LOCK_LIFETIME),
         }
     )
     # The Rasa servers and the action server share a secret (bot.action_secret), given to those
@@ -159,8 +160,6 @@ def services(settings: Settings, model: Path) -> list[Service]:
 
 
 def banner(settings: Settings) -> None:
-    from kefu.setup import demo_credentials
-
     lines = [
         "",
         "Kefu is running. Ctrl-C stops everything.",
@@ -170,14 +169,13 @@ def banner(settings: Settings) -> None:
         f"  Rasa server (REST channel)   http://localhost:{settings.bot_port}/webhooks/rest/webhook",
         # a secret given by the environment is the operator's: not repeated in the output
         f"  Rasa HTTP API token          "
-        f"{'(BOT_API_TOKEN)' if os.environ.get('BOT_API_TOKEN', '').strip() else settings.bot_api_token}",
+        f"{'(BOT_API_TOKEN)' if settings.given_bot_api_token else settings.bot_api_token}",
         f"  Widget for any shop page     <script src=\"http://localhost:{settings.web_port}/widget.js\" defer></script>",
     ]
     lines += [f"  {note}" for note in optional_channels(settings)[1]]
     for username, role, password in demo_credentials(settings):
-        variable = f"DEMO_{username.upper()}_PASSWORD"
-        if os.environ.get(variable, "").strip():
-            password = f"({variable})"
+        if settings.demo_password(username):
+            password = f"(DEMO_{username.upper()}_PASSWORD)"
         lines.append(f"  Demo {role:<8} login          {username} / {password}")
     lines.append("")
     print("\n".join(lines), flush=True)
@@ -255,11 +253,6 @@ def make_private(var_dir: Path) -> None:
                 os.chmod(path, stat.S_IMODE(info.st_mode) & ~0o077)
 
 
-def ensure_secrets(settings: Settings) -> None:
-    read_secret("BOT_API_TOKEN", settings.var_dir / "bot_api_token", create=True)
-    read_secret("KEFU_SECRET_KEY", settings.var_dir / "secret_key", create=True)
-
-
 #: What ``make run`` means that a bare process does not: the demo shop is on unless the
 #: operator says otherwise (compose, Helm and a plain ``python -m web`` leave it off).
 RUN_DEFAULTS = {"KEFU_DEMO_SHOP": "1"}
@@ -269,13 +262,11 @@ def main(argv: list[str]) -> int:
     os.umask(PRIVATE_UMASK)  # before anything is created: databases, secrets, models, credentials
     command = argv[0] if argv else "run"
     if command in ("run", "prepare"):
-        for name, value in RUN_DEFAULTS.items():
-            if not os.environ.get(name, "").strip():
-                os.environ[name] = value  # passed on to the children with the rest of the environment
+        set_defaults(RUN_DEFAULTS)  # passed on to the children with the rest of the environment
     try:
-        settings = load_settings()
+        settings = current()
         make_private(settings.var_dir)
-        ensure_secrets(settings)
+        settings.create_secrets()
         check_keys(settings)  # a short KEFU_SECRET_KEY, an unusable shop key: stop before any work
         adapter_class(settings)  # SHOP_ADAPTER importable and a ShopAdapter
     except SettingsError as error:
@@ -314,5 +305,5 @@ def print_customer_key(settings: Settings) -> int:
         return 2
     print(customer_key(settings.secret_key))
     print("Sign customer tokens with this key (HS256; claims sub, aud=customer, iat, exp). Keep it on the "
-          "shop's servers; it signs nothing else. See docs/security/tokens.md.", file=sys.stderr)
+          "shop's servers; it signs nothing else. See docs/operators/security/tokens.md.", file=sys.stderr)
     return 0

@@ -1,15 +1,19 @@
-"""Database preparation at start: migrations, demo accounts and the demo shop's data."""
+"""The database's preparation at start: migrations, demo accounts, the demo shop's data, FAQ import.
+
+``make run`` does it before it starts the processes (:func:`bot.stack.launcher.prepare`); in
+compose and Helm the image's ``migrate`` role runs ``python -m bot.stack.prepare`` once before the
+new processes start.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import secrets
+import sys
 
-from kefu.settings import Settings
-
-logger = logging.getLogger(__name__)
+from kefu.settings import Settings, SettingsError, current
+from migrations import migrate
 
 #: Demo accounts created at first run: (username, role, password variable, display name).
 DEMO_ACCOUNTS = (
@@ -18,27 +22,13 @@ DEMO_ACCOUNTS = (
 )
 
 
-def migrate(database_url: str) -> None:
-    """Brings the app database to the newest schema (Alembic ``upgrade head``)."""
-    from alembic import command
-    from alembic.config import Config
-
-    from kefu.settings import ROOT
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
-
-
 def demo_passwords(settings: Settings) -> dict[str, str]:
-    """Passwords of the demo accounts: from the environment, else generated once into var/."""
+    """Passwords of the demo accounts: from the settings, else generated once into var/."""
     path = settings.var_dir / "demo_passwords.json"
     stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     result, changed = {}, False
-    for username, _role, variable, _name in DEMO_ACCOUNTS:
-        value = os.environ.get(variable, "").strip()
+    for username, _role, _variable, _name in DEMO_ACCOUNTS:
+        value = settings.demo_password(username)
         if not value:
             if username not in stored:
                 stored[username] = secrets.token_urlsafe(12)
@@ -60,15 +50,15 @@ def demo_credentials(settings: Settings) -> list[tuple[str, str, str]]:
 
 
 def setup_database(settings: Settings) -> None:
-    """Migrates the database, creates the demo accounts and seeds the demo shop."""
+    """Migrates the database, creates the demo accounts, seeds the demo shop, imports the FAQ files."""
     from kefu.auth import ensure_user
 
     migrate(settings.database_url)
     passwords = demo_passwords(settings)
-    for username, role, variable, display_name in DEMO_ACCOUNTS:
+    for username, role, _variable, display_name in DEMO_ACCOUNTS:
         if ensure_user(settings.database_url, username=username, role=role,
                        password=passwords[username], display_name=display_name,
-                       reset_password=bool(os.environ.get(variable, "").strip())):
+                       reset_password=bool(settings.demo_password(username))):
             print(f"database: created demo account '{username}' ({role})", flush=True)
     seed_shop(settings)
     sync_faq(settings)
@@ -93,3 +83,18 @@ def seed_shop(settings: Settings) -> None:
         print(f"database: demo shop seeded for {result.seed_day} ({result.orders} orders)", flush=True)
     elif result.action == "skipped":
         print(f"database: demo shop not seeded: {result.detail}", flush=True)
+
+
+def main() -> int:
+    """``python -m bot.stack.prepare``: the image's ``migrate`` role (the settings' database)."""
+    try:
+        settings = current()
+    except SettingsError as error:
+        print(f"python -m bot.stack.prepare cannot start: {error}", file=sys.stderr)
+        return 2
+    setup_database(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

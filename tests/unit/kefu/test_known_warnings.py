@@ -59,7 +59,7 @@ def test_the_pythonwarnings_of_rasa_subprocesses_parse_and_filter_by_message():
 
 
 def test_the_rasa_subprocesses_get_them(monkeypatch):
-    from bot.model import rasa_environment
+    from bot.stack.training import rasa_environment
 
     monkeypatch.delenv("PYTHONWARNINGS", raising=False)
     assert rasa_environment()["PYTHONWARNINGS"] == known_warnings.pythonwarnings()

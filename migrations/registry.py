@@ -1,6 +1,9 @@
 """Registry of the modules that define tables on :data:`kefu.db.Base`.
 
-Alembic's autogenerate and the test fixtures import them all through :func:`import_all_models`.
+The packages own their tables; the migrations own the list of them. Alembic's environment
+(``migrations/env.py``, for autogenerate) and the tests import them all through
+:func:`import_all_models`; ``tests/unit/migrations/test_registry.py`` checks that the migrations create
+exactly the tables these modules define.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 
-from bot.launcher import make_private
+from bot.stack.launcher import make_private
 from tests.stack import ROOT
 
 

@@ -2,16 +2,23 @@
 
 ``models/kefu-<fingerprint>.tar.gz`` exists exactly when the current config, domain, training
 data and NLU component code have been trained, so a start with unchanged inputs never retrains.
+
+:class:`RasaRetrainer` is the :class:`faq.publishing.Retrainer` the web app hands the FAQ
+publisher: it trains ``var/models/kefu-<fingerprint>.tar.gz`` with the published FAQ data in
+place of ``data/nlu/faq.yml`` (``rasa train`` in a nice'd subprocess).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from faq.publishing import RetrainFailed
+from kefu.settings import Settings, inherited_environment
 
 #: Inputs of training, relative to the project root (globs).
 TRAINING_INPUTS = (
@@ -107,11 +114,11 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def rasa_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for Rasa subprocesses: quiet TensorFlow, telemetry off, and the warnings known
-    to come from third-party code ignored by their messages (any other warning shows)."""
+    """Environment for Rasa subprocesses: this process's, with TensorFlow quiet, telemetry off, and
+    the warnings known to come from third-party code ignored by their messages (any other shows)."""
     from kefu.known_warnings import pythonwarnings
 
-    env = dict(os.environ)
+    env = inherited_environment()
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -120,3 +127,46 @@ def rasa_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     if extra:
         env.update(extra)
     return env
+
+
+#: Retrained models younger than this (seconds) are kept when a newer one is loaded.
+KEEP_OLD_MODELS = 3600
+
+
+class RasaRetrainer:
+    """Trains the model with published FAQ data into ``var/models/`` (:class:`faq.publishing.Retrainer`)."""
+
+    def __init__(self, settings: Settings, *, python: str = sys.executable) -> None:
+        self.root = settings.root
+        self.models_dir = settings.var_dir / "models"
+        self.log_path = settings.var_dir / "logs" / "faq-retrain.log"
+        self.python = python
+
+    def trained(self, faq_data: Path) -> Path | None:
+        """The model already trained with ``faq_data``, if there is one."""
+        target = model_path(self.root, faq_data, self.models_dir)
+        return target if target.exists() else None
+
+    async def retrain(self, faq_data: Path) -> Path:
+        """Runs ``rasa train`` (nice'd, its output appended to ``var/logs/faq-retrain.log``).
+
+        Raises:
+            RetrainFailed: ``rasa train`` failed or wrote no model.
+        """
+        target = model_path(self.root, faq_data, self.models_dir)
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            process = await asyncio.create_subprocess_exec(
+                "nice", "-n", "10", *train_command(self.root, target, faq_data, python=self.python),
+                cwd=self.root, env=rasa_environment(), stdout=log, stderr=asyncio.subprocess.STDOUT)
+            code = await process.wait()
+        if code != 0 or not target.exists():
+            raise RetrainFailed(f"rasa train exited with {code} (see var/logs/{self.log_path.name})")
+        return target
+
+    def prune(self, keep: Path) -> None:
+        """Removes the retrained models but ``keep`` older than an hour (a server may still load one)."""
+        for old in self.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"):
+            if old != keep and time.time() - old.stat().st_mtime > KEEP_OLD_MODELS:
+                old.unlink(missing_ok=True)
