@@ -10,7 +10,7 @@ stack's processes. Nothing is ignored by its category alone. The same list is ap
   (:func:`pythonwarnings`; that syntax takes no colon or comma, and matches the start of a
   message, so a message is matched up to its first colon, comma or line break);
 * in the test suite, as ``pyproject.toml``'s ``filterwarnings`` (:func:`pytest_filters`; checked
-  equal by ``tests/unit/test_known_warnings.py``), and by ``tests/conftest.py`` calling
+  equal by ``tests/unit/kefu/test_known_warnings.py``), and by ``tests/conftest.py`` calling
   :func:`install` before anything is collected.
 
 A warning emitted on purpose by a test is filtered in that test instead.
