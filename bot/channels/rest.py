@@ -41,8 +41,9 @@ from sanic.request import Request
 
 from bot.channels.metadata import MetadataError, checked_metadata, customer_token_key
 from bot.channels.senders import reserved_problem
+from bot.channels.system_replies import system_reply
 from kefu.conversation import put_outbox, take_outbox
-from kefu.ratelimit import TOO_FAST, shared_message_limiter
+from kefu.ratelimit import shared_message_limiter
 from kefu.settings import Settings, SettingsError, load_settings
 from kefu.text import is_blank
 from kefu.tokens import CustomerTokens
@@ -51,7 +52,6 @@ logger = logging.getLogger(__name__)
 
 MAX_SENDER = 128
 MAX_MESSAGE = 10_000
-BLANK_REPLY = "请输入您想咨询的问题。Please type your question."
 
 
 class BadRequest(ValueError):
@@ -200,12 +200,13 @@ class KefuRestInput(RestInput):
             if is_blank(body["message"]):
                 # an empty message fetches what is waiting (an agent's words); else a polite prompt
                 pending = await self.pending_messages(sender)
-                return response.json(pending or [{"recipient_id": sender, "text": BLANK_REPLY}])
+                return response.json(pending or [{"recipient_id": sender, "text": system_reply("blank", None)}])
             limit = await shared_message_limiter().hit(f"rest:{sender}")
             if not limit.allowed:  # a flood from one sender: refused here, other senders unaffected
                 if limit.notify:
                     logger.warning("rest: a sender exceeds the message rate limit; refusing for now")
-                return response.json([{"recipient_id": sender, "text": TOO_FAST}], status=429,
+                too_fast = system_reply("too_fast", text=body["message"])
+                return response.json([{"recipient_id": sender, "text": too_fast}], status=429,
                                      headers={"Retry-After": str(max(1, round(limit.retry_after)))})
 
             collector = CollectingOutputChannel()
@@ -218,10 +219,8 @@ class KefuRestInput(RestInput):
                 logger.error("rest: the reply to a message timed out")
             except Exception:  # the customer gets an apology, the log gets the trace
                 logger.exception("rest: processing a message failed")
-                return response.json(
-                    [{"recipient_id": sender, "text": "抱歉，系统开小差了，请稍后再试。Sorry, something went wrong; please try again."}],
-                    status=500,
-                )
+                return response.json([{"recipient_id": sender, "text": system_reply("failed", text=body["message"])}],
+                                     status=500)
             return response.json(await self.pending_messages(sender) + collector.messages)
 
         return webhook

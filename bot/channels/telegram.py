@@ -40,14 +40,13 @@ from bot.channels.common import (
     SeenCache,
     TransientError,
     conversation_language,
-    reply_language,
     retrying,
-    text_please,
     with_agent_prefix,
 )
+from bot.channels.system_replies import reply_language, system_reply, text_please
 from bot.channels.telegram_format import CallbackPayloads, chat_id, sender_id, split_text, user_text
 from kefu.keys import TELEGRAM_CALLBACKS
-from kefu.ratelimit import TOO_FAST, shared_message_limiter
+from kefu.ratelimit import shared_message_limiter
 from kefu.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -220,7 +219,8 @@ class TelegramInput(InputChannel):
             if not limit.allowed:  # told once per flood, not once per message
                 if limit.notify:
                     logger.warning("telegram: a chat exceeds the message rate limit; refusing for now")
-                    await output.send_text_message(sender_id(from_chat), TOO_FAST)
+                    typed = update.message.text if update.message is not None else None
+                    await output.send_text_message(sender_id(from_chat), system_reply("too_fast", text=typed))
                 return
         if query is not None:
             await call_bot_api(lambda: self.bot.answer_callback_query(query.id),

@@ -33,22 +33,15 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import (
-    TransientError,
-    button_lines,
-    conversation_language,
-    reply_language,
-    text_please,
-    typed_text,
-    with_agent_prefix,
-)
+from bot.channels.common import TransientError, button_lines, conversation_language, typed_text, with_agent_prefix
+from bot.channels.system_replies import reply_language, system_reply, text_please
 from bot.channels.wechat_api import WeChatApiError, WeChatClient
 from bot.channels.wechat_crypto import MAX_CLOCK_SKEW, WeChatCipher, check_signature
 from bot.channels.wechat_envelope import Envelope, Refused
 from bot.channels.wechat_replay import ReplayCache
 from bot.channels.wechat_replies import DEFAULT_BUDGET, ReplyCoordinator
 from bot.channels.wechat_xml import text_reply
-from kefu.ratelimit import TOO_FAST, shared_message_limiter
+from kefu.ratelimit import shared_message_limiter
 from kefu.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -341,7 +334,8 @@ class WeChatInput(InputChannel):
                 if not limit.notify:
                     return response.text("success")
                 logger.warning("wechat: a follower exceeds the message rate limit; refusing for now")
-                xml = text_reply(to_user=push.openid, from_user=push.account, content=TOO_FAST)
+                too_fast = system_reply("too_fast", text=push.content or push.recognition)
+                xml = text_reply(to_user=push.openid, from_user=push.account, content=too_fast)
                 if encrypted:
                     xml = self.envelope.seal(xml, request.args)
                 return response.text(xml, content_type="application/xml; charset=utf-8")

@@ -44,9 +44,10 @@ from socketio import AsyncServer
 
 from bot.channels.common import agent_name
 from bot.channels.metadata import cleaned_metadata, customer_token_key
+from bot.channels.system_replies import system_reply
 from bot.channels.widget_sessions import WidgetSession, issue_session, read_session
 from kefu.keys import WIDGET_SESSIONS
-from kefu.ratelimit import TOO_FAST, RateLimiter, shared_message_limiter
+from kefu.ratelimit import RateLimiter, shared_message_limiter
 from kefu.settings import Settings, SettingsError, load_settings
 from kefu.text import is_blank
 from kefu.tokens import CustomerTokens
@@ -253,7 +254,7 @@ class KefuSocketIOInput(SocketIOInput):
             if not limit.allowed:  # told once per flood, not once per message
                 if limit.notify:
                     logger.warning("widget: a session exceeds the message rate limit; refusing for now")
-                    await output.send_text_message(sender, TOO_FAST)
+                    await output.send_text_message(sender, system_reply("too_fast", text=message))
                 return
             metadata = cleaned_metadata(data.get(self.metadata_key), self.customer_key())
             await on_new_message(UserMessage(message[:MAX_MESSAGE], output, sender,
