@@ -18,6 +18,15 @@ STATIC = Path(__file__).resolve().parent / "static"
 STOREFRONT = Path(__file__).resolve().parent / "pages" / "storefront.html"
 
 
+def answer_domain_errors(app: Sanic, table: dict) -> None:
+    """Registers a package's table of domain errors (class → status and JSON body) as error handlers."""
+    for error_class, (status, body) in table.items():
+        async def answer(_request, error: Exception, status: int = status, body=body):
+            return response.json(body(error), status=status)
+
+        app.exception(error_class)(answer)
+
+
 def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     """Builds the web app for the given settings (nothing connects until it serves)."""
     app = Sanic(name)
@@ -28,6 +37,7 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     security.install(app, storefront=STOREFRONT)
     app.blueprint(auth.bp)
     handoff_api.install(app, require_role=auth.require_role, errors=errors, customer_panel=customers.customer_panel)
+    answer_domain_errors(app, handoff_api.ERRORS)
     faq_api.install(app, require_role=auth.require_role, errors=errors)
     app.blueprint(widget.bp)
     # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task

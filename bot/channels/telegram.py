@@ -10,6 +10,8 @@
   the button's payload, and only when the bot sent that button to that chat: callback data is
   tagged with an HMAC (:class:`bot.channels.telegram_format.CallbackPayloads`), anything else is
   answered (so the client stops spinning) and ignored. Stickers, photos, voice and locations get a polite "text please".
+* Every update of a chat goes through the channels' gate (:mod:`bot.channels.gate`): a chat over
+  the rate limit is told once per flood; while a human holds the conversation nothing is answered.
 * ``TELEGRAM_MODE=polling`` (local development, no public URL): the server fetches updates with
   ``getUpdates`` instead; the webhook is removed when polling starts.
 * Sender id of a chat: ``tg:<chat id>``.
@@ -43,10 +45,10 @@ from bot.channels.common import (
     retrying,
     with_agent_prefix,
 )
+from bot.channels.gate import Gate
 from bot.channels.system_replies import reply_language, system_reply, text_please
 from bot.channels.telegram_format import CallbackPayloads, chat_id, sender_id, split_text, user_text
 from kefu.keys import TELEGRAM_CALLBACKS
-from kefu.ratelimit import shared_message_limiter
 from kefu.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -197,6 +199,18 @@ class TelegramInput(InputChannel):
         self.seen = SeenCache(ttl=3600)
         self.tasks = BackgroundTasks()
         self._poller: asyncio.Task | None = None
+        self._gate: Gate | None = None
+
+    @property
+    def gate(self) -> Gate:
+        """Where messages go (:mod:`bot.channels.gate`); built from the settings on first use."""
+        if self._gate is None:
+            self._gate = Gate.from_settings(load_settings())
+        return self._gate
+
+    @gate.setter
+    def gate(self, gate: Gate) -> None:
+        self._gate = gate
 
     def get_output_channel(self) -> OutputChannel:
         return TelegramOutput(self.bot, self.payloads)
@@ -215,10 +229,9 @@ class TelegramInput(InputChannel):
         from_chat = (query.message.chat.id if query.message else query.from_user.id) if query is not None else (
             update.message.chat.id if update.message is not None else None)
         if from_chat is not None:
-            limit = await shared_message_limiter().hit(f"telegram:{sender_id(from_chat)}")
+            limit = await self.gate.admit(self.name(), sender_id(from_chat))
             if not limit.allowed:  # told once per flood, not once per message
                 if limit.notify:
-                    logger.warning("telegram: a chat exceeds the message rate limit; refusing for now")
                     typed = update.message.text if update.message is not None else None
                     await output.send_text_message(sender_id(from_chat), system_reply("too_fast", text=typed))
                 return
@@ -232,8 +245,8 @@ class TelegramInput(InputChannel):
                                "(forged, from another chat, or a long payload no longer known); ignored",
                                sender_id(chat))
                 return
-            await on_new_message(UserMessage(payload, output, sender_id(chat), input_channel=self.name(),
-                                             metadata=self._metadata(query.from_user)))
+            await self.gate.hand_over(UserMessage(payload, output, sender_id(chat), input_channel=self.name(),
+                                                  metadata=self._metadata(query.from_user)), on_new_message, app)
             return
 
         message = update.message
@@ -245,8 +258,9 @@ class TelegramInput(InputChannel):
             language = reply_language(conversation=await conversation_language(app, sender), hint=language_code)
             await output.send_text_message(sender, text_please(language))
             return
-        await on_new_message(UserMessage(user_text(message.text, language_code), output, sender,
-                                         input_channel=self.name(), metadata=self._metadata(message.from_user)))
+        await self.gate.hand_over(UserMessage(user_text(message.text, language_code), output, sender,
+                                              input_channel=self.name(), metadata=self._metadata(message.from_user)),
+                                  on_new_message, app)
 
     @staticmethod
     def _metadata(user: Any) -> dict[str, Any]:

@@ -16,6 +16,9 @@
   "text please"; following the account (``subscribe``) gets the greeting; a menu ``CLICK``
   sends its key to the bot. Bot buttons are shown as numbered lines; the follower answers with
   the number (or the title). Typed text is never read as Rasa's ``/intent`` shortcut.
+* Every push goes through the channels' gate (:mod:`bot.channels.gate`): a follower over the rate
+  limit is told once per flood (then answered ``success``); while a human holds the conversation
+  the push is recorded for the agent and answered ``success``.
 * Sender id of a follower: ``wx:<OpenID>``.
 """
 
@@ -34,6 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels.common import TransientError, button_lines, conversation_language, typed_text, with_agent_prefix
+from bot.channels.gate import Gate
 from bot.channels.system_replies import reply_language, system_reply, text_please
 from bot.channels.wechat_api import WeChatApiError, WeChatClient
 from bot.channels.wechat_crypto import MAX_CLOCK_SKEW, WeChatCipher, check_signature
@@ -41,7 +45,6 @@ from bot.channels.wechat_envelope import Envelope, Refused
 from bot.channels.wechat_replay import ReplayCache
 from bot.channels.wechat_replies import DEFAULT_BUDGET, ReplyCoordinator
 from bot.channels.wechat_xml import text_reply
-from kefu.ratelimit import shared_message_limiter
 from kefu.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -277,6 +280,18 @@ class WeChatInput(InputChannel):
         # A push's outcome is kept as long as its signed query passes the clock check, so that
         # the same query with the same body, however late, is answered from memory.
         self.replies = ReplyCoordinator(self.output.send_texts, keep_seconds=2 * MAX_CLOCK_SKEW + 60)
+        self._gate: Gate | None = None
+
+    @property
+    def gate(self) -> Gate:
+        """Where messages go (:mod:`bot.channels.gate`); built from the settings on first use."""
+        if self._gate is None:
+            self._gate = Gate.from_settings(load_settings())
+        return self._gate
+
+    @gate.setter
+    def gate(self, gate: Gate) -> None:
+        self._gate = gate
 
     def get_output_channel(self) -> OutputChannel:
         return self.output
@@ -302,7 +317,8 @@ class WeChatInput(InputChannel):
         if text is None:  # a photo, voice, location ...
             language = reply_language(conversation=await conversation_language(app, sender))
             return [text_please(language)]
-        await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata={}))
+        await self.gate.hand_over(UserMessage(text, collector, sender, input_channel=self.name(), metadata={}),
+                                  on_new_message, app)
         return collector.texts
 
     # -- the Sanic blueprint -------------------------------------------------
@@ -329,11 +345,10 @@ class WeChatInput(InputChannel):
                 push = Push.from_fields(fields)
             except Refused as refused:
                 return response.text(refused.reason, status=refused.status)
-            limit = await shared_message_limiter().hit(f"wechat:{sender_id(push.openid)}")
+            limit = await self.gate.admit(self.name(), sender_id(push.openid))
             if not limit.allowed:  # a passive "too fast" once per flood, then just "success"
                 if not limit.notify:
                     return response.text("success")
-                logger.warning("wechat: a follower exceeds the message rate limit; refusing for now")
                 too_fast = system_reply("too_fast", text=push.content or push.recognition)
                 xml = text_reply(to_user=push.openid, from_user=push.account, content=too_fast)
                 if encrypted:
