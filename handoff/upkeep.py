@@ -60,7 +60,8 @@ class RatingRequests:
         if not await in_thread(self.store.start_rating_request, handoff.id, self.clock()):
             return False  # sent already, or another process is sending it now
         try:
-            await self.bot().ask_for_rating(handoff.sender_id, channel=reply_channel(handoff.channel, handoff.sender_id),
+            channel = reply_channel(handoff.channel, handoff.sender_id)
+            await self.bot().ask_for_rating(handoff.sender_id, channel=channel,
                                             resume_old_pause=bool(handoff.tracker_paused))
         except BotUnavailable as error:
             logger.warning("handoff %s: the rating question could not be sent yet: %s", handoff.id, error)

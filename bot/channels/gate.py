@@ -43,7 +43,7 @@ from rasa.shared.core.events import ActionExecuted, ConversationResumed
 
 from handoff.store import HandoffStore, Hold
 from kefu.ratelimit import Decision, RateLimiter, shared_message_limiter
-from kefu.settings import Settings
+from kefu.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -157,3 +157,24 @@ class Gate:
             await processor.save_tracker(tracker)
             logger.info("gate: a conversation left paused by an older Kefu was resumed")
         await asyncio.get_running_loop().run_in_executor(None, self.store.tracker_resumed, sender_id)
+
+
+class GatedChannel:
+    """Mixin of Kefu's input channels: their :class:`Gate`, built from the settings on first use
+    (:meth:`gate_settings`) and replaceable (tests hand one in)."""
+
+    _gate: Gate | None = None
+
+    def gate_settings(self) -> Settings:
+        """The settings the gate is built from; a channel that holds its own returns those."""
+        return load_settings()
+
+    @property
+    def gate(self) -> Gate:
+        if self._gate is None:
+            self._gate = Gate.from_settings(self.gate_settings())
+        return self._gate
+
+    @gate.setter
+    def gate(self, gate: Gate) -> None:
+        self._gate = gate

@@ -23,9 +23,10 @@ a REST conversation's id can speak in it (docs/security/sender-ownership.md).
 
 Messages that reach a REST customer outside a reply (an agent's message during a handoff, the
 rating question after it) arrive through Rasa's HTTP API with ``output_channel=rest`` (the
-handoff's channel, :func:`handoff.rasa_client.reply_channel`); Rasa hands them to :meth:`KefuRestInput.get_output_channel`, an :class:`OutboxOutputChannel` that
-keeps them in the app database's outbox. The customer's next REST call returns them first,
-before the replies to that call (:meth:`KefuRestInput.pending_messages`).
+handoff's channel, :func:`handoff.rasa_client.reply_channel`); Rasa hands them to
+:meth:`KefuRestInput.get_output_channel`, an :class:`OutboxOutputChannel` that keeps them in the
+app database's outbox. The customer's next REST call returns them first, before the replies to
+that call (:meth:`KefuRestInput.pending_messages`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.gate import Gate
+from bot.channels.gate import GatedChannel
 from bot.channels.metadata import MetadataError, checked_metadata, customer_token_key
 from bot.channels.senders import reserved_problem
 from bot.channels.system_replies import system_reply
@@ -135,14 +136,12 @@ class OutboxOutputChannel(CollectingOutputChannel):
             await self._persist_message(message)
 
 
-class KefuRestInput(RestInput):
+class KefuRestInput(GatedChannel, RestInput):
     """Rasa's REST channel with request validation; registered under the name ``rest``."""
 
-    def __init__(self, database_url: str | None = None, settings: Settings | None = None,
-                 gate: Gate | None = None) -> None:
+    def __init__(self, database_url: str | None = None, settings: Settings | None = None) -> None:
         self._database_url = database_url
         self._settings = settings
-        self._gate = gate
 
     @property
     def settings(self) -> Settings:
@@ -156,16 +155,8 @@ class KefuRestInput(RestInput):
             self._database_url = self.settings.database_url
         return self._database_url
 
-    @property
-    def gate(self) -> Gate:
-        """Where messages go (:mod:`bot.channels.gate`); built from the settings on first use."""
-        if self._gate is None:
-            self._gate = Gate.from_settings(self.settings)
-        return self._gate
-
-    @gate.setter
-    def gate(self, gate: Gate) -> None:
-        self._gate = gate
+    def gate_settings(self) -> Settings:
+        return self.settings
 
     def customer_key(self) -> CustomerTokens | None:
         """What customer tokens in ``metadata`` are checked with; ``None`` when unavailable."""

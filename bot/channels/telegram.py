@@ -45,7 +45,7 @@ from bot.channels.common import (
     retrying,
     with_agent_prefix,
 )
-from bot.channels.gate import Gate
+from bot.channels.gate import GatedChannel
 from bot.channels.system_replies import reply_language, system_reply, text_please
 from bot.channels.telegram_format import CallbackPayloads, chat_id, sender_id, split_text, user_text
 from kefu.keys import TELEGRAM_CALLBACKS
@@ -151,7 +151,7 @@ class TelegramOutput(OutputChannel):
             logger.info("telegram: custom message without text skipped")
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(GatedChannel, InputChannel):
     """Receives Telegram updates (webhook, or polling for local development)."""
 
     @classmethod
@@ -199,18 +199,6 @@ class TelegramInput(InputChannel):
         self.seen = SeenCache(ttl=3600)
         self.tasks = BackgroundTasks()
         self._poller: asyncio.Task | None = None
-        self._gate: Gate | None = None
-
-    @property
-    def gate(self) -> Gate:
-        """Where messages go (:mod:`bot.channels.gate`); built from the settings on first use."""
-        if self._gate is None:
-            self._gate = Gate.from_settings(load_settings())
-        return self._gate
-
-    @gate.setter
-    def gate(self, gate: Gate) -> None:
-        self._gate = gate
 
     def get_output_channel(self) -> OutputChannel:
         return TelegramOutput(self.bot, self.payloads)

@@ -37,7 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels.common import TransientError, button_lines, conversation_language, typed_text, with_agent_prefix
-from bot.channels.gate import Gate
+from bot.channels.gate import GatedChannel
 from bot.channels.system_replies import reply_language, system_reply, text_please
 from bot.channels.wechat_api import WeChatApiError, WeChatClient
 from bot.channels.wechat_crypto import MAX_CLOCK_SKEW, WeChatCipher, check_signature
@@ -221,7 +221,7 @@ class WeChatOutput(OutputChannel):
             await self.send_texts(recipient_id, [text])
 
 
-class WeChatInput(InputChannel):
+class WeChatInput(GatedChannel, InputChannel):
     """Receives pushes of a WeChat Official Account and answers them."""
 
     @classmethod
@@ -280,18 +280,6 @@ class WeChatInput(InputChannel):
         # A push's outcome is kept as long as its signed query passes the clock check, so that
         # the same query with the same body, however late, is answered from memory.
         self.replies = ReplyCoordinator(self.output.send_texts, keep_seconds=2 * MAX_CLOCK_SKEW + 60)
-        self._gate: Gate | None = None
-
-    @property
-    def gate(self) -> Gate:
-        """Where messages go (:mod:`bot.channels.gate`); built from the settings on first use."""
-        if self._gate is None:
-            self._gate = Gate.from_settings(load_settings())
-        return self._gate
-
-    @gate.setter
-    def gate(self, gate: Gate) -> None:
-        self._gate = gate
 
     def get_output_channel(self) -> OutputChannel:
         return self.output

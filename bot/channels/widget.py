@@ -45,7 +45,7 @@ from sanic import Blueprint, response
 from socketio import AsyncServer
 
 from bot.channels.common import agent_name
-from bot.channels.gate import Gate
+from bot.channels.gate import GatedChannel
 from bot.channels.metadata import cleaned_metadata, customer_token_key
 from bot.channels.system_replies import system_reply
 from bot.channels.widget_sessions import WidgetSession, issue_session, read_session
@@ -132,7 +132,7 @@ def transcript(events: list[Any]) -> list[dict[str, Any]]:
     return messages[-HISTORY_LIMIT:]
 
 
-class KefuSocketIOInput(SocketIOInput):
+class KefuSocketIOInput(GatedChannel, SocketIOInput):
     """Rasa's ``socketio`` channel for the site widget (see the module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -141,18 +141,9 @@ class KefuSocketIOInput(SocketIOInput):
         self._settings: Settings | None = None
         self._session_key: bytes | None = None
         self._customer_key: CustomerTokens | None = None
-        self._gate: Gate | None = None
 
-    @property
-    def gate(self) -> Gate:
-        """Where messages go (:mod:`bot.channels.gate`); built from the settings on first use."""
-        if self._gate is None:
-            self._gate = Gate.from_settings(self.settings() or load_settings())
-        return self._gate
-
-    @gate.setter
-    def gate(self, gate: Gate) -> None:
-        self._gate = gate
+    def gate_settings(self) -> Settings:
+        return self.settings() or load_settings()
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
