@@ -15,6 +15,9 @@ its :class:`Gate` instead of straight to Rasa:
    ``action_listen`` ends the turn, so the tracker reads as a turn that ended listening. Otherwise
    it goes to the bot: the channel's ``on_new_message`` (Rasa's ``agent.handle_message``).
 
+When the conversation's lock cannot be taken (Redis down) the message goes to Rasa, whose turn
+fails on the same lock and answers with the apology of ``bot.faults``, as for every other message.
+
 The record is the only truth: nothing pauses Rasa's tracker, so an agent's claim, release,
 resolve and an abandoned wait change who answers with the very next message, and none of them
 needs the Rasa server.
@@ -33,6 +36,7 @@ clears the mark, then goes to the bot as usual.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -111,13 +115,18 @@ class Gate:
         sender = message.sender_id
         hold = await self.hold_of(sender)
         if hold.by_human or hold.tracker_paused or self._turn_under_way(lock_store, sender):
-            async with lock_store.lock(sender, wait_time_in_seconds=LOCK_POLL):
-                hold = await self.hold_of(sender)  # as it is now that no other turn runs
-                if hold.by_human:
-                    await self._record(agent, message)
-                    return False
-                if hold.tracker_paused:
-                    await self._resume_old_pause(agent, sender)
+            async with contextlib.AsyncExitStack() as locked:
+                try:
+                    await locked.enter_async_context(lock_store.lock(sender, wait_time_in_seconds=LOCK_POLL))
+                except Exception as error:  # noqa: BLE001 - Redis is down: Rasa's turn apologises (bot.faults)
+                    logger.warning("gate: the conversation's lock could not be taken (%s)", type(error).__name__)
+                else:
+                    hold = await self.hold_of(sender)  # as it is now that no other turn runs
+                    if hold.by_human:
+                        await self._record(agent, message)
+                        return False
+                    if hold.tracker_paused:
+                        await self._resume_old_pause(agent, sender)
         await on_new_message(message)
         return True
 

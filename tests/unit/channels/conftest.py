@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import shutil
 import socket
+import sqlite3
 import tempfile
 import uuid
 from pathlib import Path
@@ -38,9 +38,12 @@ def _migrated_database() -> Path:
 
 
 def empty_handoff_record() -> str:
-    """A migrated app database of its own, with no handoff in it (a copy of one migrated once)."""
+    """A migrated app database of its own, with no handoff in it (a copy of one migrated once,
+    taken with SQLite's backup API: the migration's writes may still be in the WAL file)."""
     path = Path(tempfile.mkdtemp(prefix="kefu-channels-")) / "app.db"
-    shutil.copyfile(_migrated_database(), path)
+    with contextlib.closing(sqlite3.connect(_migrated_database())) as source, \
+            contextlib.closing(sqlite3.connect(path)) as copy:
+        source.backup(copy)
     return f"sqlite:///{path}"
 
 
