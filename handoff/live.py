@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from handoff.service import HandoffService
+from handoff.transcripts import Transcripts
 from kefu.clock import utcnow
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,8 @@ class FeedItem:
 class LiveFeed:
     """Fans database changes out to subscribed consoles."""
 
-    def __init__(self, service: HandoffService, *, interval: float = POLL_INTERVAL) -> None:
-        self.service = service
+    def __init__(self, transcripts: Transcripts, *, interval: float = POLL_INTERVAL) -> None:
+        self.transcripts = transcripts
         self.interval = interval
         self._subscribers: set[asyncio.Queue] = set()
         self._task: asyncio.Task | None = None
@@ -59,10 +59,9 @@ class LiveFeed:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        store = self.service.store
         try:
             if self._cursor is None:
-                self._cursor = await loop.run_in_executor(None, store.cursor)
+                self._cursor = await loop.run_in_executor(None, self.transcripts.cursor)
             while self._subscribers:
                 try:
                     items = await loop.run_in_executor(None, self._poll)
@@ -80,7 +79,7 @@ class LiveFeed:
 
     def _poll(self) -> list[FeedItem]:
         transition_id, event_id = self._cursor
-        transitions, messages = self.service.store.changes_since(transition_id, event_id, now=utcnow())
+        transitions, messages = self.transcripts.changes_since(transition_id, event_id, now=utcnow())
         items = []
         for transition in transitions:
             items.append(FeedItem(f"t{transition.id}", "handoff", {

@@ -9,6 +9,8 @@ from kefu.db import Base
 
 #: Statuses in which a conversation may have at most one handoff (see the partial unique index).
 OPEN_STATUSES = ("waiting", "active", "callback")
+#: Statuses in which a human holds the conversation: the bot stays silent (handoff.states.HELD).
+HELD_STATUSES = ("waiting", "active")
 
 
 class Handoff(Base):
@@ -53,8 +55,15 @@ class Handoff(Base):
     ended_at = sa.Column(sa.DateTime(timezone=True))
     #: callback requests: when the customer was told they would hear back
     callback_due_at = sa.Column(sa.DateTime(timezone=True))
-    #: when the bot was given the conversation back after the end (NULL: still to do)
-    bot_resumed_at = sa.Column(sa.DateTime(timezone=True))
+    #: resolved: when the rating question reached the Rasa server (NULL: still to send; the upkeep
+    #: task retries it, handoff.upkeep)
+    rating_requested_at = sa.Column(sa.DateTime(timezone=True))
+    #: a process has been sending the rating question since then (a lease: another process leaves it
+    #: alone for handoff.store.RATING_REQUEST_LEASE); NULL when nobody is sending it
+    rating_requesting_since = sa.Column(sa.DateTime(timezone=True))
+    #: an older Kefu (before migration 0007) paused Rasa's tracker for this handoff; the channels' gate
+    #: resumes the tracker once the conversation is no longer held, then clears this
+    tracker_paused = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     #: satisfaction rating 1-5 given after the handoff, and when
     rating = sa.Column(sa.Integer)
     rated_at = sa.Column(sa.DateTime(timezone=True))

@@ -1,4 +1,7 @@
-"""The web app's line to the Rasa server: the one way anything reaches a customer outside a reply.
+"""The web app's line to the Rasa server, for the two deliveries that reach a customer outside a
+reply: an agent's message, and the rating question after a resolved handoff. Who holds the
+conversation is not Rasa's business: the handoff record says it, and the channels' gate asks it
+(docs/design.md, "Human handoff"); nothing here pauses or resumes the bot.
 
 Every call goes through Rasa's HTTP API naming the handoff's own channel
 (``output_channel=<handoff.channel>``, see :func:`reply_channel`), so Rasa records the message in
@@ -85,22 +88,20 @@ class RasaConversations:
             output_channel=channel, execute_side_effects="true",
         )
 
-    async def pause(self, sender_id: str) -> None:
-        """Keeps the bot silent in this conversation (an agent holds it)."""
-        await self._post(sender_id, "tracker/events", {"event": "pause"})
+    async def ask_for_rating(self, sender_id: str, *, channel: str, resume_old_pause: bool = False) -> None:
+        """Has the bot ask for a rating (rule on :data:`RESOLVED_INTENT`) through ``channel`` (the
+        handoff's, :func:`reply_channel`).
 
-    async def resume(self, sender_id: str) -> None:
-        """Lets the bot answer again. A paused conversation logs the customer's messages without the
-        bot's ``action_listen`` between turns, so one is recorded: the next message (or the triggered
-        intent) is then read as a fresh turn, as rules expect."""
-        await self._post(sender_id, "tracker/events", [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
-
-    async def hand_back(self, sender_id: str, *, channel: str, ask_rating: bool = True) -> None:
-        """Gives the conversation back to the bot, which asks for a rating (rule on
-        :data:`RESOLVED_INTENT`) through ``channel`` (the handoff's, :func:`reply_channel`)."""
-        await self.resume(sender_id)
-        if ask_rating:
-            await self._post(sender_id, "trigger_intent", {"name": RESOLVED_INTENT}, output_channel=channel)
+        Args:
+            resume_old_pause: the conversation was handed over by a Kefu before migration 0007,
+                which paused Rasa's tracker: resume it first (a paused tracker would not answer the
+                intent). A resume is followed by ``action_listen``, so that the intent is read as a
+                fresh turn, as rules expect.
+        """
+        if resume_old_pause:
+            await self._post(sender_id, "tracker/events",
+                             [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
+        await self._post(sender_id, "trigger_intent", {"name": RESOLVED_INTENT}, output_channel=channel)
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:

@@ -19,6 +19,8 @@ from handoff.hours import ServiceHours
 from handoff.models import ComplaintTicket, Handoff
 from handoff.states import CLAIMABLE, HandoffError, Reason, Status, parse_reason, priority_of
 from handoff.store import HandoffConflict, HandoffStore, NewHandoff
+from handoff.tickets import ComplaintTickets
+from handoff.transcripts import Transcripts
 from kefu.clock import as_utc, utcnow
 from kefu.events import TranscriptLine
 
@@ -76,16 +78,20 @@ class HandoffRequest:
 
 
 class HandoffService:
-    """The handoff queue's rules on top of a :class:`~handoff.store.HandoffStore`."""
+    """The handoff queue's rules on top of a :class:`~handoff.store.HandoffStore` (with the
+    complaint tickets and transcripts of the same database)."""
 
     def __init__(self, store: HandoffStore, *, hours: ServiceHours | None = None, clock: Clock = utcnow) -> None:
         self.store = store
+        self.tickets = ComplaintTickets(store.database_url)
+        self.transcripts = Transcripts(store.database_url)
         self.hours = hours or ServiceHours.from_environment()
         self.clock = clock
 
     @classmethod
-    def create(cls, config, **kwargs) -> HandoffService:
-        return cls(HandoffStore.create(config), **kwargs)
+    def create(cls, database_url: str, **kwargs) -> HandoffService:
+        """The service on the app database at ``database_url`` (keyword arguments as for the class)."""
+        return cls(HandoffStore(database_url), **kwargs)
 
     def now(self) -> dt.datetime:
         now = self.clock()
@@ -138,8 +144,8 @@ class HandoffService:
     def _open_ticket(self, handoff: Handoff, transcript: list[dict], now: dt.datetime) -> ComplaintTicket:
         summary = handoff.trigger_text or next(
             (line["text"] for line in reversed(transcript) if line.get("role") == "customer"), "")
-        return self.store.create_ticket(handoff, category=complaints.categorize(summary), summary=summary,
-                                        transcript=transcript, at=now)
+        return self.tickets.create(handoff, category=complaints.categorize(summary), summary=summary,
+                                   transcript=transcript, at=now)
 
     def queue_position(self, handoff: Handoff) -> int:
         """1 for the next conversation an agent will take."""
@@ -163,6 +169,9 @@ class HandoffService:
     # ------------------------------------------------------------------ agents
     def claim(self, handoff_id: int, agent: str) -> Handoff:
         """The agent takes the conversation. Claiming one's own conversation again is fine.
+
+        One transition of the record, nothing else: from then on the channels' gate keeps the bot
+        silent in the conversation (a callback request was not held before).
 
         Raises:
             HandoffConflict: another agent holds it, or it has ended.
@@ -188,15 +197,16 @@ class HandoffService:
         """Checks that ``agent`` may send ``text`` on the handoff now; returns it and the clean text.
 
         Raises:
+            HandoffNotFound: there is no such handoff.
             InvalidMessage: empty, not text, or longer than :data:`MAX_AGENT_MESSAGE`.
             NotHolder: the handoff is not active in this agent's hands.
         """
+        handoff = self.store.get(handoff_id)
         if not isinstance(text, str) or not text.strip():
             raise InvalidMessage("text must be a non-empty string")
         text = text.strip()
         if len(text) > MAX_AGENT_MESSAGE:
             raise InvalidMessage(f"text must be at most {MAX_AGENT_MESSAGE} characters")
-        handoff = self.store.get(handoff_id)
         if handoff.status != Status.ACTIVE.value or handoff.claimed_by != agent:
             raise NotHolder(handoff, agent)
         return handoff, text
@@ -210,7 +220,9 @@ class HandoffService:
                                      expected={Status.ACTIVE}, note="released")
 
     def resolve(self, handoff_id: int, agent: str) -> Handoff:
-        """The agent is done; the conversation goes back to the bot (which asks for a rating).
+        """The agent is done; the conversation goes back to the bot at once (the channels' gate lets
+        the customer's next message through). The rating question is sent afterwards
+        (:mod:`handoff.upkeep`).
 
         Raises:
             NotHolder: the handoff is not active in this agent's hands.
@@ -240,17 +252,20 @@ class HandoffService:
         return abandoned
 
     def _close_ticket(self, handoff: Handoff, status: str | None, now: dt.datetime) -> None:
-        ticket = self.store.ticket_for(handoff.id)
+        ticket = self.tickets.of_handoff(handoff.id)
         if ticket is None:
             return
-        lines = [line.as_json() for line in self.store.transcript(handoff)]
-        self.store.update_ticket(ticket.id, at=now, status=status if ticket.status == "open" else None,
-                                 transcript=lines or None)
+        lines = [line.as_json() for line in self.transcripts.of(handoff)]
+        self.tickets.update(ticket.id, at=now, status=status if ticket.status == "open" else None,
+                            transcript=lines or None)
 
-    def follow_up(self, ticket_id: int, agent: str, note: str) -> ComplaintTicket | None:
-        """Records the follow-up of a complaint ticket."""
-        return self.store.update_ticket(ticket_id, at=self.now(), status="followed_up",
-                                        note=f"{note}\n— {agent}")
+    def follow_up(self, ticket_id: int, agent: str, note: str) -> ComplaintTicket:
+        """Records the follow-up of a complaint ticket.
+
+        Raises:
+            TicketNotFound: there is no such ticket.
+        """
+        return self.tickets.update(ticket_id, at=self.now(), status="followed_up", note=f"{note}\n— {agent}")
 
     # ------------------------------------------------------------------ after the handoff
     def record_rating(self, sender_id: str, rating: int) -> Handoff | None:
@@ -260,4 +275,4 @@ class HandoffService:
         return self.store.record_rating(sender_id, rating, self.now())
 
     def transcript(self, handoff: Handoff) -> list[TranscriptLine]:
-        return self.store.transcript(handoff)
+        return self.transcripts.of(handoff)

@@ -54,6 +54,10 @@ PRIORITY: dict[Reason, int] = {
 
 #: The statuses in which a conversation is with (or waiting for) a human.
 OPEN = frozenset({Status.WAITING, Status.ACTIVE, Status.CALLBACK})
+#: The statuses in which a human holds the conversation, so the bot says nothing: waiting (the
+#: customer is in the queue) and active (an agent has it). A callback request is not held until an
+#: agent claims it: nobody is coming before the service opens, so the bot keeps helping.
+HELD = frozenset({Status.WAITING, Status.ACTIVE})
 #: Statuses an agent may claim from.
 CLAIMABLE = frozenset({Status.WAITING, Status.CALLBACK})
 

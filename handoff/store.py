@@ -1,37 +1,40 @@
-"""Persistence of the handoff queue, in the shape of Rasa's stores.
+"""Persistence of the handoff queue in the app database.
 
-:meth:`HandoffStore.create` picks the implementation from a configuration (a database URL, a
-``{"type": "sql", "url": ...}`` mapping or a :class:`kefu.settings.Settings`). SQL is the real
-one: it runs on SQLite and PostgreSQL, and every status change is a conditional UPDATE
+:class:`HandoffStore` runs on SQLite and PostgreSQL. Every status change is a conditional UPDATE
 (``... WHERE id = :id AND status = :current``), so two agents claiming one conversation at the
-same moment cannot both win, on one process or many.
+same moment cannot both win, on one process or many. :meth:`HandoffStore.hold_of` is what the
+channels' gate asks for every customer message: one indexed query.
+
+Complaint tickets are kept by :mod:`handoff.tickets`; the conversation's messages (transcripts,
+the console's live feed) are read by :mod:`handoff.transcripts`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
-from handoff.models import OPEN_STATUSES, ComplaintTicket, Handoff, HandoffTransition
+from handoff.models import HELD_STATUSES, OPEN_STATUSES, Handoff, HandoffTransition
 from handoff.states import HandoffError, Status, check_transition
-from kefu import events as conversation
 from kefu.clock import as_utc
-from kefu.db import session_scope
-from kefu.events import TranscriptLine
+from kefu.db import get_engine, session_scope
+from kefu.events import ConversationEvent
 
-#: How far back a transcript reaches when the conversation's session start is unknown.
-TRANSCRIPT_FALLBACK_WINDOW = dt.timedelta(hours=6)
+#: How long a process sending a rating question keeps it to itself (then another may try again).
+RATING_REQUEST_LEASE = dt.timedelta(minutes=1)
 
 
 class HandoffNotFound(HandoffError, LookupError):
     def __init__(self, handoff_id: int) -> None:
         self.handoff_id = handoff_id
-        super().__init__(f"No handoff with id {handoff_id}.")
+        super().__init__(f"handoff {handoff_id} not found")
 
 
 class HandoffConflict(HandoffError):
@@ -40,10 +43,6 @@ class HandoffConflict(HandoffError):
     def __init__(self, message: str, handoff: Handoff | None = None) -> None:
         self.handoff = handoff
         super().__init__(message)
-
-
-class UnknownStoreType(HandoffError, ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -60,59 +59,62 @@ class NewHandoff:
     trigger_text: str | None = None
 
 
+@dataclass(frozen=True)
+class Hold:
+    """Who holds a conversation, as the handoff record says (:meth:`HandoffStore.hold_of`)."""
+
+    #: the status of the conversation's open handoff (waiting, active, callback); ``None``: none open
+    status: str | None = None
+    #: an older Kefu paused Rasa's tracker for a handoff of this conversation (migration 0007)
+    tracker_paused: bool = False
+
+    @property
+    def by_human(self) -> bool:
+        """True while a human holds the conversation (waiting or active): the bot says nothing."""
+        return self.status in HELD_STATUSES
+
+
+_HOLD_QUERY = (
+    select(Handoff.status, Handoff.tracker_paused)
+    .where(Handoff.sender_id == sa.bindparam("sender_id"),
+           sa.or_(Handoff.status.in_(OPEN_STATUSES), Handoff.tracker_paused.is_(True)))
+)
+
+
 class HandoffStore:
-    """Interface of a handoff store; see :class:`SQLHandoffStore`."""
+    """The handoff queue in the app database (SQLite or PostgreSQL).
 
-    @staticmethod
-    def create(config: Any) -> HandoffStore:
-        """Creates the store a configuration asks for.
-
-        Args:
-            config: a database URL, a mapping ``{"type": "sql", "url": ...}`` or an object with a
-                ``database_url`` attribute (:class:`kefu.settings.Settings`).
-
-        Raises:
-            UnknownStoreType: for a type other than ``sql``.
-        """
-        if isinstance(config, HandoffStore):
-            return config
-        if isinstance(config, str):
-            return SQLHandoffStore(config)
-        if isinstance(config, Mapping):
-            kind = str(config.get("type") or "sql").lower()
-            if kind != "sql":
-                raise UnknownStoreType(f"Handoff store type {kind!r} is not supported; use 'sql'.")
-            return SQLHandoffStore(config["url"])
-        url = getattr(config, "database_url", None)
-        if isinstance(url, str):
-            return SQLHandoffStore(url)
-        raise UnknownStoreType(f"Cannot create a handoff store from {type(config).__name__}.")
-
-    # The methods below are what the service and the API use.
-    def open_handoff(self, new: NewHandoff, *, status: Status, actor: str, at: dt.datetime,
-                     callback_due_at: dt.datetime | None = None) -> tuple[Handoff, bool]:
-        raise NotImplementedError
-
-    def get(self, handoff_id: int) -> Handoff:
-        raise NotImplementedError
-
-    def open_for(self, sender_id: str) -> Handoff | None:
-        raise NotImplementedError
-
-    def list(self, statuses: Iterable[str] | None = None, *, limit: int = 200) -> list[Handoff]:
-        raise NotImplementedError
-
-    def transition(self, handoff_id: int, target: Status, *, actor: str, at: dt.datetime,
-                   expected: Iterable[Status] | None = None, note: str | None = None,
-                   claimed_by: str | None = None) -> Handoff:
-        raise NotImplementedError
-
-
-class SQLHandoffStore(HandoffStore):
-    """The handoff queue in the app database (SQLite or PostgreSQL)."""
+    Args:
+        database_url: the app database (``Settings.database_url``).
+    """
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> HandoffStore:
+        """The store on the database of a :class:`kefu.settings.Settings`."""
+        return cls(settings.database_url)
+
+    # ------------------------------------------------------------------ who holds a conversation
+    def hold_of(self, sender_id: str) -> Hold:
+        """Whether a human holds the conversation, in one indexed query (every customer message
+        asks: a plain connection and a statement built once, no ORM session)."""
+        with get_engine(self.database_url).connect() as connection:
+            rows = connection.execute(_HOLD_QUERY, {"sender_id": sender_id}).all()
+        status = next((row.status for row in rows if row.status in OPEN_STATUSES), None)
+        return Hold(status, any(row.tracker_paused for row in rows))
+
+    def tracker_resumed(self, sender_id: str) -> None:
+        """Clears the mark of an older Kefu's pause on the conversation's ended handoffs (an open
+        one keeps it: the tracker is resumed when that one ends)."""
+        with get_engine(self.database_url).begin() as connection:
+            connection.execute(
+                update(Handoff)
+                .where(Handoff.sender_id == sender_id, Handoff.tracker_paused.is_(True),
+                       Handoff.status.not_in(OPEN_STATUSES))
+                .values(tracker_paused=False)
+            )
 
     # ------------------------------------------------------------------ handoffs
     def open_handoff(self, new: NewHandoff, *, status: Status, actor: str, at: dt.datetime,
@@ -146,6 +148,11 @@ class SQLHandoffStore(HandoffStore):
         return handoff, True
 
     def get(self, handoff_id: int) -> Handoff:
+        """The handoff with this id.
+
+        Raises:
+            HandoffNotFound: there is none.
+        """
         with session_scope(self.database_url) as session:
             handoff = session.get(Handoff, handoff_id)
             if handoff is None:
@@ -156,12 +163,6 @@ class SQLHandoffStore(HandoffStore):
         with session_scope(self.database_url) as session:
             return session.execute(
                 select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status.in_(OPEN_STATUSES))
-            ).scalars().first()
-
-    def latest_for(self, sender_id: str) -> Handoff | None:
-        with session_scope(self.database_url) as session:
-            return session.execute(
-                select(Handoff).where(Handoff.sender_id == sender_id).order_by(Handoff.id.desc()).limit(1)
             ).scalars().first()
 
     def list(self, statuses: Iterable[str] | None = None, *, limit: int = 200) -> list[Handoff]:
@@ -225,20 +226,6 @@ class SQLHandoffStore(HandoffStore):
                                           to_status=target.value, actor=actor, note=note, at=at))
         return self.get(handoff_id)
 
-    def mark_bot_resumed(self, handoff_id: int, at: dt.datetime) -> None:
-        with session_scope(self.database_url) as session:
-            session.execute(update(Handoff).where(Handoff.id == handoff_id).values(bot_resumed_at=at))
-
-    def pending_resumes(self, *, since: dt.datetime) -> list[Handoff]:
-        """Ended handoffs whose conversation was not given back to the bot yet."""
-        with session_scope(self.database_url) as session:
-            return list(session.execute(
-                select(Handoff).where(
-                    Handoff.status.in_(("resolved", "abandoned")), Handoff.bot_resumed_at.is_(None),
-                    Handoff.ended_at >= since,
-                ).order_by(Handoff.id)
-            ).scalars().all())
-
     def transitions(self, handoff_id: int) -> list[HandoffTransition]:
         with session_scope(self.database_url) as session:
             return list(session.execute(
@@ -281,9 +268,8 @@ class SQLHandoffStore(HandoffStore):
     def stale_waiting(self, *, quiet_since: dt.datetime) -> list[Handoff]:
         """Waiting handoffs whose customer has written nothing since ``quiet_since``."""
         last_message = (
-            select(func.max(conversation.ConversationEvent.timestamp))
-            .where(conversation.ConversationEvent.sender_id == Handoff.sender_id,
-                   conversation.ConversationEvent.type == "user")
+            select(func.max(ConversationEvent.timestamp))
+            .where(ConversationEvent.sender_id == Handoff.sender_id, ConversationEvent.type == "user")
             .scalar_subquery()
         )
         with session_scope(self.database_url) as session:
@@ -294,6 +280,46 @@ class SQLHandoffStore(HandoffStore):
                     sa.or_(last_message.is_(None), last_message < quiet_since),
                 )
             ).scalars().all())
+
+    # ------------------------------------------------------------------ the rating question
+    def ratings_to_request(self, *, since: dt.datetime, now: dt.datetime) -> list[Handoff]:
+        """Handoffs resolved since ``since`` whose rating question has not reached the Rasa server
+        (and that nobody is sending now), unless their conversation is held again."""
+        reopened = aliased(Handoff)
+        held_again = select(reopened.id).where(reopened.sender_id == Handoff.sender_id,
+                                               reopened.status.in_(OPEN_STATUSES))
+        with session_scope(self.database_url) as session:
+            return list(session.execute(
+                select(Handoff).where(
+                    Handoff.status == Status.RESOLVED.value, Handoff.rating_requested_at.is_(None),
+                    Handoff.ended_at >= since,
+                    sa.or_(Handoff.rating_requesting_since.is_(None),
+                           Handoff.rating_requesting_since < now - RATING_REQUEST_LEASE),
+                    ~held_again.exists(),
+                ).order_by(Handoff.id)
+            ).scalars().all())
+
+    def start_rating_request(self, handoff_id: int, at: dt.datetime) -> bool:
+        """Takes the sending of a handoff's rating question (a conditional UPDATE, so one process
+        sends it); False when it was sent already or another process is sending it."""
+        with get_engine(self.database_url).begin() as connection:
+            return connection.execute(
+                update(Handoff).where(
+                    Handoff.id == handoff_id, Handoff.status == Status.RESOLVED.value,
+                    Handoff.rating_requested_at.is_(None),
+                    sa.or_(Handoff.rating_requesting_since.is_(None),
+                           Handoff.rating_requesting_since < at - RATING_REQUEST_LEASE),
+                ).values(rating_requesting_since=at)
+            ).rowcount == 1
+
+    def finish_rating_request(self, handoff_id: int, at: dt.datetime | None) -> None:
+        """Records that the rating question reached the Rasa server (``at``), or, with ``None``, that
+        it did not (the upkeep task tries again)."""
+        values: dict[str, Any] = {"rating_requesting_since": None}
+        if at is not None:
+            values.update(rating_requested_at=at, tracker_paused=False)
+        with get_engine(self.database_url).begin() as connection:
+            connection.execute(update(Handoff).where(Handoff.id == handoff_id).values(**values))
 
     def record_rating(self, sender_id: str, rating: int, at: dt.datetime) -> Handoff | None:
         """Stores the rating on the conversation's latest resolved handoff without one."""
@@ -307,106 +333,3 @@ class SQLHandoffStore(HandoffStore):
                 return None
             handoff.rating, handoff.rated_at = rating, at
             return handoff
-
-    # ------------------------------------------------------------------ transcripts
-    def transcript(self, handoff: Handoff, *, limit: int = 500) -> list[TranscriptLine]:
-        """The conversation's messages from the start of its session to the handoff's end."""
-        created = as_utc(handoff.created_at)
-        with session_scope(self.database_url) as session:
-            since = conversation.session_start(session, handoff.sender_id, created)
-            if since is None:
-                since = created - TRANSCRIPT_FALLBACK_WINDOW
-            until = as_utc(handoff.ended_at)
-            return conversation.transcript(session, handoff.sender_id, since=since, until=until, limit=limit)
-
-    def transcripts(self, handoffs: list[Handoff]) -> dict[int, list[TranscriptLine]]:
-        return {handoff.id: self.transcript(handoff) for handoff in handoffs}
-
-    # ------------------------------------------------------------------ complaint tickets
-    def create_ticket(self, handoff: Handoff, *, category: str, summary: str,
-                      transcript: list[dict[str, Any]], at: dt.datetime) -> ComplaintTicket:
-        with session_scope(self.database_url) as session:
-            ticket = ComplaintTicket(
-                handoff_id=handoff.id, sender_id=handoff.sender_id, channel=handoff.channel,
-                customer_id=handoff.customer_id, order_id=handoff.order_id, category=category,
-                summary=summary, transcript=transcript, status="open", created_at=at, updated_at=at,
-            )
-            session.add(ticket)
-        return ticket
-
-    def ticket_for(self, handoff_id: int) -> ComplaintTicket | None:
-        with session_scope(self.database_url) as session:
-            return session.execute(
-                select(ComplaintTicket).where(ComplaintTicket.handoff_id == handoff_id)
-            ).scalars().first()
-
-    def get_ticket(self, ticket_id: int) -> ComplaintTicket | None:
-        with session_scope(self.database_url) as session:
-            return session.get(ComplaintTicket, ticket_id)
-
-    def list_tickets(self, statuses: Iterable[str] | None = None, *, limit: int = 200) -> list[ComplaintTicket]:
-        query = select(ComplaintTicket)
-        if statuses:
-            query = query.where(ComplaintTicket.status.in_(list(statuses)))
-        with session_scope(self.database_url) as session:
-            return list(session.execute(query.order_by(ComplaintTicket.id.desc()).limit(limit)).scalars().all())
-
-    def update_ticket(self, ticket_id: int, *, at: dt.datetime, status: str | None = None,
-                      note: str | None = None, transcript: list[dict[str, Any]] | None = None,
-                      ) -> ComplaintTicket | None:
-        with session_scope(self.database_url) as session:
-            ticket = session.get(ComplaintTicket, ticket_id)
-            if ticket is None:
-                return None
-            if status is not None:
-                ticket.status = status
-            if note is not None:
-                ticket.note = note
-            if transcript is not None:
-                ticket.transcript = transcript
-            ticket.updated_at = at
-            return ticket
-
-    # ------------------------------------------------------------------ live feed
-    def cursor(self) -> tuple[int, int]:
-        """The newest transition id and conversation event id (where a live feed starts)."""
-        with session_scope(self.database_url) as session:
-            transition = session.execute(select(func.max(HandoffTransition.id))).scalar_one() or 0
-            event = session.execute(select(func.max(conversation.ConversationEvent.id))).scalar_one() or 0
-        return transition, event
-
-    def changes_since(self, transition_id: int, event_id: int, *, now: dt.datetime, limit: int = 500
-                      ) -> tuple[list[HandoffTransition], list[tuple[int, TranscriptLine]]]:
-        """What happened after a cursor: transitions after ``transition_id``, and the messages after
-        ``event_id`` of conversations whose handoff is open or ended in the last hour, as
-        ``(handoff id, line)`` pairs."""
-        with session_scope(self.database_url) as session:
-            transitions = list(session.execute(
-                select(HandoffTransition).where(HandoffTransition.id > transition_id)
-                .order_by(HandoffTransition.id).limit(limit)
-            ).scalars().all())
-            recent = session.execute(
-                select(Handoff.id, Handoff.sender_id).where(sa.or_(
-                    Handoff.status.in_(OPEN_STATUSES), Handoff.ended_at >= now - dt.timedelta(hours=1)))
-                .order_by(Handoff.id)
-            ).all()
-            handoff_of = {sender: handoff_id for handoff_id, sender in recent}  # the latest wins
-            events = []
-            if handoff_of:
-                events = session.execute(
-                    select(conversation.ConversationEvent)
-                    .where(conversation.ConversationEvent.id > event_id,
-                           conversation.ConversationEvent.type.in_(("user", "bot")),
-                           conversation.ConversationEvent.sender_id.in_(list(handoff_of)))
-                    .order_by(conversation.ConversationEvent.id).limit(limit)
-                ).scalars().all()
-        messages = []
-        for event in events:
-            line = conversation.line_of(event)
-            if line is not None:
-                messages.append((handoff_of[event.sender_id], line))
-        return transitions, messages
-
-    def max_event_id(self) -> int:
-        with session_scope(self.database_url) as session:
-            return session.execute(select(func.max(conversation.ConversationEvent.id))).scalar_one() or 0

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from kefu.db import Base, session_scope
 from kefu.tokens import ROLES, Principal
 
-__all__ = ["ROLES", "AccountRoles", "Principal", "User", "authenticate", "current_role", "ensure_user",
-           "hash_password", "verify_password"]
+__all__ = ["ROLES", "AccountRoles", "Principal", "User", "authenticate", "current_role", "display_name",
+           "ensure_user", "hash_password", "verify_password"]
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 #: What an unknown user's password is checked against: a well-formed hash (16-byte salt, 32-byte
@@ -103,6 +103,14 @@ def current_role(database_url: str, username: str) -> str | None:
     """The role the account has now; ``None`` when it no longer exists."""
     with session_scope(database_url) as session:
         return session.execute(select(User.role).where(User.username == username)).scalar_one_or_none()
+
+
+def display_name(database_url: str, username: str) -> str:
+    """The name customers see when this account writes to them (its user name when it has none,
+    or no longer exists)."""
+    with session_scope(database_url) as session:
+        name = session.execute(select(User.display_name).where(User.username == username)).scalar_one_or_none()
+    return name or username
 
 
 class AccountRoles:

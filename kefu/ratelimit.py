@@ -12,7 +12,8 @@ A login takes its tokens *before* the password is checked and gives them back
 that only one of them would have passed.
 
 A refused sender is told once (:attr:`Decision.notify`) per ``notice_seconds``, not once per
-message: a flood of 1,000 messages gets one polite "you are sending too fast" reply.
+message: a flood of 1,000 messages gets one polite "you are sending too fast" reply (the channels'
+gate, ``bot/channels/gate.py``, checks the limit; its wording is the channels' system replies).
 
 The limits are settings (:mod:`kefu.settings`; defaults are far above what a person types, and
 above what the test suites send to one conversation):
@@ -41,9 +42,6 @@ from dataclasses import dataclass
 from kefu.settings import Settings, current
 
 logger = logging.getLogger(__name__)
-
-TOO_FAST = ("您发送消息太快了，请稍等片刻再发。"
-            "You are sending messages too fast; please wait a moment and try again.")
 
 _LUA = """
 local key = KEYS[1]

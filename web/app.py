@@ -31,7 +31,7 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app = Sanic(name)
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
-    errors.install(app, faq_errors.ERRORS)  # domain errors → HTTP, once for every route
+    errors.install(app, faq_errors.ERRORS, handoff_api.ERRORS)  # domain errors → HTTP, once for every route
     limits.install(app, settings)
     security.install(app, storefront=STOREFRONT)
     app.blueprint(auth.bp)

@@ -41,7 +41,8 @@ logger = logging.getLogger("web")
 
 #: How an error class is answered: a status (body from the error), or a function of the error
 #: giving ``(status, body)``.
-Answer = Union[int, Callable[[BaseException], "tuple[int, dict[str, Any]]"]]
+Answer = Union[int, Callable[[BaseException], "tuple[int, dict[str, Any]]"],
+              "tuple[int, Callable[[BaseException], dict[str, Any]]]"]
 #: A domain package's errors and what they mean over HTTP (``ERRORS`` of the package).
 ErrorTable = Mapping[type, Answer]
 
@@ -98,8 +99,10 @@ class DomainErrors:
             for error_class, answer in table.items():
                 if not (isinstance(error_class, type) and issubclass(error_class, BaseException)):
                     raise ValueError(f"error table key {error_class!r} is not an exception class")
-                if not (isinstance(answer, int) or callable(answer)):
-                    raise ValueError(f"{error_class.__name__}: answer {answer!r} is neither a status nor a function")
+                pair = isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], int) and callable(answer[1])
+                if not (isinstance(answer, int) or callable(answer) or pair):
+                    raise ValueError(f"{error_class.__name__}: answer {answer!r} is neither a status, a function "
+                                     "nor a (status, body function) pair")
                 known = self.answers.get(error_class)
                 if known is not None and known != answer:
                     raise ValueError(f"{error_class.__name__} is answered twice: {known!r} and {answer!r}")
@@ -117,6 +120,8 @@ class DomainErrors:
                 continue
             if isinstance(answer, int):
                 return answer, body_of(error)
+            if isinstance(answer, tuple):  # (status, the body's function)
+                return answer[0], answer[1](error)
             return answer(error)
         return None
 

@@ -3,9 +3,10 @@
 Runs when the customer asks for a human, complains (or sounds upset, see
 ``bot.nlu.sentiment``), is misunderstood twice in a row, or fails the order verification (the
 orders flow sets ``handoff_reason`` to ``verification_failed`` first). In service hours it tells
-the customer their place in the queue and the expected wait and pauses the bot
-(``ConversationPaused``) until an agent resolves the conversation; outside service hours it
-takes a callback request, says when they will hear back, and the bot carries on meanwhile.
+the customer their place in the queue and the expected wait; from then on the handoff record
+holds the conversation (the channels' gate records the customer's messages without a bot reply
+until an agent resolves it), so nothing in the tracker is paused. Outside service hours it takes
+a callback request, says when they will hear back, and the bot carries on meanwhile.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.human_handoff.common import (
@@ -96,4 +97,4 @@ class ActionHandoffRequest(Action):
         events: list = [SlotSet(REASON_SLOT, None)]
         if tracker.active_loop_name:
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-        return events + [ConversationPaused()]
+        return events

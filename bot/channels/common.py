@@ -5,7 +5,8 @@
 * :func:`retrying` — calls an outside API again with growing pauses after a transient failure.
 * :class:`BackgroundTasks` — work started after a webhook has answered, kept until it is done.
 * :func:`agent_name` — who wrote a bot message: an agent's name when an agent did.
-* :func:`text_please` — the polite reply to stickers, photos, voice and locations.
+* :func:`conversation_language` — the conversation's language, for a channel's own replies
+  (:mod:`bot.channels.system_replies`).
 * :func:`typed_text` — typed text as the bot reads it, never as Rasa's ``/intent`` shortcut.
 """
 
@@ -19,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
-from kefu.text import to_traditional
+from bot.channels.system_replies import system_reply
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def agent_name(message: dict[str, Any]) -> str | None:
             if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip():
                 return value["name"].strip()
         if source.get("role") == "agent" or source.get("sender") == "agent":
-            return "客服 Agent"
+            return system_reply("agent")
     return None
 
 
@@ -149,39 +150,6 @@ def with_agent_prefix(text: str, message: dict[str, Any]) -> str:
     """``text`` prefixed with the agent's name when an agent wrote it (for text-only messengers)."""
     name = agent_name(message)
     return f"{name}：{text}" if name else text
-
-
-def reply_language(*, conversation: str | None, hint: str | None = None) -> str:
-    """``zh-Hans``, ``zh-Hant`` or ``en`` for a channel's own replies.
-
-    Args:
-        conversation: the conversation's ``language`` slot (the language of the customer's
-            latest message), which wins when known.
-        hint: a messenger's language code for the user (Telegram ``language_code``).
-    """
-    if conversation in ("zh-Hans", "zh-Hant", "en"):
-        return conversation
-    code = (hint or "").lower().replace("_", "-")
-    if code.startswith("zh"):
-        return "zh-Hant" if code in ("zh-hant", "zh-tw", "zh-hk", "zh-mo") or "hant" in code else "zh-Hans"
-    if code:
-        return "en"
-    return "zh-Hans"
-
-
-_TEXT_PLEASE = {
-    "zh": "抱歉，我目前只能看懂文字消息。请用文字描述您的问题，我马上为您解答。",
-    "en": "Sorry, I can only read text messages for now. Please type your question and I'll help right away.",
-}
-
-
-def text_please(language: str) -> str:
-    """The polite reply to a sticker, photo, voice message, location ... in ``language``."""
-    if language == "en":
-        return _TEXT_PLEASE["en"]
-    if language == "zh-Hant":
-        return to_traditional(_TEXT_PLEASE["zh"])
-    return _TEXT_PLEASE["zh"]
 
 
 async def conversation_language(app: Any, sender_id: str) -> str | None:

@@ -13,16 +13,20 @@ a list of ``{"recipient_id", "text", ...}`` out), with these differences:
   anything else is refused with 400 naming the key or the size;
 * with ``KEFU_REST_TOKEN`` set, every call needs ``Authorization: Bearer <token>`` (401 without);
 * a blank message gets a polite prompt without disturbing the conversation (or, when messages
-  are waiting for the customer, just those: an empty message is how a REST client polls).
+  are waiting for the customer, just those: an empty message is how a REST client polls);
+* every other message goes through the channels' gate (:mod:`bot.channels.gate`): a sender over
+  the rate limit gets 429 with a "too fast" reply, and while a human holds the conversation the
+  message is recorded for the agent and the reply is empty.
 
 Trust model: a REST caller chooses its sender ids, so anyone who can reach the webhook and knows
 a REST conversation's id can speak in it (docs/operators/security/sender-ownership.md).
 
 Messages that reach a REST customer outside a reply (an agent's message during a handoff, the
-rating question after it) arrive through Rasa's HTTP API with ``output_channel=latest``; Rasa
-hands them to :meth:`KefuRestInput.get_output_channel`, an :class:`OutboxOutputChannel` that
-keeps them in the app database's outbox. The customer's next REST call returns them first,
-before the replies to that call (:meth:`KefuRestInput.pending_messages`).
+rating question after it) arrive through Rasa's HTTP API with ``output_channel=rest`` (the
+handoff's channel, :func:`handoff.rasa_client.reply_channel`); Rasa hands them to
+:meth:`KefuRestInput.get_output_channel`, an :class:`OutboxOutputChannel` that keeps them in the
+app database's outbox. The customer's next REST call returns them first, before the replies to
+that call (:meth:`KefuRestInput.pending_messages`).
 """
 
 from __future__ import annotations
@@ -39,10 +43,11 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels.gate import GatedChannel
 from bot.channels.metadata import MetadataError, checked_metadata, customer_token_key
 from bot.channels.senders import reserved_problem
+from bot.channels.system_replies import system_reply
 from kefu.outbox import put_outbox, take_outbox
-from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import Settings, SettingsError, current
 from kefu.text import is_blank
 from kefu.tokens import CustomerTokens
@@ -51,7 +56,6 @@ logger = logging.getLogger(__name__)
 
 MAX_SENDER = 128
 MAX_MESSAGE = 10_000
-BLANK_REPLY = "请输入您想咨询的问题。Please type your question."
 
 
 class BadRequest(ValueError):
@@ -132,7 +136,7 @@ class OutboxOutputChannel(CollectingOutputChannel):
             await self._persist_message(message)
 
 
-class KefuRestInput(RestInput):
+class KefuRestInput(GatedChannel, RestInput):
     """Rasa's REST channel with request validation; registered under the name ``rest``."""
 
     def __init__(self, database_url: str | None = None, settings: Settings | None = None) -> None:
@@ -150,6 +154,9 @@ class KefuRestInput(RestInput):
         if self._database_url is None:
             self._database_url = self.settings.database_url
         return self._database_url
+
+    def gate_settings(self) -> Settings:
+        return self.settings
 
     def customer_key(self) -> CustomerTokens | None:
         """What customer tokens in ``metadata`` are checked with; ``None`` when unavailable."""
@@ -196,32 +203,26 @@ class KefuRestInput(RestInput):
                 body = parse_body(request.body, customer_key)
             except BadRequest as error:
                 return response.json({"error": str(error)}, status=400)
-            sender = body["sender"]
-            if is_blank(body["message"]):
+            sender, text = body["sender"], body["message"]
+            if is_blank(text):
                 # an empty message fetches what is waiting (an agent's words); else a polite prompt
                 pending = await self.pending_messages(sender)
-                return response.json(pending or [{"recipient_id": sender, "text": BLANK_REPLY}])
-            limit = await shared_message_limiter().hit(f"rest:{sender}")
+                return response.json(pending or [{"recipient_id": sender, "text": system_reply("blank", None)}])
+            limit = await self.gate.admit(self.name(), sender)
             if not limit.allowed:  # a flood from one sender: refused here, other senders unaffected
-                if limit.notify:
-                    logger.warning("rest: a sender exceeds the message rate limit; refusing for now")
-                return response.json([{"recipient_id": sender, "text": TOO_FAST}], status=429,
-                                     headers={"Retry-After": str(max(1, round(limit.retry_after)))})
+                return response.json([{"recipient_id": sender, "text": system_reply("too_fast", text=text)}],
+                                     status=429, headers={"Retry-After": str(max(1, round(limit.retry_after)))})
 
             collector = CollectingOutputChannel()
+            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=body["metadata"])
             try:
-                await on_new_message(
-                    UserMessage(body["message"], collector, sender, input_channel=self.name(),
-                                metadata=body["metadata"])
-                )
+                await self.gate.hand_over(message, on_new_message, request.app)
             except asyncio.CancelledError:
                 logger.error("rest: the reply to a message timed out")
             except Exception:  # the customer gets an apology, the log gets the trace
                 logger.exception("rest: processing a message failed")
-                return response.json(
-                    [{"recipient_id": sender, "text": "抱歉，系统开小差了，请稍后再试。Sorry, something went wrong; please try again."}],
-                    status=500,
-                )
+                return response.json([{"recipient_id": sender, "text": system_reply("failed", text=text)}],
+                                     status=500)
             return response.json(await self.pending_messages(sender) + collector.messages)
 
         return webhook

@@ -10,6 +10,8 @@
   the button's payload, and only when the bot sent that button to that chat: callback data is
   tagged with an HMAC (:class:`bot.channels.telegram_format.CallbackPayloads`), anything else is
   answered (so the client stops spinning) and ignored. Stickers, photos, voice and locations get a polite "text please".
+* Every update of a chat goes through the channels' gate (:mod:`bot.channels.gate`): a chat over
+  the rate limit is told once per flood; while a human holds the conversation nothing is answered.
 * ``TELEGRAM_MODE=polling`` (local development, no public URL): the server fetches updates with
   ``getUpdates`` instead; the webhook is removed when polling starts.
 * Sender id of a chat: ``tg:<chat id>``.
@@ -40,14 +42,13 @@ from bot.channels.common import (
     SeenCache,
     TransientError,
     conversation_language,
-    reply_language,
     retrying,
-    text_please,
     with_agent_prefix,
 )
+from bot.channels.gate import GatedChannel
+from bot.channels.system_replies import reply_language, system_reply, text_please
 from bot.channels.telegram_format import CallbackPayloads, chat_id, sender_id, split_text, user_text
 from kefu.keys import TELEGRAM_CALLBACKS
-from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import current
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ class TelegramOutput(OutputChannel):
             logger.info("telegram: custom message without text skipped")
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(GatedChannel, InputChannel):
     """Receives Telegram updates (webhook, or polling for local development)."""
 
     @classmethod
@@ -216,11 +217,11 @@ class TelegramInput(InputChannel):
         from_chat = (query.message.chat.id if query.message else query.from_user.id) if query is not None else (
             update.message.chat.id if update.message is not None else None)
         if from_chat is not None:
-            limit = await shared_message_limiter().hit(f"telegram:{sender_id(from_chat)}")
+            limit = await self.gate.admit(self.name(), sender_id(from_chat))
             if not limit.allowed:  # told once per flood, not once per message
                 if limit.notify:
-                    logger.warning("telegram: a chat exceeds the message rate limit; refusing for now")
-                    await output.send_text_message(sender_id(from_chat), TOO_FAST)
+                    typed = update.message.text if update.message is not None else None
+                    await output.send_text_message(sender_id(from_chat), system_reply("too_fast", text=typed))
                 return
         if query is not None:
             await call_bot_api(lambda: self.bot.answer_callback_query(query.id),
@@ -232,8 +233,8 @@ class TelegramInput(InputChannel):
                                "(forged, from another chat, or a long payload no longer known); ignored",
                                sender_id(chat))
                 return
-            await on_new_message(UserMessage(payload, output, sender_id(chat), input_channel=self.name(),
-                                             metadata=self._metadata(query.from_user)))
+            await self.gate.hand_over(UserMessage(payload, output, sender_id(chat), input_channel=self.name(),
+                                                  metadata=self._metadata(query.from_user)), on_new_message, app)
             return
 
         message = update.message
@@ -245,8 +246,9 @@ class TelegramInput(InputChannel):
             language = reply_language(conversation=await conversation_language(app, sender), hint=language_code)
             await output.send_text_message(sender, text_please(language))
             return
-        await on_new_message(UserMessage(user_text(message.text, language_code), output, sender,
-                                         input_channel=self.name(), metadata=self._metadata(message.from_user)))
+        await self.gate.hand_over(UserMessage(user_text(message.text, language_code), output, sender,
+                                              input_channel=self.name(), metadata=self._metadata(message.from_user)),
+                                  on_new_message, app)
 
     @staticmethod
     def _metadata(user: Any) -> dict[str, Any]:

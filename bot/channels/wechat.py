@@ -16,6 +16,9 @@
   "text please"; following the account (``subscribe``) gets the greeting; a menu ``CLICK``
   sends its key to the bot. Bot buttons are shown as numbered lines; the follower answers with
   the number (or the title). Typed text is never read as Rasa's ``/intent`` shortcut.
+* Every push goes through the channels' gate (:mod:`bot.channels.gate`): a follower over the rate
+  limit is told once per flood (then answered ``success``); while a human holds the conversation
+  the push is recorded for the agent and answered ``success``.
 * Sender id of a follower: ``wx:<OpenID>``.
 """
 
@@ -33,22 +36,15 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import (
-    TransientError,
-    button_lines,
-    conversation_language,
-    reply_language,
-    text_please,
-    typed_text,
-    with_agent_prefix,
-)
+from bot.channels.common import TransientError, button_lines, conversation_language, typed_text, with_agent_prefix
+from bot.channels.gate import GatedChannel
+from bot.channels.system_replies import reply_language, system_reply, text_please
 from bot.channels.wechat_api import WeChatApiError, WeChatClient
 from bot.channels.wechat_crypto import MAX_CLOCK_SKEW, WeChatCipher, check_signature
 from bot.channels.wechat_envelope import Envelope, Refused
 from bot.channels.wechat_replay import ReplayCache
 from bot.channels.wechat_replies import DEFAULT_BUDGET, ReplyCoordinator
 from bot.channels.wechat_xml import text_reply
-from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import current
 
 logger = logging.getLogger(__name__)
@@ -225,7 +221,7 @@ class WeChatOutput(OutputChannel):
             await self.send_texts(recipient_id, [text])
 
 
-class WeChatInput(InputChannel):
+class WeChatInput(GatedChannel, InputChannel):
     """Receives pushes of a WeChat Official Account and answers them."""
 
     @classmethod
@@ -309,7 +305,8 @@ class WeChatInput(InputChannel):
         if text is None:  # a photo, voice, location ...
             language = reply_language(conversation=await conversation_language(app, sender))
             return [text_please(language)]
-        await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata={}))
+        await self.gate.hand_over(UserMessage(text, collector, sender, input_channel=self.name(), metadata={}),
+                                  on_new_message, app)
         return collector.texts
 
     # -- the Sanic blueprint -------------------------------------------------
@@ -336,12 +333,12 @@ class WeChatInput(InputChannel):
                 push = Push.from_fields(fields)
             except Refused as refused:
                 return response.text(refused.reason, status=refused.status)
-            limit = await shared_message_limiter().hit(f"wechat:{sender_id(push.openid)}")
+            limit = await self.gate.admit(self.name(), sender_id(push.openid))
             if not limit.allowed:  # a passive "too fast" once per flood, then just "success"
                 if not limit.notify:
                     return response.text("success")
-                logger.warning("wechat: a follower exceeds the message rate limit; refusing for now")
-                xml = text_reply(to_user=push.openid, from_user=push.account, content=TOO_FAST)
+                too_fast = system_reply("too_fast", text=push.content or push.recognition)
+                xml = text_reply(to_user=push.openid, from_user=push.account, content=too_fast)
                 if encrypted:
                     xml = self.envelope.seal(xml, request.args)
                 return response.text(xml, content_type="application/xml; charset=utf-8")

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
 from bot.channels.common import BackgroundTasks
+from bot.channels.system_replies import system_reply
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class ReplyCoordinator:
             texts = await run_bot()
         except Exception:
             logger.exception("wechat: processing a message failed")
-            texts = ["抱歉，系统开小差了，请稍后再试。Sorry, something went wrong; please try again."]
+            texts = [system_reply("failed")]
         exchange.answer.set_result(texts)
         # No await between set_result and this check: a waiting delivery either sees the answer
         # (passive reply) or has already marked the exchange late (delivered here).

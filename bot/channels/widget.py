@@ -28,6 +28,8 @@ Same events and payloads as Rasa's channel (``session_request`` → ``session_co
   and it has not expired, so with a forged or expired one the conversation stays anonymous.
 * Socket.IO packets are capped at ``KEFU_MAX_REQUEST_BYTES`` (``max_http_buffer_size``).
 * Malformed events are ignored instead of raising.
+* Messages go through the channels' gate (:mod:`bot.channels.gate`): a session over the rate
+  limit is told once per flood; while a human holds the conversation nothing is answered.
 """
 
 from __future__ import annotations
@@ -43,10 +45,12 @@ from sanic import Blueprint, response
 from socketio import AsyncServer
 
 from bot.channels.common import agent_name
+from bot.channels.gate import GatedChannel
 from bot.channels.metadata import cleaned_metadata, customer_token_key
+from bot.channels.system_replies import system_reply
 from bot.channels.widget_sessions import WidgetSession, issue_session, read_session
 from kefu.keys import WIDGET_SESSIONS
-from kefu.ratelimit import TOO_FAST, RateLimiter, shared_message_limiter
+from kefu.ratelimit import RateLimiter
 from kefu.settings import Settings, SettingsError, current
 from kefu.text import is_blank
 from kefu.tokens import CustomerTokens
@@ -128,7 +132,7 @@ def transcript(events: list[Any]) -> list[dict[str, Any]]:
     return messages[-HISTORY_LIMIT:]
 
 
-class KefuSocketIOInput(SocketIOInput):
+class KefuSocketIOInput(GatedChannel, SocketIOInput):
     """Rasa's ``socketio`` channel for the site widget (see the module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -137,6 +141,9 @@ class KefuSocketIOInput(SocketIOInput):
         self._settings: Settings | None = None
         self._session_key: bytes | None = None
         self._customer_key: CustomerTokens | None = None
+
+    def gate_settings(self) -> Settings:
+        return self.settings() or current()
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
@@ -249,15 +256,14 @@ class KefuSocketIOInput(SocketIOInput):
                 await bind(sid, session)
             sender = session.sender_id
             output = KefuSocketIOOutput(sio, self.bot_message_evt)
-            limit = await shared_message_limiter().hit(f"widget:{sender}")
+            limit = await self.gate.admit(self.name(), sender)
             if not limit.allowed:  # told once per flood, not once per message
                 if limit.notify:
-                    logger.warning("widget: a session exceeds the message rate limit; refusing for now")
-                    await output.send_text_message(sender, TOO_FAST)
+                    await output.send_text_message(sender, system_reply("too_fast", text=message))
                 return
             metadata = cleaned_metadata(data.get(self.metadata_key), self.customer_key())
-            await on_new_message(UserMessage(message[:MAX_MESSAGE], output, sender,
-                                             input_channel=self.name(), metadata=metadata))
+            await self.gate.hand_over(UserMessage(message[:MAX_MESSAGE], output, sender, input_channel=self.name(),
+                                                  metadata=metadata), on_new_message, self.app)
 
         @sio.on("kefu_history", namespace=namespace)
         async def history(sid: str, _data: Any = None) -> Any:

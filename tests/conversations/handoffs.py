@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 
+from handoff.hours import ServiceHours
+from handoff.service import HandoffService
+from handoff.store import HandoffStore
 from kefu.auth import ensure_user
 
 
@@ -52,3 +56,20 @@ def second_agent(stack, username: str = "agent2", password: str = "second-agent-
     status, body = stack.api("POST", "/api/auth/login", {"username": username, "password": password})
     assert status == 200, body
     return body["token"]
+
+
+def app_database(stack) -> str:
+    """The stack's app database (SQLite)."""
+    return f"sqlite:///{stack.var_dir / 'app.db'}"
+
+
+def callback_request(stack, shopper: str) -> int:
+    """Records that ``shopper`` asked for a human at night (23:30, Beijing time, outside the default
+    service hours): a callback request, which leaves the bot helping until an agent claims it.
+    Returns its id."""
+    night = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(hour=23, minute=30)
+    service = HandoffService(HandoffStore(app_database(stack)), hours=ServiceHours.parse(),
+                             clock=lambda: night.astimezone(dt.timezone.utc))
+    outcome = service.request(sender_id=shopper, channel="rest", reason="customer_request", language="zh-Hans")
+    assert outcome.is_callback
+    return outcome.handoff.id

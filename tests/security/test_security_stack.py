@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from kefu.ratelimit import TOO_FAST
+from bot.channels.system_replies import system_reply
 from tests.fakes import FakeTelegramApi, wait_for
 from tests.stack import Stack, http, http_from, make_stack
 
@@ -33,6 +33,8 @@ AGENT_PASSWORD = "agent-pw-5f3e9c1a7b"
 EDITOR_PASSWORD = "editor-pw-9d2c4b6a8e"
 TELEGRAM_TOKEN = "987654321:AAkefu-secret-telegram-token-xyz0123"
 TELEGRAM_SECRET = "kefu-security-webhook-secret-42"
+#: what a flood of "你好" is told (in the language of the refused message)
+TOO_FAST = system_reply("too_fast", "zh-Hans")
 
 
 def _redis_up() -> bool:

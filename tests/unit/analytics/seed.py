@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handoff.states import Status
-from handoff.store import NewHandoff, SQLHandoffStore
+from handoff.store import HandoffStore, NewHandoff
 from kefu.events import record_events
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -97,7 +97,7 @@ class Conversation:
 def handoff(url: str, conversation: Conversation, reason: str, *, wait: float | None = None,
             handling: float | None = None, rating: int | None = None) -> int:
     """Opens a handoff now (in the conversation's time), claimed after ``wait`` s, resolved ``handling`` s later."""
-    store = SQLHandoffStore(url)
+    store = HandoffStore(url)
     created = conversation.now
     item, _ = store.open_handoff(
         NewHandoff(sender_id=conversation.sender, channel=conversation.channel, reason=reason, priority=1),

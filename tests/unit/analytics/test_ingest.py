@@ -191,9 +191,9 @@ def test_a_rating_given_after_the_first_ingest_reaches_the_dashboard(database_ur
     handoff(database_url, late, "customer_request", wait=30, handling=90)
     late.events = []
     late.wait(120).resume_and_rate(4)
-    from handoff.store import SQLHandoffStore
+    from handoff.store import HandoffStore
 
-    SQLHandoffStore(database_url).record_rating("shopper-late", 4, late.now)
+    HandoffStore(database_url).record_rating("shopper-late", 4, late.now)
     record_events(database_url, late.events)
     ingest(database_url, zone=ZONE)
     report = figures(database_url)

@@ -10,7 +10,7 @@ import pytest
 from handoff.hours import ServiceHours
 from handoff.service import HandoffService, InvalidMessage, NotHolder
 from handoff.states import InvalidTransition, Status
-from handoff.store import HandoffConflict, HandoffNotFound, HandoffStore, SQLHandoffStore, UnknownStoreType
+from handoff.store import HandoffConflict, HandoffNotFound, HandoffStore, Hold
 from kefu.events import record_events
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -36,7 +36,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def service(database_url, clock) -> HandoffService:
-    return HandoffService(HandoffStore.create(database_url), hours=ServiceHours.parse(), clock=clock)
+    return HandoffService(HandoffStore(database_url), hours=ServiceHours.parse(), clock=clock)
 
 
 def ask(service, sender, reason="customer_request", **kwargs):
@@ -47,13 +47,6 @@ def say(database_url, sender, role, text, at: dt.datetime, **extra):
     event = {"sender_id": sender, "event": "user" if role == "customer" else "bot", "text": text,
              "timestamp": at.timestamp(), **extra}
     record_events(database_url, [event])
-
-
-def test_store_factory():
-    assert isinstance(HandoffStore.create("sqlite:///x.db"), SQLHandoffStore)
-    assert isinstance(HandoffStore.create({"type": "sql", "url": "sqlite:///x.db"}), SQLHandoffStore)
-    with pytest.raises(UnknownStoreType, match="'redis'"):
-        HandoffStore.create({"type": "redis", "url": "redis://"})
 
 
 def test_request_in_service_hours_queues_with_position_and_wait(service):
@@ -84,7 +77,7 @@ def test_asking_twice_keeps_the_place(service):
 
 def test_outside_hours_takes_a_callback_request(database_url):
     clock = Clock(dt.datetime(2026, 11, 23, 23, 30, tzinfo=SHANGHAI))
-    service = HandoffService(HandoffStore.create(database_url), hours=ServiceHours.parse(), clock=clock)
+    service = HandoffService(HandoffStore(database_url), hours=ServiceHours.parse(), clock=clock)
     outcome = ask(service, "night-owl")
     assert outcome.is_callback and outcome.handoff.status == "callback" and outcome.position is None
     assert outcome.callback_at == dt.datetime(2026, 11, 24, 9, 0, tzinfo=service.hours.zone)
@@ -210,14 +203,14 @@ def test_complaint_opens_a_ticket_with_category_and_transcript(service, clock):
     transcript = [{"role": "customer", "text": "快递十天了还没到，太差了", "ts": clock().isoformat()}]
     outcome = ask(service, "alice", "complaint", trigger_text="快递十天了还没到，太差了", transcript=transcript)
     handoff = outcome.handoff
-    ticket = service.store.ticket_for(handoff.id)
+    ticket = service.tickets.of_handoff(handoff.id)
     assert outcome.ticket_id == ticket.id
     assert ticket.category == "delivery" and ticket.status == "open" and ticket.summary == "快递十天了还没到，太差了"
     assert ticket.transcript == transcript
-    assert service.store.ticket_for(ask(service, "bob", "customer_request").handoff.id) is None
+    assert service.tickets.of_handoff(ask(service, "bob", "customer_request").handoff.id) is None
     service.claim(handoff.id, "lin")
     service.resolve(handoff.id, "lin")
-    assert service.store.ticket_for(handoff.id).status == "handled"
+    assert service.tickets.of_handoff(handoff.id).status == "handled"
     followed = service.follow_up(ticket.id, "lin", "已补发，客户确认收到")
     assert followed.status == "followed_up" and "已补发" in followed.note
 
@@ -244,4 +237,66 @@ def test_quiet_waiting_customers_are_abandoned(service, clock, database_url):
     assert [h.id for h in abandoned] == [quiet.id]
     assert service.store.get(quiet.id).status == "abandoned"
     assert service.store.get(chatty.id).status == "waiting"
-    assert service.store.pending_resumes(since=clock() - dt.timedelta(days=1))[0].id == quiet.id
+    assert not service.store.hold_of("quiet").by_human  # the bot answers the quiet customer again
+    assert service.store.hold_of("chatty").by_human
+
+
+def test_the_record_says_who_holds_a_conversation(service, database_url):
+    store = service.store
+    assert store.hold_of("alice") == Hold(None, False)  # never handed over: the bot's
+    handoff = ask(service, "alice").handoff
+    assert store.hold_of("alice").by_human  # waiting: the bot is silent
+    service.claim(handoff.id, "lin")
+    assert store.hold_of("alice") == Hold("active", False)
+    service.release(handoff.id, "lin")
+    assert store.hold_of("alice").by_human  # back in the queue, still with the humans
+    service.claim(handoff.id, "lin")
+    service.resolve(handoff.id, "lin")
+    assert not store.hold_of("alice").by_human
+    assert not store.hold_of("bob").by_human  # another conversation is not affected
+
+
+def test_a_callback_request_is_held_once_an_agent_claims_it(database_url):
+    clock = Clock(dt.datetime(2026, 11, 23, 23, 30, tzinfo=SHANGHAI))
+    service = HandoffService(HandoffStore(database_url), hours=ServiceHours.parse(), clock=clock)
+    handoff = ask(service, "night-owl").handoff
+    assert service.store.hold_of("night-owl") == Hold("callback", False)
+    assert not service.store.hold_of("night-owl").by_human  # nobody is coming yet: the bot helps
+    service.claim(handoff.id, "lin")
+    assert service.store.hold_of("night-owl").by_human
+
+
+def test_the_rating_question_is_owed_until_it_reached_the_bot(service, clock):
+    store = service.store
+    handoff = ask(service, "alice").handoff
+    service.claim(handoff.id, "lin")
+    service.resolve(handoff.id, "lin")
+
+    def owed() -> list[int]:
+        return [h.id for h in store.ratings_to_request(since=clock() - dt.timedelta(days=1), now=clock())]
+
+    assert owed() == [handoff.id]
+    assert store.start_rating_request(handoff.id, clock())
+    assert not store.start_rating_request(handoff.id, clock())  # one sender at a time
+    assert owed() == []  # being sent: the upkeep leaves it alone
+    store.finish_rating_request(handoff.id, None)  # the Rasa server could not be reached
+    assert owed() == [handoff.id]
+    assert store.start_rating_request(handoff.id, clock())
+    clock.advance(minutes=2)  # a sender that died: its lease runs out
+    assert owed() == [handoff.id] and store.start_rating_request(handoff.id, clock())
+    store.finish_rating_request(handoff.id, clock())
+    assert owed() == [] and not store.start_rating_request(handoff.id, clock())
+    assert store.get(handoff.id).rating_requested_at is not None
+
+
+def test_no_rating_question_while_the_conversation_is_held_again(service, clock):
+    first = ask(service, "alice").handoff
+    service.claim(first.id, "lin")
+    service.resolve(first.id, "lin")
+    ask(service, "alice")  # asks for a human again before the question went out
+    assert service.store.ratings_to_request(since=clock() - dt.timedelta(days=1), now=clock()) == []
+    abandoned = ask(service, "bob").handoff
+    clock.advance(hours=3)
+    service.abandon_stale(quiet_for=dt.timedelta(hours=2))
+    assert abandoned.id not in [h.id for h in service.store.ratings_to_request(since=clock() - dt.timedelta(days=1),
+                                                                                now=clock())]

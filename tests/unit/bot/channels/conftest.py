@@ -4,8 +4,12 @@ standing in for Rasa, and the fake messenger APIs of tests/fakes.py."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
+import sqlite3
+import tempfile
 import uuid
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,9 +28,33 @@ class ReadyAgent:
         return True
 
 
+@functools.lru_cache(maxsize=1)
+def _migrated_database() -> Path:
+    from kefu.setup import migrate
+
+    path = Path(tempfile.mkdtemp(prefix="kefu-channels-")) / "app.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+def empty_handoff_record() -> str:
+    """A migrated app database of its own, with no handoff in it (a copy of one migrated once,
+    taken with SQLite's backup API: the migration's writes may still be in the WAL file)."""
+    path = Path(tempfile.mkdtemp(prefix="kefu-channels-")) / "app.db"
+    with contextlib.closing(sqlite3.connect(_migrated_database())) as source, \
+            contextlib.closing(sqlite3.connect(path)) as copy:
+        source.backup(copy)
+    return f"sqlite:///{path}"
+
+
 @contextlib.asynccontextmanager
 async def serving(channel: Any, on_new_message, prefix: str):
-    """Serves ``channel.blueprint(on_new_message)`` under ``prefix``; yields the base URL."""
+    """Serves ``channel.blueprint(on_new_message)`` under ``prefix``; yields the base URL. The
+    channel's gate asks an empty handoff record, so every message goes to ``on_new_message``."""
+    from bot.channels.gate import Gate
+    from handoff.store import HandoffStore
+
+    channel.gate = Gate(HandoffStore(empty_handoff_record()))
     Sanic.test_mode = True  # several apps in one process (as sanic-testing does)
     app = Sanic(f"kefu_test_{uuid.uuid4().hex[:8]}")
     app.ctx.agent = ReadyAgent()

@@ -1,4 +1,4 @@
-"""Shared channel pieces: de-duplication memory, retries, agent names, languages."""
+"""Shared channel pieces: de-duplication memory, retries, agent names."""
 
 from __future__ import annotations
 
@@ -7,15 +7,7 @@ import time
 
 import pytest
 
-from bot.channels.common import (
-    SeenCache,
-    TransientError,
-    agent_name,
-    reply_language,
-    retrying,
-    text_please,
-    with_agent_prefix,
-)
+from bot.channels.common import SeenCache, TransientError, agent_name, retrying, with_agent_prefix
 
 
 def test_seen_cache_remembers_then_forgets(monkeypatch):
@@ -94,25 +86,6 @@ def test_agent_name(message, expected):
 def test_agent_prefix():
     assert with_agent_prefix("您好", {"agent": "小林"}) == "小林：您好"
     assert with_agent_prefix("您好", {}) == "您好"
-
-
-@pytest.mark.parametrize("conversation, hint, expected", [
-    ("en", "zh-hans", "en"),
-    ("zh-Hant", None, "zh-Hant"),
-    (None, "en-GB", "en"),
-    (None, "ru", "en"),
-    (None, "zh-TW", "zh-Hant"),
-    (None, "zh-hans", "zh-Hans"),
-    (None, None, "zh-Hans"),
-])
-def test_reply_language(conversation, hint, expected):
-    assert reply_language(conversation=conversation, hint=hint) == expected
-
-
-def test_text_please_in_three_scripts():
-    assert "文字" in text_please("zh-Hans")
-    assert "請用文字" in text_please("zh-Hant") and "请" not in text_please("zh-Hant")
-    assert "text" in text_please("en")
 
 
 async def test_background_tasks_keep_and_drain():
