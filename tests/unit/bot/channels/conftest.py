@@ -30,7 +30,7 @@ class ReadyAgent:
 
 @functools.lru_cache(maxsize=1)
 def _migrated_database() -> Path:
-    from kefu.setup import migrate
+    from migrations import migrate
 
     path = Path(tempfile.mkdtemp(prefix="kefu-channels-")) / "app.db"
     migrate(f"sqlite:///{path}")

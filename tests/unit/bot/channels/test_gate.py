@@ -13,11 +13,12 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.gate import Gate
-from bot.stores import KefuInMemoryLockStore, KefuRedisLockStore
+from rasa.core.lock_store import InMemoryLockStore as KefuInMemoryLockStore
+from rasa.core.lock_store import RedisLockStore as KefuRedisLockStore
 from handoff.states import Status
 from handoff.store import HandoffStore, NewHandoff
 from kefu.ratelimit import RateLimiter
-from tests.unit.channels.conftest import empty_handoff_record
+from tests.unit.bot.channels.conftest import empty_handoff_record
 
 NOW = dt.datetime.now(dt.timezone.utc)
 
