@@ -5,7 +5,8 @@ Kefu's domain writes each response in simplified Chinese (default variation) and
 it fills the shop's own details (``{shop_name}``, ``{hotline}``, ``{return_address}`` from
 ``faq/shop.yml``) and
 converts Chinese replies to traditional characters when the customer wrote in traditional
-characters (``language`` slot ``zh-Hant``).
+characters (``language`` slot ``zh-Hant``), in the forms of the customer's region (``script`` slot:
+``hk`` Hong Kong, ``tw`` Taiwan, unset: Taiwan's character forms; :mod:`kefu.regional`).
 
 FAQ answers (``utter_faq/<id>``) come from the published FAQ content (:mod:`faq.live`) when
 there is one, so an edited answer is live as soon as it is published, and a new FAQ (answered
@@ -31,6 +32,7 @@ from kefu.text import to_traditional
 logger = logging.getLogger(__name__)
 
 LANGUAGE_SLOT = "language"
+SCRIPT_SLOT = "script"
 FAQ_RESPONSE_PREFIX = "utter_faq/"
 
 
@@ -58,15 +60,21 @@ def shop_variables(language: str | None) -> dict[str, str]:
     }
 
 
-def localise(response: dict[str, Any], language: str | None) -> dict[str, Any]:
-    """Converts the visible text of a Chinese response to traditional characters if needed."""
+def localise(response: dict[str, Any], language: str | None, script: str | None = None) -> dict[str, Any]:
+    """Converts the visible text of a Chinese response to traditional characters if needed.
+
+    Args:
+        response: the generated response (``text``, ``buttons``), changed in place.
+        language: the ``language`` slot; only ``zh-Hant`` is converted.
+        script: the ``script`` slot (``hk``, ``tw`` or unset), the region whose forms are used.
+    """
     if language != "zh-Hant":
         return response
     if response.get("text"):
-        response["text"] = to_traditional(response["text"])
+        response["text"] = to_traditional(response["text"], script)
     for button in response.get("buttons") or []:
         if button.get("title"):
-            button["title"] = to_traditional(button["title"])
+            button["title"] = to_traditional(button["title"], script)
     return response
 
 
@@ -84,10 +92,11 @@ class KefuNLG(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> dict[str, Any] | None:
         language = tracker.get_slot(LANGUAGE_SLOT)
+        script = tracker.get_slot(SCRIPT_SLOT)
         if utter_action.startswith(FAQ_RESPONSE_PREFIX):
             published = _published_answer(utter_action[len(FAQ_RESPONSE_PREFIX):], language)
             if published is not None:
-                return localise({"text": published}, language)
+                return localise({"text": published}, language, script)
         variables = {**shop_variables(language), **kwargs}
         response = await super().generate(utter_action, tracker, output_channel, **variables)
-        return localise(response, language) if response else None
+        return localise(response, language, script) if response else None
