@@ -22,12 +22,13 @@ from typing import Any
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from faq.loader import load_shop_profile
 from kefu.settings import ROOT
-from kefu.text import to_traditional
+from kefu.text import detect_language, is_script_neutral, to_traditional
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,29 @@ def localise(response: dict[str, Any], language: str | None, script: str | None 
     return response
 
 
+#: How many earlier messages a script-neutral message looks back through for the customer's script.
+LOOKBACK = 20
+
+
+def reply_language(tracker: DialogueStateTracker) -> str | None:
+    """The ``language`` slot, except that a message both scripts write alike (好的, 不用了, 先不要:
+    ``zh-Hans`` by detection) keeps the script of the customer's latest message that showed one,
+    so a traditional-character writer who answers "不用了" is not answered in simplified characters."""
+    language = tracker.get_slot(LANGUAGE_SLOT)
+    if language != "zh-Hans":
+        return language
+    messages = [e for e in reversed(tracker.events) if isinstance(e, UserUttered)][:LOOKBACK]
+    if not messages or not is_script_neutral(messages[0].text):
+        return language
+    for message in messages[1:]:
+        if is_script_neutral(message.text):
+            continue
+        earlier = detect_language(message.text)
+        if earlier is not None:
+            return "zh-Hant" if earlier == "zh-Hant" else language
+    return language
+
+
 class KefuNLG(TemplatedNaturalLanguageGenerator):
     """Templated responses, filled with the shop's details and in the customer's script."""
 
@@ -91,7 +115,7 @@ class KefuNLG(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        language = tracker.get_slot(LANGUAGE_SLOT)
+        language = reply_language(tracker)
         script = tracker.get_slot(SCRIPT_SLOT)
         if utter_action.startswith(FAQ_RESPONSE_PREFIX):
             published = _published_answer(utter_action[len(FAQ_RESPONSE_PREFIX):], language)

@@ -130,6 +130,20 @@ def detect_language(text: str | None) -> Language | None:
     return "zh-Hans"
 
 
+def is_script_neutral(text: str | None) -> bool:
+    """True for Chinese that both scripts write alike and that shows no region: 好的, 不用了, 先不要.
+
+    :func:`detect_language` calls such a message ``zh-Hans`` (it is Chinese, and a tie goes to
+    simplified); a reply to it may keep the script the customer wrote before (``bot.nlg``).
+    """
+    if not text:
+        return False
+    text = unicodedata.normalize("NFKC", text)
+    if detect_language(text) != "zh-Hans":
+        return False
+    return _script_counts(text) == (0, 0) and detect_region(text) is None
+
+
 def _script_counts(text: str) -> tuple[int, int]:
     """How many distinct traditional-only and simplified-only Han characters the text holds."""
     chars = "".join(c for c in dict.fromkeys(_HAN.findall(text)) if c not in _SHARED_CHARS)

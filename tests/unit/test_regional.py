@@ -9,6 +9,7 @@ from kefu.regional import TAIWAN_PHRASES, detect_region, region_of_locale, to_re
     "唔該晒！", "m該晒", "mgoi晒", "唔係", "係呀", "啱", "唔好", "我係咪同緊AI傾偈", "你係咪電腦自動覆㗎",
     "我張單去咗邊", "幫我check下個delivery", "有冇得寄去澳門", "乜嘢服務嚟㗎", "點解仲未到", "可唔可以用八達通",
     "唔该晒 帮我查下",  # Cantonese in simplified characters
+    "我要同真人傾", "我想查下張單", "我個包裹幾時到",
 ])
 def test_cantonese_is_hong_kong(text):
     assert detect_region(text) == "hk"
@@ -24,6 +25,7 @@ def test_taiwanese_usage_is_taiwan(text):
 
 @pytest.mark.parametrize("text", [
     "你好", "運費怎麼算", "我的訂單到哪了", "沒關係", "關係不大", "唔不要", "唔，好吧", "晒单有返现吗", "where is my order",
+    "我個人覺得還好", "價格傾向便宜",
     "", None,
 ])
 def test_most_messages_say_nothing_of_a_region(text):

@@ -59,3 +59,31 @@ def test_faq_answers_too():
 def test_the_region_changes_nothing_for_simplified_and_english_readers():
     assert reply("utter_ask_order_id", "zh-Hans", "hk")["text"] == RESPONSES["utter_ask_order_id"][1]["text"]
     assert reply("utter_ask_order_id", "en", "tw")["text"] == "Your order number, please."
+
+
+def _conversation(*messages: str) -> DialogueStateTracker:
+    """A tracker whose user messages are ``messages``, the ``language`` slot as NLU sets it."""
+    from rasa.shared.core.events import UserUttered
+
+    from kefu.text import detect_language
+
+    domain = _domain()
+    events = []
+    for text in messages:
+        events.append(UserUttered(text))
+        if detect_language(text):
+            events.append(SlotSet("language", detect_language(text)))
+    return DialogueStateTracker.from_events("t", events, slots=domain.slots)
+
+
+@pytest.mark.parametrize("messages, text", [
+    # 先不要 is written alike in both scripts: the customer's traditional writing before decides
+    (("我要取消訂單", "先不要"), "為了查詢，請發給我您的訂單號（可在“我的訂單”裡找到）。"),
+    (("我要取消訂單", "261121000215", "好的"), "為了查詢，請發給我您的訂單號（可在“我的訂單”裡找到）。"),
+    (("我要取消订单", "先不要"), RESPONSES["utter_ask_order_id"][1]["text"]),  # simplified stays simplified
+    (("cancel my order", "先不要"), RESPONSES["utter_ask_order_id"][1]["text"]),  # Chinese after English
+])
+def test_a_message_both_scripts_write_alike_keeps_the_customer_s_script(messages, text):
+    tracker = _conversation(*messages)
+    response = asyncio.run(KefuNLG(domain=_domain()).generate("utter_ask_order_id", tracker, "rest"))
+    assert response["text"] == text
