@@ -1,11 +1,12 @@
 """Analytics and the inbox on the web app, and the operator dashboard page.
 
-The web app installs it with its own auth and error helpers (this package imports only
-:mod:`kefu`, :mod:`handoff.models` and the FAQ content model)::
+The web app installs it with its role check (this package imports only :mod:`kefu`,
+:mod:`handoff.models` and the FAQ content model)::
 
-    analytics.api.install(app, require_role=web.auth.require_role, errors=web.errors)
+    analytics.api.install(app, require_role=web.auth.require_role)
 
-Routes (roles ``editor`` and ``admin``; an ``agent`` token gets 403):
+Routes (roles ``editor`` and ``admin``; an ``agent`` token gets 403; malformed input raises
+:class:`kefu.inputs.InvalidInput`, which the web app answers 422 naming the field):
 
 =========================================  ===============================================
 ``GET  /api/analytics?days=N``             the dashboard's figures for the last N local days
@@ -39,7 +40,8 @@ from sanic import Blueprint, response
 from analytics import inbox, report
 from analytics.ingest import ingest
 from faq.model import ID_PATTERN
-from kefu.conversation import utcnow
+from kefu.clock import utcnow
+from kefu.inputs import InvalidInput, json_body, number_field
 
 logger = logging.getLogger(__name__)
 
@@ -101,11 +103,11 @@ def _interval() -> float:
         return DEFAULT_INTERVAL
 
 
-def install(app, *, require_role: Callable, errors, faq_source: inbox.FaqSource | None = None) -> AnalyticsApi:
+def install(app, *, require_role: Callable, faq_source: inbox.FaqSource | None = None) -> AnalyticsApi:
     """Registers the analytics and inbox APIs, the dashboard page and the ingest task on the web app."""
     state = AnalyticsApi(app.ctx.settings, faq_source=faq_source)
     app.ctx.analytics = state
-    for blueprint in blueprints(require_role=require_role, errors=errors):
+    for blueprint in blueprints(require_role=require_role):
         app.blueprint(blueprint)
 
     @app.listener("after_server_start")
@@ -119,32 +121,32 @@ def install(app, *, require_role: Callable, errors, faq_source: inbox.FaqSource 
     return state
 
 
-def _int_arg(request, name: str, errors, *, default: int | None, low: int, high: int) -> int | None:
+def _int_arg(request, name: str, *, default: int | None, low: int, high: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    return errors.whole_number(raw.strip(), name, low=low, high=high)
+    return number_field(raw.strip(), name, low=low, high=high)
 
 
-def _selection(body: dict[str, Any], errors) -> tuple[list[int], list[str]]:
+def _selection(body: dict[str, Any]) -> tuple[list[int], list[str]]:
     """``ids`` and/or ``texts`` of a resolve/dismiss body; 422 naming the field when malformed."""
     ids, texts = body.get("ids"), body.get("texts")
     if ids is not None and (
         not isinstance(ids, list) or len(ids) > MAX_SELECTED
         or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids)
     ):
-        raise errors.invalid("ids", f"must be a list of at most {MAX_SELECTED} inbox item ids (positive integers)")
+        raise InvalidInput("ids", f"must be a list of at most {MAX_SELECTED} inbox item ids (positive integers)")
     if texts is not None and (
         not isinstance(texts, list) or len(texts) > MAX_SELECTED
         or not all(isinstance(t, str) and t.strip() and len(t) <= 2000 for t in texts)
     ):
-        raise errors.invalid("texts", f"must be a list of at most {MAX_SELECTED} non-empty texts")
+        raise InvalidInput("texts", f"must be a list of at most {MAX_SELECTED} non-empty texts")
     if not ids and not texts:
-        raise errors.invalid("ids", "give the items as 'ids' (inbox item ids) or 'texts' (their wording)")
+        raise InvalidInput("ids", "give the items as 'ids' (inbox item ids) or 'texts' (their wording)")
     return list(ids or []), [t.strip() for t in texts or []]
 
 
-def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
+def blueprints(*, require_role: Callable) -> list[Blueprint]:
     api = Blueprint("analytics", url_prefix="/api")
     page = Blueprint("dashboard")
     editor = require_role("editor")
@@ -156,7 +158,7 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
     @editor
     async def analytics(request):
         state = state_of(request)
-        days = _int_arg(request, "days", errors, default=7, low=1, high=report.MAX_DAYS)
+        days = _int_arg(request, "days", default=7, low=1, high=report.MAX_DAYS)
         faqs = await state.faqs()
         figures = await state.call(report.dashboard, state.settings.database_url, days=days, faqs=faqs)
         return response.json(figures)
@@ -167,9 +169,9 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
         state = state_of(request)
         status = request.args.get("status") or "open"
         if status not in ("open", "resolved", "dismissed"):
-            raise errors.invalid("status", "must be open, resolved or dismissed")
-        days = _int_arg(request, "days", errors, default=None, low=1, high=report.MAX_DAYS)
-        limit = _int_arg(request, "limit", errors, default=50, low=1, high=MAX_GROUPS)
+            raise InvalidInput("status", "must be open, resolved or dismissed")
+        days = _int_arg(request, "days", default=None, low=1, high=report.MAX_DAYS)
+        limit = _int_arg(request, "limit", default=50, low=1, high=MAX_GROUPS)
         since = utcnow() - dt.timedelta(days=days) if days else None
         faqs = await state.faqs()
         groups = await state.call(inbox.inbox_groups, state.settings.database_url, faqs, status=status,
@@ -180,12 +182,12 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
     @editor
     async def resolve(request):
         state = state_of(request)
-        body = errors.json_body(request)
+        body = json_body(request)
         faq_id = body.get("faq_id")
         if not isinstance(faq_id, str) or not ID_PATTERN.match(faq_id):
-            raise errors.invalid("faq_id", "is required: the id of the FAQ that now answers these questions "
-                                           "(lower-case letters, digits and _, e.g. installment_payment)")
-        ids, texts = _selection(body, errors)
+            raise InvalidInput("faq_id", "is required: the id of the FAQ that now answers these questions "
+                                         "(lower-case letters, digits and _, e.g. installment_payment)")
+        ids, texts = _selection(body)
         changed = await state.call(inbox.resolve, state.settings.database_url, faq_id=faq_id, ids=ids, texts=texts,
                                    by=request.ctx.principal.username)
         return response.json({"resolved": changed, "faq_id": faq_id})
@@ -194,7 +196,7 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
     @editor
     async def dismiss(request):
         state = state_of(request)
-        ids, texts = _selection(errors.json_body(request), errors)
+        ids, texts = _selection(json_body(request))
         changed = await state.call(inbox.dismiss, state.settings.database_url, ids=ids, texts=texts,
                                    by=request.ctx.principal.username)
         return response.json({"dismissed": changed})

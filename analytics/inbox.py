@@ -16,7 +16,7 @@ from sqlalchemy import or_, select, update
 
 from analytics.grouping import Group, Question, group_questions
 from analytics.models import ITEM_STATUSES, UnansweredMessage
-from kefu.conversation import as_utc, utcnow
+from kefu.clock import as_utc, utcnow
 from kefu.db import session_scope
 from kefu.privacy import mask_pii
 from kefu.text import normalize

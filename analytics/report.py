@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from analytics.grouping import Question, group_questions
 from analytics.ingest import local_zone
 from analytics.models import ConversationSession, FaqAnswer, UnansweredMessage
-from kefu.conversation import as_utc, utcnow
+from kefu.clock import as_utc, utcnow
 from kefu.db import session_scope
 
 MAX_DAYS = 366

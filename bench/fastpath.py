@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from faq.codec import catalogue_content
 from faq.live import LiveContent
 from faq.loader import example_key, load_catalogue
-from faq.store import catalogue_content
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = {"similarity": 0.35, "margin": 0.05, "strong_similarity": 0.8}

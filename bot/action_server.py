@@ -13,10 +13,12 @@ import sys
 
 from kefu.logs import install
 from kefu.startup import settings_or_exit
+from shop.adapter import adapter_class
 
 
 def main() -> None:
-    settings = settings_or_exit("python -m bot.action_server")  # a bad key stops it here, with the fix
+    # a bad key or SHOP_ADAPTER stops it here, with the fix
+    settings = settings_or_exit("python -m bot.action_server", adapter_class)
     install()
     secret = settings.action_secret
     from rasa_sdk.plugin import plugin_manager

@@ -2,7 +2,7 @@
 
 Configured in ``endpoints.yml`` (``event_broker: type: bot.events.KefuEventBroker``). Rasa's
 tracker store hands it each new event after a conversation turn is saved; it writes them to
-``conversation_events`` (:mod:`kefu.conversation`) on one background thread, in order, so the
+``conversation_events`` (:mod:`kefu.events`) on one background thread, in order, so the
 Rasa server's event loop never waits for the database. The events of the turns that end within
 :data:`BATCH_SECONDS` (and of those that end while a write is in progress) are written together
 in one transaction. Handoff transcripts, the agent console's
@@ -21,7 +21,7 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from kefu.conversation import record_events
+from kefu.events import record_events
 from kefu.settings import load_settings
 
 logger = logging.getLogger(__name__)

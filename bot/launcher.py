@@ -34,6 +34,7 @@ from bot.model import ensure_model, rasa_environment
 from kefu.settings import Settings, SettingsError, load_settings, read_secret
 from kefu.startup import check_keys, exit_with
 from kefu.tokens import customer_key
+from shop.adapter import adapter_class
 
 PR_SET_PDEATHSIG = 1
 READY_TIMEOUT = 300  # seconds a process may take to answer its health check
@@ -276,6 +277,7 @@ def main(argv: list[str]) -> int:
         make_private(settings.var_dir)
         ensure_secrets(settings)
         check_keys(settings)  # a short KEFU_SECRET_KEY, an unusable shop key: stop before any work
+        adapter_class(settings)  # SHOP_ADAPTER importable and a ShopAdapter
     except SettingsError as error:
         exit_with("python -m bot", error)
     if command == "customer-key":

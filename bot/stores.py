@@ -25,8 +25,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
-from kefu.conversation import without_secrets
 from kefu.db import sqlite_engine
+from kefu.events import without_secrets
 from kefu.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class KefuTrackerStore(SQLTrackerStore):
 
     Credentials never reach the table or the event broker: each event is stored and published
     without the metadata entries whose key names a token, password or secret
-    (:func:`kefu.conversation.without_secrets`: a signed-in shopper's ``customer_token``), on this
+    (:func:`kefu.events.without_secrets`: a signed-in shopper's ``customer_token``), on this
     store's own save and on the way through Rasa's. The tracker in memory keeps them, so the
     actions of the turn that brought the token still see it.
     """

@@ -48,9 +48,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _database_command(command: str, content: Path) -> int:
+    from faq.codec import content_catalogue, content_hash
     from faq.exporter import ExportRefused, export_catalogue
     from faq.publishing import files_catalogue, publish_files
-    from faq.store import FaqStore, content_catalogue, content_hash
+    from faq.store import FaqStore
     from kefu.settings import load_settings
     from kefu.setup import migrate
 

@@ -1,10 +1,13 @@
 """The FAQ content API and the editor page on the web app (contract section 5).
 
-Installed by the web app with its auth and error helpers::
+Installed by the web app with its role check::
 
-    faq.api.install(app, require_role=web.auth.require_role, errors=web.errors)
+    faq.api.install(app, require_role=web.auth.require_role)
 
-Editors (role ``editor``; ``admin`` passes everywhere) write; agents may read.
+Editors (role ``editor``; ``admin`` passes everywhere) write; agents may read. The routes let the
+store's errors through; the web app answers them from :data:`faq.errors.ERRORS` (404 not found,
+409 with ``current``, 422 with ``field`` and ``problems``) and bad input
+(:class:`kefu.inputs.InvalidInput`) with 422 naming the field.
 
 ==========================================  ==================================================
 ``GET    /api/faqs[?category=]``             the entries (fields of the catalogue, plus
@@ -39,7 +42,8 @@ from typing import Any, Callable
 from sanic import Blueprint, response
 
 from faq.publishing import Publisher
-from faq.store import FaqConflict, FaqInvalid, FaqNotFound, FaqStore
+from faq.store import FaqStore
+from kefu.inputs import InvalidInput, json_body, number_field, require_text
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ RESERVED_IDS = {"categories", "check", "preview", "publish", "publications"}
 PREVIEW_TIMEOUT = 10.0
 
 
-def install(app, *, require_role: Callable, errors) -> Publisher:
+def install(app, *, require_role: Callable) -> Publisher:
     """Registers the FAQ API, the publisher task and the editor page."""
     settings = app.ctx.settings
     store = FaqStore(settings.database_url)
@@ -67,12 +71,6 @@ def install(app, *, require_role: Callable, errors) -> Publisher:
     async def call(function, *args, **kwargs):
         return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args, **kwargs))
 
-    def invalid(error: FaqInvalid):
-        problems = [p.as_dict() for p in error.problems]
-        first = next((p for p in error.problems if p.level == "error"), None)
-        message = f"{first.field or 'entry'}: {first.message} Fix: {first.fix}" if first else str(error)
-        return errors.ApiError(422, message, field=first.field if first else None, problems=problems)
-
     def expected_version(request, body: dict[str, Any] | None = None) -> int | None:
         raw = (body or {}).get("version")
         if raw is None:
@@ -81,11 +79,11 @@ def install(app, *, require_role: Callable, errors) -> Publisher:
             return None
         # the whole number the entry had when the editor loaded it (ASCII digits: int() would
         # read "１５" as 15 and fail on "²")
-        return errors.whole_number(raw, "version", low=1, high=2**62)
+        return number_field(raw, "version", low=1, high=2**62)
 
     def checked_id(faq_id: str) -> str:
         if faq_id in RESERVED_IDS:
-            raise errors.invalid("id", f"'{faq_id}' is reserved; choose another id")
+            raise InvalidInput("id", f"'{faq_id}' is reserved; choose another id")
         return faq_id
 
     def author(request) -> str:
@@ -107,82 +105,54 @@ def install(app, *, require_role: Callable, errors) -> Publisher:
     @api.post("", strict_slashes=False)
     @writers
     async def create(request):
-        body = errors.json_body(request)
+        body = json_body(request)
         if isinstance(body.get("id"), str):
             checked_id(body["id"])
-        try:
-            entry, problems = await call(store.create, body, author(request))
-        except FaqInvalid as error:
-            raise invalid(error) from None
-        except FaqConflict as error:
-            raise errors.conflict(str(error), current=error.current) from None
+        entry, problems = await call(store.create, body, author(request))
         return response.json(with_warnings(entry, problems), status=201)
 
     @api.get("/<faq_id:str>")
     @readers
     async def get(_request, faq_id: str):
-        try:
-            return response.json(await call(store.get, faq_id))
-        except FaqNotFound:
-            raise errors.not_found(f"FAQ '{faq_id}'") from None
+        return response.json(await call(store.get, faq_id))
 
     @api.put("/<faq_id:str>")
     @writers
     async def put(request, faq_id: str):
-        body = errors.json_body(request)
+        body = json_body(request)
         version = expected_version(request, body)
-        try:
-            entry, problems = await call(store.update, faq_id, body, author(request), expected_version=version)
-        except FaqNotFound:
-            raise errors.not_found(f"FAQ '{faq_id}'") from None
-        except FaqInvalid as error:
-            raise invalid(error) from None
-        except FaqConflict as error:
-            raise errors.conflict(str(error), current=error.current) from None
+        entry, problems = await call(store.update, faq_id, body, author(request), expected_version=version)
         return response.json(with_warnings(entry, problems))
 
     @api.delete("/<faq_id:str>")
     @writers
     async def delete(request, faq_id: str):
         version = expected_version(request)
-        try:
-            await call(store.delete, faq_id, author(request), expected_version=version)
-        except FaqNotFound:
-            raise errors.not_found(f"FAQ '{faq_id}'") from None
-        except FaqConflict as error:
-            raise errors.conflict(str(error), current=error.current) from None
+        await call(store.delete, faq_id, author(request), expected_version=version)
         return response.json({"deleted": faq_id})
 
     @api.get("/<faq_id:str>/history")
     @writers
     async def history(_request, faq_id: str):
-        try:
-            return response.json(await call(store.history, faq_id))
-        except FaqNotFound:
-            raise errors.not_found(f"FAQ '{faq_id}'") from None
+        return response.json(await call(store.history, faq_id))
 
     @api.post("/<faq_id:str>/restore")
     @writers
     async def restore(request, faq_id: str):
-        body = errors.json_body(request)
+        body = json_body(request)
         version = body.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise errors.invalid("version", "is required: the number of the version to restore")
-        try:
-            entry, problems = await call(store.restore, faq_id, version, author(request))
-        except FaqNotFound:
-            raise errors.not_found(f"version {version} of FAQ '{faq_id}'") from None
-        except FaqInvalid as error:
-            raise invalid(error) from None
+            raise InvalidInput("version", "is required: the number of the version to restore")
+        entry, problems = await call(store.restore, faq_id, version, author(request))
         return response.json(with_warnings(entry, problems))
 
     @api.post("/check")
     @writers
     async def check(request):
-        body = errors.json_body(request)
+        body = json_body(request)
         existing = body.pop("existing", None)  # the id of the entry being edited, if any
         if existing is not None and not isinstance(existing, str):
-            raise errors.invalid("existing", "must be the id of the entry being edited")
+            raise InvalidInput("existing", "must be the id of the entry being edited")
         _faq, problems = await call(store.check, body, faq_id=existing)
         if isinstance(body.get("id"), str) and body["id"] in RESERVED_IDS:
             return response.json({"problems": [{"file": "api", "line": 0, "entry": body["id"], "field": "id",
@@ -193,8 +163,8 @@ def install(app, *, require_role: Callable, errors) -> Publisher:
     @api.post("/preview")
     @writers
     async def preview(request):
-        body = errors.json_body(request)
-        text = errors.require_text(body, "text", max_length=500)
+        body = json_body(request)
+        text = require_text(body, "text", max_length=500)
         return response.json(await _preview(settings, text))
 
     @api.post("/publish")
@@ -207,10 +177,7 @@ def install(app, *, require_role: Callable, errors) -> Publisher:
     @api.get("/publish/<job:str>")
     @writers
     async def publish_status(_request, job: str):
-        try:
-            return response.json((await call(store.publication, job)).as_json())
-        except FaqNotFound:
-            raise errors.not_found(f"publish job '{job}'") from None
+        return response.json((await call(store.publication, job)).as_json())
 
     @api.get("/publications")
     @writers

@@ -95,7 +95,7 @@ class LiveContentCache:
     def _refresh(self) -> None:
         import sqlalchemy as sa
 
-        from faq.store import FaqPublicationRow
+        from faq.tables import FaqPublicationRow
         from kefu.db import session_scope
 
         with session_scope(self.database_url) as session:

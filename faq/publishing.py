@@ -28,18 +28,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from faq.codec import catalogue_content, content_catalogue, content_hash
 from faq.compiler import render_training_data, write_if_changed
 from faq.loader import check_catalogue, load_catalogue, parse_entry
 from faq.live import REFRESH_SECONDS
 from faq.model import Catalogue
-from faq.store import (
-    FAILED,
-    LIVE,
-    FaqStore,
-    catalogue_content,
-    content_catalogue,
-    content_hash,
-)
+from faq.publications import FAILED, LIVE
+from faq.store import FaqStore
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ The web app installs it with its own auth and error helpers (this package import
 :mod:`kefu`)::
 
     handoff.api.install(app, require_role=web.auth.require_role, errors=web.errors,
-                        customer_panel=web.customers.customer_panel)
+                        customer_panel=web.customers.panel_of(shop_adapter))
 
 Routes (every one needs an ``agent`` token; ``admin`` passes too):
 
@@ -50,7 +50,7 @@ from handoff.rasa_client import BotUnavailable, RasaConversations, reply_channel
 from handoff.service import HandoffService, InvalidMessage, NotHolder
 from handoff.states import Status
 from handoff.store import HandoffConflict, HandoffNotFound
-from kefu.conversation import as_utc, utcnow
+from kefu.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -246,8 +246,8 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
         customer = None
         if state.customer_panel is not None:
             try:
-                customer = await state.call(state.customer_panel, state.settings.database_url,
-                                            customer_id=handoff.customer_id, order_id=handoff.order_id)
+                customer = await state.call(state.customer_panel, customer_id=handoff.customer_id,
+                                            order_id=handoff.order_id)
             except Exception:  # the console works without it
                 logger.exception("customer panel failed for handoff %s", handoff_id)
         return response.json({

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handoff.service import HandoffService
-from kefu.conversation import utcnow
+from kefu.clock import utcnow
 
 logger = logging.getLogger(__name__)
 

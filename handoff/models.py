@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kefu.conversation import utcnow
+from kefu.clock import utcnow
 from kefu.db import Base
 
 #: Statuses in which a conversation may have at most one handoff (see the partial unique index).

@@ -19,7 +19,8 @@ from handoff.hours import ServiceHours
 from handoff.models import ComplaintTicket, Handoff
 from handoff.states import CLAIMABLE, HandoffError, Reason, Status, parse_reason, priority_of
 from handoff.store import HandoffConflict, HandoffStore, NewHandoff
-from kefu.conversation import TranscriptLine, as_utc, utcnow
+from kefu.clock import as_utc, utcnow
+from kefu.events import TranscriptLine
 
 logger = logging.getLogger(__name__)
 

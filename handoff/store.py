@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 
 from handoff.models import OPEN_STATUSES, ComplaintTicket, Handoff, HandoffTransition
 from handoff.states import HandoffError, Status, check_transition
-from kefu import conversation
-from kefu.conversation import TranscriptLine, as_utc
+from kefu import events as conversation
+from kefu.clock import as_utc
 from kefu.db import session_scope
+from kefu.events import TranscriptLine
 
 #: How far back a transcript reaches when the conversation's session start is unknown.
 TRANSCRIPT_FALLBACK_WINDOW = dt.timedelta(hours=6)

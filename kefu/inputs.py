@@ -1,4 +1,4 @@
-"""Checks of raw request input that both HTTP servers apply (no web framework here).
+"""Checks of request input that the HTTP servers and the packages' APIs apply (no web framework here).
 
 * :func:`url_problem`: a request target whose path or query holds NUL or another control
   character, a broken percent-escape (``%ZZ``, a lone ``%``) or bytes that are not UTF-8 text,
@@ -8,11 +8,16 @@
 * :func:`whole_number`: a whole number written in ASCII digits. Python's ``str.isdigit`` says
   yes to ``²`` (which ``int`` then refuses) and ``int`` reads ``１５`` and ``٣`` as 15 and 3;
   a number from a request is ASCII digits or it is refused.
+* :class:`InvalidInput`: bad input naming its field. Any route may raise it (the helpers below
+  do: :func:`json_body`, :func:`require_text`, :func:`number_field`); the web app answers it
+  422 ``{"error": "<field>: <what is wrong>", "field": "<field>"}`` (contract section 5) from
+  :data:`ERRORS`.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 _BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -69,3 +74,57 @@ def whole_number(raw: object) -> int | None:
     if isinstance(raw, str) and _ASCII_WHOLE.match(raw):
         return int(raw)
     return None
+
+
+class InvalidInput(ValueError):
+    """Malformed input: ``field`` names the culprit (a body field, a query parameter, ``body``).
+
+    Attributes:
+        field: the field, as the client sent it.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"field": self.field}
+
+
+#: The HTTP status of :class:`InvalidInput` (the web app answers it, ``web.errors.install``).
+ERRORS: dict[type[Exception], int] = {InvalidInput: 422}
+
+
+def json_body(request: Any) -> dict[str, Any]:
+    """The request's JSON object, or :class:`InvalidInput` naming the body as the culprit."""
+    try:
+        body = request.json
+    except Exception:  # Sanic raises InvalidUsage on bad JSON
+        raise InvalidInput("body", "must be valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("body", "must be a JSON object")
+    return body
+
+
+def number_field(raw: Any, field: str, *, low: int, high: int) -> int:
+    """A whole number of a query argument, header or JSON field: ASCII digits (or a JSON integer)
+    from ``low`` to ``high``; :class:`InvalidInput` naming the field otherwise (``²``, ``１５``,
+    ``1.5``, ``true``)."""
+    value = whole_number(raw)
+    if value is None or not low <= value <= high:
+        raise InvalidInput(field, f"must be a whole number from {low} to {high}, in the digits 0-9")
+    return value
+
+
+def require_text(body: dict[str, Any], field: str, *, max_length: int = 10_000, allow_empty: bool = False) -> str:
+    """A string field of a JSON body, stripped; :class:`InvalidInput` naming the field when missing or wrong."""
+    value = body.get(field)
+    if not isinstance(value, str):
+        raise InvalidInput(field, "is required and must be a string")
+    value = value.strip()
+    if not value and not allow_empty:
+        raise InvalidInput(field, "must not be empty")
+    if len(value) > max_length:
+        raise InvalidInput(field, f"must be at most {max_length} characters")
+    return value

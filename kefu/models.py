@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("kefu.auth", "kefu.conversation", "shop.models", "handoff.models", "faq.store",
+MODEL_MODULES = ("kefu.auth", "kefu.events", "kefu.outbox", "shop.demo.models", "handoff.models", "faq.tables",
                  "analytics.models", "verification.models")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,9 @@ class Settings:
     wechat_api_url: str = "https://api.weixin.qq.com"
     #: the FAQ content files (``KEFU_FAQ_DIR``): imported at start, written by ``python -m faq export``
     faq_dir: Path | None = None
+    #: ``SHOP_ADAPTER``: the shop adapter class, ``module:Class`` (shop/adapter.py; imported and
+    #: checked against the ShopAdapter Protocol at start by shop.adapter.adapter_class)
+    shop_adapter: str = "shop.demo:DemoShop"
 
     @property
     def is_sqlite(self) -> bool:
@@ -238,7 +242,20 @@ def load_settings() -> Settings:
         wechat_app_secret=_env("WECHAT_APP_SECRET"),
         wechat_encoding_aes_key=_env("WECHAT_ENCODING_AES_KEY"),
         wechat_api_url=_env("WECHAT_API_URL") or "https://api.weixin.qq.com",
+        shop_adapter=_class_path("SHOP_ADAPTER", "shop.demo:DemoShop"),
     )
+
+
+_CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+def _class_path(name: str, default: str) -> str:
+    """A class named ``package.module:Class`` (whether it imports is checked by its user at start)."""
+    value = _env(name) or default
+    if not _CLASS_PATH.match(value):
+        raise SettingsError(f"{name}={value!r} is not module:Class; write it like {default} "
+                            "(a dotted module path, a colon, the class name).")
+    return value
 
 
 def _customer_secret() -> str | None:

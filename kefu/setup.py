@@ -82,14 +82,14 @@ def sync_faq(settings: Settings) -> None:
 
 
 def seed_shop(settings: Settings) -> None:
-    """Loads the demo shop (shop/demo/*.csv) with its dates moved to today; see shop.seed."""
-    from shop.seed import seed_demo_shop
+    """Loads the demo shop (shop/demo/*.csv) with its dates moved to today, when it is the configured
+    shop adapter and KEFU_DEMO_SHOP is on; see shop.demo.seed."""
+    from shop.demo.seed import seed_configured_shop
 
-    if not settings.demo_shop:
-        print("database: demo shop off (KEFU_DEMO_SHOP is off)", flush=True)
-        return
-    result = seed_demo_shop(settings.database_url)
-    if result.action == "seeded":
+    result = seed_configured_shop(settings)
+    if result.action == "off":
+        print(f"database: demo shop off ({result.detail})", flush=True)
+    elif result.action == "seeded":
         print(f"database: demo shop seeded for {result.seed_day} ({result.orders} orders)", flush=True)
     elif result.action == "skipped":
         print(f"database: demo shop not seeded: {result.detail}", flush=True)

@@ -7,8 +7,10 @@ must compute with, and says where the FAQ states it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Literal, get_args
 
 #: The shop's time zone: order dates, "today" and the return window are counted in Beijing time.
 SHOP_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -18,20 +20,33 @@ SHOP_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 #: (tests/unit/shop/test_policy.py checks that the FAQ still says 7).
 NO_REASON_RETURN_DAYS = 7
 
-#: The contract's statuses, in the order an order moves through them.
-STATUSES = (
+#: The contract's eleven order statuses (contract section 4), in the order an order moves through
+#: them. A shop adapter maps its own statuses onto these; nothing else reaches the actions.
+OrderStatus = Literal[
     "pending_payment", "paid", "processing", "shipped", "in_transit", "out_for_delivery",
     "delivered", "cancelled", "return_requested", "refunding", "refunded",
-)
+]
+STATUSES: tuple[OrderStatus, ...] = get_args(OrderStatus)
 #: Not shipped yet: the customer may cancel.
-CANCELLABLE = ("pending_payment", "paid", "processing")
+CANCELLABLE: tuple[OrderStatus, ...] = ("pending_payment", "paid", "processing")
 #: With the carrier: tracking number and expected date are worth showing.
-IN_TRANSIT = ("shipped", "in_transit", "out_for_delivery")
+IN_TRANSIT: tuple[OrderStatus, ...] = ("shipped", "in_transit", "out_for_delivery")
 #: An after-sales case is already open or done.
-AFTER_SALES = ("return_requested", "refunding", "refunded")
+AFTER_SALES: tuple[OrderStatus, ...] = ("return_requested", "refunding", "refunded")
+
+#: What an order number looks like to Kefu's dialogue: 12 digits (``26`` + month + day + sequence,
+#: the fixtures README); ``actions/orders/answers.py`` reads them from what shoppers type.
+ORDER_ID = re.compile(r"^\d{12}$")
+#: Longest reason Kefu passes with an after-sales request (``request_after_sales``).
+MAX_REASON = 200
 
 #: Article 25 exclusion reasons used in the product field ``no_reason_return: no:<reason>``.
 EXCLUSION_REASONS = ("custom_made", "perishable", "intimate_apparel", "digital_content")
+
+
+def is_order_id(value: object) -> bool:
+    """Whether ``value`` is an order number as Kefu's dialogue reads them (:data:`ORDER_ID`)."""
+    return isinstance(value, str) and bool(ORDER_ID.match(value))
 
 
 def now() -> datetime:
@@ -110,7 +125,10 @@ def check_return(status: str, delivered_at: datetime | None, lines: list[tuple[s
     if status != "delivered" or delivered_at is None:
         return ReturnCheck("not_delivered")
     deadline = return_deadline(delivered_at)
-    eligible, excluded, sealed, reasons = [], [], [], {}
+    eligible: list[str] = []
+    excluded: list[str] = []
+    sealed: list[str] = []
+    reasons: dict[str, str | None] = {}
     for sku, field_value in lines:
         rule, reason = return_rule(field_value)
         if rule == "no":

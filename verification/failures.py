@@ -28,7 +28,7 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kefu.conversation import utcnow
+from kefu.clock import utcnow
 from kefu.db import session_scope
 from verification.models import UTCDateTime, VerificationFailure
 

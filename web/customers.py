@@ -1,14 +1,17 @@
 """The console's customer panel: who the customer is and their recent orders.
 
-Reads the shop through ``shop.repository.ShopRepository``, the adapter to the shop's database.
-Agents see the last 4 digits of the phone number only (what the identity check uses).
+Reads the shop through the shop adapter (``SHOP_ADAPTER``, :mod:`shop.adapter`) the web app
+loaded at start, the same one the order actions use. Agents see the last 4 digits of the phone
+number only (what the identity check uses).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from shop.repository import ShopRepository
+from shop.adapter import OrderView, ShopAdapter
 
 RECENT_ORDERS = 5
 
@@ -20,7 +23,7 @@ def mask_phone(phone: str | None) -> str | None:
     return "*" * max(len(phone) - 4, 0) + phone[-4:]
 
 
-def _order(order) -> dict[str, Any]:
+def _order(order: OrderView) -> dict[str, Any]:
     return {
         "order_id": order.order_id,
         "status": order.status,
@@ -31,11 +34,12 @@ def _order(order) -> dict[str, Any]:
     }
 
 
-def customer_panel(database_url: str, *, customer_id: str | None = None, order_id: str | None = None
+def customer_panel(shop: ShopAdapter, *, customer_id: str | None = None, order_id: str | None = None
                    ) -> dict[str, Any]:
     """What the console shows about the customer of a handoff.
 
     Args:
+        shop: the shop adapter.
         customer_id: the customer vouched for by a signed token (a logged-in widget shopper).
         order_id: an order number the shopper typed (the customer is inferred, not verified).
 
@@ -44,19 +48,23 @@ def customer_panel(database_url: str, *, customer_id: str | None = None, order_i
         "order_id": ...}``; ``verified`` is False when the customer was only inferred from an
         order number.
     """
-    repository = ShopRepository(database_url)
     verified = bool(customer_id)
     if not customer_id and order_id:
-        order = repository.get_order(order_id=order_id)
+        order = shop.get_order(order_id=order_id)
         customer_id = order.customer_id if order is not None else None
     if not customer_id:
         return {"verified": False, "customer": None, "orders": [], "order_id": order_id}
-    customer = repository.get_customer(customer_id=customer_id)
+    customer = shop.get_customer(customer_id=customer_id)
     details = (
         {"customer_id": customer.customer_id, "name": customer.name, "phone": mask_phone(customer.phone),
          "email": customer.email, "member_level": customer.member_level, "language": customer.language}
         if customer is not None else {"customer_id": customer_id}
     )
-    orders = repository.list_customer_orders(customer_id=customer_id, limit=RECENT_ORDERS)
+    orders = shop.list_customer_orders(customer_id=customer_id, limit=RECENT_ORDERS)
     return {"verified": verified, "customer": details, "orders": [_order(o) for o in orders],
             "order_id": order_id}
+
+
+def panel_of(shop: ShopAdapter) -> Callable[..., dict[str, Any]]:
+    """:func:`customer_panel` on ``shop``, as the handoff API calls it (``customer_id=``, ``order_id=``)."""
+    return functools.partial(customer_panel, shop)

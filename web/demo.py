@@ -19,15 +19,13 @@ from __future__ import annotations
 from sanic import Blueprint, response
 
 from kefu.tokens import CUSTOMER_TOKEN_LIFETIME, customer_tokens
-from shop.repository import ShopRepository
 from web.errors import conflict, invalid, json_body, require_text
 
 bp = Blueprint("demo", url_prefix="/demo")
 
 
 def _customers(request) -> dict[str, str]:
-    repository = ShopRepository(request.app.ctx.settings.database_url)
-    return {c.customer_id: c.name for c in repository.list_customers()}
+    return {c.customer_id: c.name for c in request.app.ctx.shop.list_customers()}
 
 
 @bp.get("/customers")

@@ -1,13 +1,49 @@
-"""JSON errors of the web APIs: 401, 403, 404, 409, 422 with a message naming the cause."""
+"""JSON errors of the web app: 401, 403, 404, 409, 422 ... with a message naming the cause.
+
+Routes raise; nothing catches to translate. Two kinds of errors reach the handlers that
+:func:`install` registers on the app, once:
+
+* the web layer's own (:class:`ApiError`: :func:`unauthorized`, :func:`forbidden`,
+  :func:`not_found`, :func:`conflict`, and Sanic's), answered with their status;
+* **domain errors**, raised by the packages' stores and services, which know nothing of HTTP.
+  A package says what its errors mean over HTTP with a table, without importing ``web``::
+
+      # faq/errors.py
+      ERRORS = {FaqNotFound: 404, FaqConflict: 409, FaqInvalid: 422}
+
+  and the app factory hands the tables to :func:`install` (``errors.install(app, faq.errors.ERRORS,
+  ...)``; bad input, :class:`kefu.inputs.InvalidInput`, is always answered: 422 naming the field). An error of a listed
+  class, or of a subclass (the nearest listed ancestor counts), is answered with that status and
+  the body ``{"error": str(error), **error.details}``: ``details`` is an optional attribute or
+  property of the error holding the further fields of its answer (``field``, ``problems``,
+  ``current`` ...). Where the body is more than the error's message and details, a table may
+  map the class to a function of the error that returns ``(status, body)`` instead of a status.
+
+Anything else is a 500 with no internals (the log has the traceback).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Union
 
 from sanic import response
 from sanic.exceptions import SanicException
 
 from kefu import inputs
+from kefu.inputs import InvalidInput, json_body, require_text
+
+__all__ = ["ApiError", "ErrorTable", "DomainErrors", "install", "unauthorized", "forbidden", "not_found",
+           "conflict", "invalid", "json_body", "whole_number", "require_text"]
+
+logger = logging.getLogger("web")
+
+#: How an error class is answered: a status (body from the error), or a function of the error
+#: giving ``(status, body)``.
+Answer = Union[int, Callable[[BaseException], "tuple[int, dict[str, Any]]"]]
+#: A domain package's errors and what they mean over HTTP (``ERRORS`` of the package).
+ErrorTable = Mapping[type, Answer]
 
 
 class ApiError(SanicException):
@@ -34,16 +70,76 @@ def conflict(message: str, **extra: Any) -> ApiError:
     return ApiError(409, message, **extra)
 
 
-def invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, f"{field}: {message}", field=field)
+def invalid(field: str, message: str) -> InvalidInput:
+    """422 naming the field: ``{"error": "<field>: <message>", "field": "<field>"}``."""
+    return InvalidInput(field, message)
 
 
-def install(app) -> None:
-    """Answers every error of the app as JSON; unexpected ones without internals."""
+#: A whole number of a query argument, header or JSON field, or a 422 naming the field.
+whole_number = inputs.number_field
+
+
+def body_of(error: BaseException) -> dict[str, Any]:
+    """``{"error": str(error), **error.details}`` (the error's class name when it has no message)."""
+    details = getattr(error, "details", None) or {}
+    return {"error": str(error) or type(error).__name__, **details}
+
+
+class DomainErrors:
+    """The merged tables of the domain packages: which status (and body) each error gets.
+
+    Raises:
+        ValueError: when two tables answer the same class differently (at start, not per request).
+    """
+
+    def __init__(self, *tables: ErrorTable) -> None:
+        self.answers: dict[type, Answer] = {}
+        for table in tables:
+            for error_class, answer in table.items():
+                if not (isinstance(error_class, type) and issubclass(error_class, BaseException)):
+                    raise ValueError(f"error table key {error_class!r} is not an exception class")
+                if not (isinstance(answer, int) or callable(answer)):
+                    raise ValueError(f"{error_class.__name__}: answer {answer!r} is neither a status nor a function")
+                known = self.answers.get(error_class)
+                if known is not None and known != answer:
+                    raise ValueError(f"{error_class.__name__} is answered twice: {known!r} and {answer!r}")
+                self.answers[error_class] = answer
+
+    @property
+    def classes(self) -> tuple[type, ...]:
+        return tuple(self.answers)
+
+    def answer(self, error: BaseException) -> tuple[int, dict[str, Any]] | None:
+        """The status and body of ``error`` (its nearest listed class), or ``None`` if none is listed."""
+        for cls in type(error).__mro__:
+            answer = self.answers.get(cls)
+            if answer is None:
+                continue
+            if isinstance(answer, int):
+                return answer, body_of(error)
+            return answer(error)
+        return None
+
+
+def install(app, *tables: ErrorTable) -> DomainErrors:
+    """Answers every error of the app as JSON: :class:`ApiError` and Sanic's with their status,
+    bad input (:data:`kefu.inputs.ERRORS`) and the domain errors of ``tables`` as the tables say,
+    anything else as a 500 without internals."""
+    domain = DomainErrors(inputs.ERRORS, *tables)
+    app.ctx.domain_errors = domain
 
     @app.exception(ApiError)
     async def api_error(_request, error: ApiError):
         return response.json(error.payload, status=error.status_code)
+
+    if domain.classes:
+        @app.exception(*domain.classes)
+        async def domain_error(request, error: BaseException):
+            answered = domain.answer(error)
+            if answered is None:  # not reachable: Sanic calls this for the listed classes only
+                return await unexpected(request, error)
+            status, body = answered
+            return response.json(body, status=status)
 
     @app.exception(SanicException)
     async def sanic_error(_request, error: SanicException):
@@ -52,40 +148,7 @@ def install(app) -> None:
 
     @app.exception(Exception)
     async def unexpected(request, error: Exception):
-        import logging
-
-        logging.getLogger("web").exception("unhandled error on %s %s", request.method, request.path)
+        logger.exception("unhandled error on %s %s", request.method, request.path)
         return response.json({"error": "internal error; the server log has the details"}, status=500)
 
-
-def json_body(request) -> dict[str, Any]:
-    """The request's JSON object, or a 422 naming the body as the culprit."""
-    try:
-        body = request.json
-    except Exception:  # Sanic raises InvalidUsage on bad JSON
-        raise invalid("body", "must be valid JSON") from None
-    if not isinstance(body, dict):
-        raise invalid("body", "must be a JSON object")
-    return body
-
-
-def whole_number(raw: Any, field: str, *, low: int, high: int) -> int:
-    """A whole number of a query argument, header or JSON field: ASCII digits (or a JSON integer)
-    from ``low`` to ``high``; 422 naming the field otherwise (``²``, ``１５``, ``1.5``, ``true``)."""
-    value = inputs.whole_number(raw)
-    if value is None or not low <= value <= high:
-        raise invalid(field, f"must be a whole number from {low} to {high}, in the digits 0-9")
-    return value
-
-
-def require_text(body: dict[str, Any], field: str, *, max_length: int = 10_000, allow_empty: bool = False) -> str:
-    """A string field of a JSON body, stripped; 422 naming the field when missing or wrong."""
-    value = body.get(field)
-    if not isinstance(value, str):
-        raise invalid(field, "is required and must be a string")
-    value = value.strip()
-    if not value and not allow_empty:
-        raise invalid(field, "must not be empty")
-    if len(value) > max_length:
-        raise invalid(field, f"must be at most {max_length} characters")
-    return value
+    return domain

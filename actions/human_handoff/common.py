@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 
 from actions.orders import access
 from handoff.service import Clock, HandoffService
-from kefu.conversation import utcnow
+from kefu.clock import utcnow
 from kefu.settings import load_settings
 from kefu.tokens import customer_tokens
 

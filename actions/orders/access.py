@@ -31,7 +31,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from kefu.regional import region_of_locale
 from kefu.settings import SettingsError, load_settings
 from kefu.tokens import customer_tokens
-from shop.repository import OrderView, ShopRepository, is_order_id
+from shop.adapter import OrderView, ShopAdapter, load_adapter
+from shop.policy import is_order_id
 from verification.failures import MAX_CONVERSATION_FAILURES, FailureCounter
 
 logger = logging.getLogger(__name__)
@@ -51,14 +52,9 @@ LANGUAGE = "language"
 SCRIPT = "script"                  # hk | tw: the character forms of traditional replies
 
 
-@functools.lru_cache(maxsize=4)
-def _repository(database_url: str) -> ShopRepository:
-    return ShopRepository(database_url)
-
-
-def repository() -> ShopRepository:
-    """The shop repository of this deployment (``DATABASE_URL``); created on first use."""
-    return _repository(load_settings().database_url)
+def shop() -> ShopAdapter:
+    """The shop adapter of this deployment (``SHOP_ADAPTER``), built on first use (:func:`shop.adapter.load_adapter`)."""
+    return load_adapter(load_settings())
 
 
 @functools.lru_cache(maxsize=4)
@@ -167,12 +163,12 @@ def recheck(tracker: Tracker, task: str) -> list[EventType] | None:
     return [SlotSet(PHONE_LAST4, None), SlotSet(TASK, task), FollowupAction("order_lookup_form")]
 
 
-def authorised_order(tracker: Tracker, repo: ShopRepository | None = None) -> OrderView | None:
+def authorised_order(tracker: Tracker, repo: ShopAdapter | None = None) -> OrderView | None:
     """The order in slot ``order_id`` if this shopper may see it now, else ``None``."""
     order_id = tracker.get_slot(ORDER_ID)
     if not is_order_id(order_id) or is_locked(tracker):
         return None
-    repo = repo or repository()
+    repo = repo or shop()
     customer = signed_in_customer(tracker)
     if customer is not None:
         allowed = repo.check_order_customer(order_id=order_id, customer_id=customer)
@@ -188,7 +184,7 @@ def verified_order_customer(tracker: Tracker) -> str | None:
     recorded = verification(tracker)
     if recorded is None or not verification_counts(tracker, recorded["order_id"]) or is_locked(tracker):
         return None
-    order = repository().get_order(order_id=recorded["order_id"])
+    order = shop().get_order(order_id=recorded["order_id"])
     return order.customer_id if order is not None and order.customer_id else None
 
 

@@ -32,7 +32,7 @@ class ActionAskOrderId(Action):
         if customer is None:
             dispatcher.utter_message(response="utter_ask_order_id")
             return []
-        orders = access.repository().list_customer_orders(customer_id=customer, limit=RECENT_ORDERS)
+        orders = access.shop().list_customer_orders(customer_id=customer, limit=RECENT_ORDERS)
         if not orders:
             dispatcher.utter_message(response="utter_no_orders_in_account")
             return []

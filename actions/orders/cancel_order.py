@@ -6,31 +6,30 @@ cancel waits in slot ``cancel_pending_order`` (set only here).
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import access
+from actions.orders.base import OrderAction
 from actions.orders.labels import format_items, format_money, status_label
+from shop.adapter import OrderView, ShopAdapter
 from shop.policy import CANCELLABLE
 
 
-class ActionCancelOrder(Action):
+class ActionCancelOrder(OrderAction):
     """Checks that the order may be cancelled and asks the shopper to confirm."""
+
+    task = "cancel"
 
     def name(self) -> str:
         return "action_cancel_order"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        order = access.authorised_order(tracker)
-        if order is None:
-            again = access.recheck(tracker, "cancel")  # verified earlier: the digits again, then on
-            if again is not None:
-                return [SlotSet(access.CANCEL_PENDING, None), *again]
-            dispatcher.utter_message(response="utter_order_verification_failed")
-            return [SlotSet(access.CANCEL_PENDING, None)]
+    def cleared(self) -> list[EventType]:
+        return [SlotSet(access.CANCEL_PENDING, None)]
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderView,
+            shop: ShopAdapter) -> list[EventType]:
         language = access.language(tracker)
         values = {"order_id": order.order_id, "status": status_label(order.status, language)}
         if order.status == "cancelled":

@@ -10,26 +10,36 @@ again; when NLU understood neither this reply nor the one before, the shopper ge
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import access
 from actions.orders.answers import read_answer, read_decision
+from actions.orders.base import OrderAction
 from actions.orders.labels import status_label
+from shop.adapter import OrderView, ShopAdapter
 
 
-class ActionCancelOrderConfirm(Action):
+class ActionCancelOrderConfirm(OrderAction):
     """Cancels the pending order on "yes", keeps it on "no"."""
+
+    task = "cancel"
 
     def name(self) -> str:
         return "action_cancel_order_confirm"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def cleared(self) -> list[EventType]:
+        return [SlotSet(access.CANCEL_PENDING, None)]
+
+    def expected_order(self, tracker: Tracker) -> str | None:
+        pending: str | None = tracker.get_slot(access.CANCEL_PENDING)
+        return pending
+
+    def before(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        """Everything but a "yes" for the order still pending is answered without the order."""
         pending = tracker.get_slot(access.CANCEL_PENDING)
-        cleared = [SlotSet(access.CANCEL_PENDING, None)]
+        cleared = self.cleared()
         message = tracker.latest_message or {}
         mentioned = read_answer(message.get("text"), message.get("entities")).order_id
         if pending is None or (mentioned and mentioned != pending):
@@ -48,24 +58,23 @@ class ActionCancelOrderConfirm(Action):
         if decision is False:
             dispatcher.utter_message(response="utter_cancel_kept", order_id=pending)
             return cleared
-        order = access.authorised_order(tracker)
-        if order is None or order.order_id != pending:
-            again = access.recheck(tracker, "cancel") if order is None else None
-            if again is not None:  # verified too long ago: the digits again, then the question again
-                return cleared + again
-            dispatcher.utter_message(response="utter_order_verification_failed")
-            return cleared
-        result = access.repository().cancel_order(order_id=pending)
+        # yes: on to the guard, for the pending order if this shopper may still see it (verified
+        # too long ago: the digits again, then the question again)
+        return None
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderView,
+            shop: ShopAdapter) -> list[EventType]:
+        result = shop.cancel_order(order_id=order.order_id)
         language = access.language(tracker)
         if not result.cancelled:
-            dispatcher.utter_message(response="utter_cancel_not_possible", order_id=pending,
+            dispatcher.utter_message(response="utter_cancel_not_possible", order_id=order.order_id,
                                      status=status_label(result.status or order.status, language))
-            return cleared
-        dispatcher.utter_message(response="utter_cancel_done", order_id=pending,
+            return self.cleared()
+        dispatcher.utter_message(response="utter_cancel_done", order_id=order.order_id,
                                  status=status_label("cancelled", language))
         if result.was_paid:
             dispatcher.utter_message(response="utter_cancel_refund")
-        return cleared
+        return self.cleared()
 
 
 def _misunderstood_twice(tracker: Tracker) -> bool:

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
+from shop.adapter import OrderLine
 from shop.policy import SHOP_TZ
-from shop.repository import OrderLine
 
 #: The contract's status labels (section 4, "Orders"): status → (zh, en).
 STATUS_LABELS = {

@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import access
+from actions.orders.base import OrderAction
 from actions.orders.labels import carrier_label, format_day, format_items, format_money, status_label
+from shop.adapter import OrderView, ShopAdapter
 from shop.policy import IN_TRANSIT, shop_today
 
 
-class ActionOrderStatus(Action):
+class ActionOrderStatus(OrderAction):
     """Tells the status of the order in slot ``order_id``, once the shopper may see it."""
+
+    task = "status"
 
     def name(self) -> str:
         return "action_order_status"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        order = access.authorised_order(tracker)
-        if order is None:
-            again = access.recheck(tracker, "status")
-            if again is not None:
-                return again
-            dispatcher.utter_message(response="utter_order_verification_failed")
-            return []
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderView,
+            shop: ShopAdapter) -> list[EventType]:
         language = access.language(tracker)
         dispatcher.utter_message(
             response="utter_order_status",

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import access
+from actions.orders.base import OrderAction
 from actions.orders.labels import exclusion_label, format_day, format_items, format_names, status_label
+from shop.adapter import OrderView, ShopAdapter
 from shop.policy import CANCELLABLE, shop_today
-from shop.repository import OrderView
 
 
-def excluded_groups(order: OrderView, skus: tuple[str, ...], reasons: dict, language: str | None) -> list[dict]:
+def excluded_groups(order: OrderView, skus: tuple[str, ...], reasons: dict[str, str | None],
+                    language: str | None) -> list[dict[str, Any]]:
     """Excluded items grouped by reason, as response values: ``[{"items": ..., "reason": ...}]``."""
-    groups: dict[str | None, list] = {}
+    groups: dict[str | None, list[Any]] = {}
     for line in order.lines:
         if line.sku in skus:
             groups.setdefault(reasons.get(line.sku), []).append(line)
@@ -30,20 +32,16 @@ def excluded_groups(order: OrderView, skus: tuple[str, ...], reasons: dict, lang
             for reason, lines in groups.items()]
 
 
-class ActionReturnRequest(Action):
+class ActionReturnRequest(OrderAction):
     """Explains why the order can't be returned, or opens ``return_form`` to ask the reason."""
+
+    task = "return"
 
     def name(self) -> str:
         return "action_return_request"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        order = access.authorised_order(tracker)
-        if order is None:
-            again = access.recheck(tracker, "return")  # verified earlier: the digits again, then on
-            if again is not None:
-                return again
-            dispatcher.utter_message(response="utter_order_verification_failed")
-            return []
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderView,
+            shop: ShopAdapter) -> list[EventType]:
         language = access.language(tracker)
         check = order.return_check(shop_today())
         values = {"order_id": order.order_id, "status": status_label(order.status, language)}

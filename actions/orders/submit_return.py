@@ -1,7 +1,7 @@
 """``action_return_submit``: files the return or exchange once ``return_form`` has the reason.
 
 Exchange or return is read from the shopper's words (换货 / 换一个尺码 / exchange / swap);
-"退换货" alone counts as a return. The repository re-checks the window and the status in the
+"退换货" alone counts as a return. The shop adapter re-checks the window and the status in the
 transaction that writes the request, and a second request for the same order writes nothing.
 Next steps: the return address (``{return_address}``, faq/shop.yml) and, for returns, the FAQ's
 refund timing (``utter_faq/refund_time``).
@@ -10,21 +10,22 @@ refund timing (``utter_faq/refund_time``).
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import access
+from actions.orders.base import OrderAction
 from actions.orders.labels import format_items, format_names, kind_label
 from kefu.text import normalize
+from shop.adapter import AfterSalesKind, OrderView, ShopAdapter
 from shop.policy import shop_today
 
 _EXCHANGE = re.compile(r"换货|换一|换个|换成|换大|换小|换码|换尺|换颜色|换款|调换|exchange|swap|replace")
 
 
-def requested_kind(tracker: Tracker) -> str:
+def requested_kind(tracker: Tracker) -> AfterSalesKind:
     """``exchange`` when the shopper's words since the request ask for one, else ``return``."""
     texts = []
     for event in reversed(tracker.events or []):
@@ -36,29 +37,30 @@ def requested_kind(tracker: Tracker) -> str:
     return "exchange" if any(_EXCHANGE.search(normalize(text)) for text in texts) else "return"
 
 
-class ActionReturnSubmit(Action):
+class ActionReturnSubmit(OrderAction):
     """Creates the after-sales request and tells the next steps."""
+
+    task = "return"
 
     def name(self) -> str:
         return "action_return_submit"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        reason = tracker.get_slot(access.RETURN_REASON)
-        cleared = [SlotSet(access.RETURN_REASON, None)]
-        if not reason:
-            dispatcher.utter_message(response="utter_return_not_filed")
-            return cleared
-        order = access.authorised_order(tracker)
-        if order is None:
-            again = access.recheck(tracker, "return")  # the digits again, then the return again
-            if again is not None:
-                return cleared + again
-            dispatcher.utter_message(response="utter_order_verification_failed")
-            return cleared
+    def cleared(self) -> list[EventType]:
+        return [SlotSet(access.RETURN_REASON, None)]
+
+    def before(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        if tracker.get_slot(access.RETURN_REASON):
+            return None
+        dispatcher.utter_message(response="utter_return_not_filed")
+        return self.cleared()
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderView,
+            shop: ShopAdapter) -> list[EventType]:
+        cleared = self.cleared()
         language = access.language(tracker)
         kind = requested_kind(tracker)
-        result = access.repository().request_after_sales(order_id=order.order_id, kind=kind, reason=reason,
-                                                         today=shop_today())
+        result = shop.request_after_sales(order_id=order.order_id, kind=kind,
+                                          reason=tracker.get_slot(access.RETURN_REASON), today=shop_today())
         if result.request_id is None:  # the window closed or the status changed meanwhile
             dispatcher.utter_message(response="utter_return_not_possible_now", order_id=order.order_id)
             return cleared

@@ -112,7 +112,7 @@ class ValidateOrderLookupForm(Action):
         events: list[EventType] = [SlotSet(access.ORDER_ID, order_id), SlotSet(access.PHONE_LAST4, phone)]
         if order_id is None:
             return events + [SlotSet(REQUESTED_SLOT, access.ORDER_ID)]
-        repo = access.repository()
+        repo = access.shop()
         counter = access.failure_counter()
         if customer is not None:
             if repo.check_order_customer(order_id=order_id, customer_id=customer):

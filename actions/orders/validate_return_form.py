@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.orders import access
 from actions.orders.answers import read_answer
 from kefu.text import is_blank, normalize
-from shop.repository import MAX_REASON
+from shop.policy import MAX_REASON
 
 #: Words that call the request off.
 _STOP = re.compile(r"^(?:算了|不用了|不退了|不换了|不办了|先不退|不要退)|never ?mind|don'?t (?:return|exchange)")

@@ -41,7 +41,7 @@ from sanic.request import Request
 
 from bot.channels.metadata import MetadataError, checked_metadata, customer_token_key
 from bot.channels.senders import reserved_problem
-from kefu.conversation import put_outbox, take_outbox
+from kefu.outbox import put_outbox, take_outbox
 from kefu.ratelimit import TOO_FAST, shared_message_limiter
 from kefu.settings import Settings, SettingsError, load_settings
 from kefu.text import is_blank

@@ -7,7 +7,7 @@ Create Date: 2026-11-23
 from alembic import op
 import sqlalchemy as sa
 
-# Column types as stored: money as whole fen (shop.models.Money), times as UTC (shop.models.UTCDateTime).
+# Column types as stored: money as whole fen (shop.demo.models.Money), times as UTC (shop.demo.models.UTCDateTime).
 MONEY = sa.Integer
 
 

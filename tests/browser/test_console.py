@@ -80,3 +80,20 @@ def test_new_conversations_appear_without_reloading(stack, page):
     stack.say(shopper, "人工客服")
     entry = wait_for(lambda: queue_entry(stack, agent, shopper), message="the queue entry")
     page.locator(f"[data-testid=queue-item][data-id='{entry['id']}']").wait_for(timeout=15_000)
+
+
+def test_a_session_whose_token_expires_returns_to_the_login_form(stack, page):
+    """A kept token lets the agent straight in; when it expires, the live stream says so and the
+    console shows the login form again, the token gone from the tab's storage."""
+    from tests.security.test_tokens import staff_token
+
+    token = staff_token(stack, lifetime=8)
+    page.goto(f"{stack.web_url}/console")
+    page.evaluate("""token => { sessionStorage.setItem("kefu.token", token);
+                                sessionStorage.setItem("kefu.user", "agent"); }""", token)
+    page.reload()
+    page.locator("#live-status.on").wait_for(timeout=10_000)  # in, without logging in, live feed open
+    assert page.locator("#me").inner_text() == "agent"
+    page.locator("#login-view").wait_for(state="visible", timeout=20_000)  # the stream's "expired" event
+    assert page.locator("#app-view").is_hidden()
+    assert page.evaluate("sessionStorage.getItem('kefu.token')") is None

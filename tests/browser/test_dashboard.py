@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from analytics.ingest import ingest
-from kefu.conversation import record_events
+from kefu.events import record_events
 from tests.unit.analytics.seed import ZONE, Conversation, local, seed
 from tests.unit.analytics.webapp import start_web
 

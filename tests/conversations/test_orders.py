@@ -15,7 +15,7 @@ from actions.orders.labels import STATUS_LABELS
 from faq.loader import load_catalogue
 from kefu.tokens import CustomerTokens, customer_key
 from kefu.settings import ROOT
-from shop.repository import ShopRepository
+from shop.demo import DemoShop
 
 pytestmark = pytest.mark.stack
 
@@ -30,8 +30,8 @@ def sender() -> str:
 
 
 @pytest.fixture(scope="module")
-def shop(stack) -> ShopRepository:
-    return ShopRepository(f"sqlite:///{stack.var_dir / 'app.db'}")
+def shop(stack) -> DemoShop:
+    return DemoShop(f"sqlite:///{stack.var_dir / 'app.db'}")
 
 
 def reveals_nothing(reply: str) -> bool:

@@ -1,7 +1,7 @@
 """``KEFU_REST_TOKEN``: a shop whose REST callers are its own servers makes the webhook need
 ``Authorization: Bearer <token>``; without the setting the webhook stays open (the README's curl).
 
-The REST channel's real blueprint is served in-process (tests/unit/channels/conftest.py), built
+The REST channel's real blueprint is served in-process (tests/unit/bot/channels/conftest.py), built
 the way the Rasa server builds it (``from_credentials``, settings from the environment), with a
 scripted bot in Rasa's place: what is tested here is the channel's door, not the bot.
 """
@@ -15,7 +15,7 @@ import pytest
 from bot.channels.rest import KefuRestInput
 from kefu.setup import migrate
 from tests.stack import http
-from tests.unit.channels.conftest import serving
+from tests.unit.bot.channels.conftest import serving
 
 TOKEN = "rest-token-3f9a0c1e5b7d2468ace0"
 

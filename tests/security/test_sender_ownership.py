@@ -126,8 +126,10 @@ def test_rest_metadata_is_capped_and_limited_to_known_keys(stack):
     sender = f"meta-{uuid.uuid4().hex[:8]}"
     status, body = rest(stack, sender, "你好", metadata={"locale": "en-US", "page": "/cart"})
     assert status == 400 and "'page'" in body["error"] and "customer_token" in body["error"], body
-    status, body = rest(stack, sender, "你好", metadata={"locale": "x" * 300_000})
+    status, body = rest(stack, sender, "你好", metadata={"locale": "x" * 30_000})  # over 4 KB, a small body
     assert status == 400 and "4096" in body["error"], body
+    status, body = rest(stack, sender, "你好", metadata={"locale": "x" * 300_000})  # over the body limit
+    assert status == 413, body
     status, body = rest(stack, sender, "你好", metadata={"customer_token": "forged.token.value"})
     assert status == 400 and "customer_token" in body["error"], body
     assert [e for e in events(stack, sender) if e.get("event") == "user"] == []  # nothing was stored

@@ -25,6 +25,7 @@ import socketio
 from actions.orders.labels import STATUS_LABELS
 from tests.conversations.handoffs import queue_entry
 from tests.stack import Stack, http
+from tests.widget_client import widget_sender
 
 pytestmark = pytest.mark.stack
 
@@ -58,6 +59,11 @@ class Widget:
         self.confirmed = asyncio.Event()
         self.client.on("bot_uttered", self._on_bot)
         self.client.on("session_confirm", self._on_confirm)
+
+    @property
+    def sender(self) -> str:
+        """The conversation's sender id (``web:<id>`` of the session token)."""
+        return widget_sender(self.session_id or "")
 
     async def _on_bot(self, data) -> None:
         await self.received.put(data)
@@ -123,7 +129,7 @@ async def test_an_order_verified_on_the_widget_is_not_opened_for_a_rest_caller(s
         shown = await widget.replies()
         assert TRACKING in shown and "运输中" in shown
         # the same conversation id through the REST channel: refused outright, or asked to prove it again
-        status, reply = await call(rest, stack, widget.session_id, "我的订单到哪了")
+        status, reply = await call(rest, stack, widget.sender, "我的订单到哪了")
         assert status in (200, 400), status
         assert reveals_nothing(reply), reply
         if status == 200:
@@ -188,23 +194,23 @@ async def test_agent_replies_go_to_the_handoffs_channel_whoever_wrote_last(stack
         await widget.say("转人工")
         assert "排在第" in await widget.replies()
         agent = await call(stack.login, "agent")
-        entry = await call(queue_entry, stack, agent, widget.session_id)
+        entry = await call(queue_entry, stack, agent, widget.sender)
         assert entry["channel"] == "socketio"
         assert (await call(stack.api, "POST", f"/api/handoffs/{entry['id']}/claim", token=agent))[0] == 200
 
         # a message logged into the conversation through Rasa's (token-protected) API has no input channel
-        status, _ = await call(http, "POST", f"{stack.bot_url}/conversations/{widget.session_id}/messages"
+        status, _ = await call(http, "POST", f"{stack.bot_url}/conversations/{widget.sender}/messages"
                                              f"?token={stack.token}", {"text": "还在吗", "sender": "user"})
         assert status == 200
         await call(stack.api, "POST", f"/api/handoffs/{entry['id']}/messages", {"text": "我是小林，在的"}, token=agent)
         assert await widget.replies() == "我是小林，在的"
 
         # a REST caller using the widget's id (where REST still accepts it) does not get the agent's replies
-        status, _ = await call(rest, stack, widget.session_id, "你好")
+        status, _ = await call(rest, stack, widget.sender, "你好")
         await call(stack.api, "POST", f"/api/handoffs/{entry['id']}/messages", {"text": "请稍等"}, token=agent)
         assert await widget.replies() == "请稍等"
         if status == 200:
-            status, fetched = await call(rest, stack, widget.session_id, "")
+            status, fetched = await call(rest, stack, widget.sender, "")
             assert "请稍等" not in fetched and "小林" not in fetched
 
         # the rating question after the resolution comes to the widget too

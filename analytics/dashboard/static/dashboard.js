@@ -1,6 +1,7 @@
 // Kefu operator dashboard: the figures of GET /api/analytics as charts (Chart.js) and as tables.
 // Every text from the server (questions shoppers typed, FAQ titles) is shown with textContent or
-// drawn on a canvas, never parsed as HTML. The token lives in sessionStorage.
+// drawn on a canvas, never parsed as HTML. The login, the token and $/el come from the staff session
+// script (/static/staff/session.js), loaded before this one.
 "use strict";
 
 const REASONS = {
@@ -16,16 +17,15 @@ const KINDS = { fallback: "没听懂 Not understood", out_of_scope: "超出范�
 const COLORS = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d"];
 const REFRESH_MS = 60_000;
 
-const state = { token: sessionStorage.getItem("kefu.dashboard.token"), user: sessionStorage.getItem("kefu.dashboard.user"),
-                charts: {}, timer: null };
-const $ = (id) => document.getElementById(id);
+const NOT_FOR_YOU = "此账号无权查看看板 This account may not see the dashboard (editor or admin only)";
 
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
+const state = { charts: {}, timer: null };
+const session = staffSession({
+  storage: "kefu.dashboard", roles: ["editor"],
+  messages: { wrongRole: NOT_FOR_YOU, expired: "请重新登录 Please log in again", forbidden: NOT_FOR_YOU },
+  onStart: start,
+  onLogout: () => { if (state.timer) clearInterval(state.timer); },
+});
 
 const percent = (rate) => (rate === null || rate === undefined ? "–" : `${(rate * 100).toFixed(1)}%`);
 function duration(seconds) {
@@ -36,62 +36,23 @@ function duration(seconds) {
 }
 const short = (text, n = 24) => (text.length > n ? text.slice(0, n - 1) + "…" : text);
 
-async function api(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
-  let data = null;
-  try { data = await response.json(); } catch (_) { /* empty body */ }
-  if (response.status === 401) { logout("请重新登录 Please log in again"); throw new Error("请重新登录 Please log in again"); }
-  if (response.status === 403) {
-    logout("此账号无权查看看板 This account may not see the dashboard (editor or admin only)");
-    throw new Error("forbidden");
-  }
-  if (!response.ok) throw new Error((data && data.error) || `HTTP ${response.status}`);
-  return data;
-}
-
-// ------------------------------------------------------------------ login
-async function login(event) {
-  event.preventDefault();
-  $("login-error").textContent = "";
-  const response = await fetch("/api/auth/login", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: $("login-username").value, password: $("login-password").value }),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) { $("login-error").textContent = data.error || "登录失败 Login failed"; return; }
-  if (data.role !== "editor" && data.role !== "admin") {
-    $("login-error").textContent = "此账号无权查看看板 This account may not see the dashboard (editor or admin only)";
-    return;
-  }
-  state.token = data.token; state.user = data.username || $("login-username").value;
-  sessionStorage.setItem("kefu.dashboard.token", state.token); sessionStorage.setItem("kefu.dashboard.user", state.user);
-  start();
-}
-
-function logout(message) {
-  $("login-error").textContent = typeof message === "string" ? message : "";
-  sessionStorage.removeItem("kefu.dashboard.token"); sessionStorage.removeItem("kefu.dashboard.user");
-  state.token = null;
-  if (state.timer) clearInterval(state.timer);
-  $("app-view").hidden = true; $("login-view").hidden = false;
-}
 
 // ------------------------------------------------------------------ rendering helpers
 function table(id, headers, rows) {
   const node = $(id);
   node.replaceChildren();
   const head = document.createElement("tr");
-  headers.forEach((h, i) => head.append(el("th", h, i > 0 ? "num" : "")));
+  headers.forEach((h, i) => head.append(el("th", { class: i > 0 ? "num" : "" }, h)));
   const thead = document.createElement("thead"); thead.append(head);
   const tbody = document.createElement("tbody");
   if (!rows.length) {
     const tr = document.createElement("tr");
-    const td = el("td", "暂无数据 No data yet", "muted"); td.colSpan = headers.length; tr.append(td);
+    const td = el("td", { class: "muted" }, "暂无数据 No data yet"); td.colSpan = headers.length; tr.append(td);
     tbody.append(tr);
   }
   for (const row of rows) {
     const tr = document.createElement("tr");
-    row.forEach((cell, i) => tr.append(el("td", cell, i > 0 ? "num" : "")));
+    row.forEach((cell, i) => tr.append(el("td", { class: i > 0 ? "num" : "" }, cell)));
     tbody.append(tr);
   }
   node.replaceChildren(thead, tbody);
@@ -203,7 +164,7 @@ function render(data) {
 async function load() {
   $("load-error").textContent = "";
   try {
-    render(await api(`/api/analytics?days=${encodeURIComponent($("days").value)}`));
+    render(await session.json("GET", `/api/analytics?days=${encodeURIComponent($("days").value)}`));
     document.body.dataset.loaded = "true";
   } catch (error) {
     $("load-error").textContent = error.message;
@@ -211,15 +172,11 @@ async function load() {
 }
 
 function start() {
-  $("login-view").hidden = true; $("app-view").hidden = false;
-  $("me").textContent = state.user || "";
   load();
   if (state.timer) clearInterval(state.timer);
   state.timer = setInterval(load, REFRESH_MS);
 }
 
-$("login-form").addEventListener("submit", login);
-$("logout").addEventListener("click", logout);
 $("refresh").addEventListener("click", load);
 $("days").addEventListener("change", load);
-if (state.token) start(); else { $("login-view").hidden = false; }
+session.begin();

@@ -1,58 +1,19 @@
-// Kefu FAQ editor: talks only to the web app's JSON API (/api/faqs, /api/inbox); the token
-// lives in sessionStorage. Every text from the API is shown with textContent (never as HTML).
+// Kefu FAQ editor: talks only to the web app's JSON API (/api/faqs, /api/inbox). The login, the
+// token and $/el come from the staff session script (/static/staff/session.js), loaded before this
+// one. Every text from the API is shown with textContent (never as HTML).
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const FIELDS = ["id", "category", "question_zh", "question_en", "examples_zh", "examples_en", "answer_zh", "answer_en"];
 const state = {
-  token: sessionStorage.getItem("kefu.editor.token"), user: sessionStorage.getItem("kefu.editor.user"),
   faqs: [], categories: [], category: "", current: null, checkTimer: null, publishTimer: null, inbox: [],
 };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? "")));
-  return node;
-}
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method, headers: { "Content-Type": "application/json", Authorization: `Bearer ${state.token}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (response.status === 401) { logout(); throw new Error("请重新登录 Please log in again"); }
-  const data = await response.json().catch(() => ({}));
-  return { ok: response.ok, status: response.status, data };
-}
-
-// ------------------------------------------------------------------ login
-async function login(event) {
-  event.preventDefault();
-  $("login-error").textContent = "";
-  const response = await fetch("/api/auth/login", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: $("login-username").value, password: $("login-password").value }),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) { $("login-error").textContent = data.error || "登录失败 Login failed"; return; }
-  if (data.role !== "editor" && data.role !== "admin") {
-    $("login-error").textContent = "此账号不是编辑账号 This account is not an editor"; return;
-  }
-  state.token = data.token; state.user = data.username;
-  sessionStorage.setItem("kefu.editor.token", state.token); sessionStorage.setItem("kefu.editor.user", state.user);
-  start();
-}
-
-function logout() {
-  sessionStorage.removeItem("kefu.editor.token"); sessionStorage.removeItem("kefu.editor.user");
-  state.token = null;
-  $("app-view").hidden = true; $("login-view").hidden = false;
-}
+const session = staffSession({
+  storage: "kefu.editor", roles: ["editor"],
+  messages: { wrongRole: "此账号不是编辑账号 This account is not an editor" },
+  onStart: start,
+});
+// { ok, status, data }: the editor shows the server's problems and conflicts itself
+const api = session.request;
 
 // ------------------------------------------------------------------ list
 async function loadFaqs() {
@@ -327,9 +288,6 @@ function switchTab(name) {
 
 // ------------------------------------------------------------------ start
 async function start() {
-  $("login-view").hidden = true;
-  $("app-view").hidden = false;
-  $("me").textContent = state.user || "";
   await loadFaqs();
   newFaq();
   loadInbox();
@@ -343,8 +301,6 @@ async function start() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("login-form").addEventListener("submit", login);
-  $("logout").addEventListener("click", logout);
   $("faq-form").addEventListener("submit", async (event) => {
     const saved = await save(event);
     if (saved && state.pendingGroup) { await resolveGroup(state.pendingGroup, saved.id, "resolve"); state.pendingGroup = null; }
@@ -356,5 +312,5 @@ document.addEventListener("DOMContentLoaded", () => {
   $("preview-form").addEventListener("submit", preview);
   $("publish").addEventListener("click", publish);
   for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => switchTab(tab.dataset.tab));
-  if (state.token) start(); else $("login-view").hidden = false;
+  session.begin();
 });

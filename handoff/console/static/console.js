@@ -1,5 +1,6 @@
 // Kefu agent console: the handoff queue, conversations and complaints, live over server-sent events.
-// Talks only to the web app's JSON API (contract section 5); the token lives in sessionStorage.
+// Talks only to the web app's JSON API (contract section 5). The login, the token and $/el come from
+// the staff session script (/static/staff/session.js), loaded before this one.
 "use strict";
 
 const REASONS = {
@@ -21,21 +22,14 @@ const CATEGORIES = {
 };
 const TICKET_STATUSES = { open: "待处理 Open", handled: "已处理 Handled", followed_up: "已跟进 Followed up" };
 
-const state = { token: sessionStorage.getItem("kefu.token"), user: sessionStorage.getItem("kefu.user"),
-                tab: "queue", lists: {}, selected: null, details: null, source: null };
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key.startsWith("data")) node.setAttribute(key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()), value);
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
+const state = { tab: "queue", lists: {}, selected: null, details: null, source: null };
+const session = staffSession({
+  storage: "kefu", roles: ["agent"],
+  messages: { wrongRole: "此账号不是客服账号 This account is not an agent" },
+  onStart: start,
+  onLogout: () => { if (state.source) state.source.close(); },
+});
+const api = session.json;
 
 function since(iso) {
   if (!iso) return "";
@@ -45,44 +39,6 @@ function since(iso) {
   return `${Math.floor(minutes / 60)} 小时前 h ago`;
 }
 const time = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "");
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${state.token}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let data = null;
-  try { data = await response.json(); } catch (_) { /* empty body */ }
-  if (response.status === 401) { logout(); throw new Error("请重新登录 Please log in again"); }
-  if (!response.ok) throw new Error((data && data.error) || `HTTP ${response.status}`);
-  return data;
-}
-
-// ------------------------------------------------------------------ login
-async function login(event) {
-  event.preventDefault();
-  $("login-error").textContent = "";
-  const response = await fetch("/api/auth/login", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: $("login-username").value, password: $("login-password").value }),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) { $("login-error").textContent = data.error || "登录失败 Login failed"; return; }
-  if (data.role !== "agent" && data.role !== "admin") {
-    $("login-error").textContent = "此账号不是客服账号 This account is not an agent"; return;
-  }
-  state.token = data.token; state.user = data.username || $("login-username").value;
-  sessionStorage.setItem("kefu.token", state.token); sessionStorage.setItem("kefu.user", state.user);
-  start();
-}
-
-function logout() {
-  sessionStorage.removeItem("kefu.token"); sessionStorage.removeItem("kefu.user");
-  state.token = null;
-  if (state.source) state.source.close();
-  $("app-view").hidden = true; $("login-view").hidden = false;
-}
 
 // ------------------------------------------------------------------ lists
 async function refreshLists() {
@@ -119,7 +75,7 @@ function renderList() {
     }
   } else {
     for (const handoff of state.lists[state.tab] || []) {
-      const mine = handoff.claimed_by === state.user;
+      const mine = handoff.claimed_by === session.user;
       list.append(el("div", { class: "item" + (state.selected === handoff.id ? " selected" : ""), dataTestid: "queue-item",
                               dataId: String(handoff.id), dataReason: handoff.reason, onclick: () => select(handoff.id) },
         el("div", { class: "line1" },
@@ -170,7 +126,7 @@ function renderConversation() {
   transcript.dataset.for = String(handoff.id);
 
   const claimable = handoff.status === "waiting" || handoff.status === "callback";
-  const mine = handoff.status === "active" && handoff.claimed_by === state.user;
+  const mine = handoff.status === "active" && handoff.claimed_by === session.user;
   $("claim").hidden = !claimable;
   $("reply-form").hidden = !mine;
   $("release").hidden = !mine;
@@ -249,27 +205,23 @@ function scheduleRefresh() {
 
 function connectLive() {
   if (state.source) state.source.close();
-  const source = new EventSource(`/api/handoffs/stream?token=${encodeURIComponent(state.token)}`);
+  // the one route that takes the token as a query parameter: an EventSource cannot send headers
+  const source = new EventSource(`/api/handoffs/stream?token=${encodeURIComponent(session.token)}`);
   source.onopen = () => $("live-status").classList.add("on");
   source.onerror = () => $("live-status").classList.remove("on");
   source.addEventListener("handoff", scheduleRefresh);
   source.addEventListener("message", scheduleRefresh);
   // the server ends the stream when the token expires or the account changed: log in again
-  source.addEventListener("expired", () => { source.close(); logout(); });
+  source.addEventListener("expired", () => { source.close(); session.logout(); });
   state.source = source;
 }
 
 function start() {
-  $("login-view").hidden = true;
-  $("app-view").hidden = false;
-  $("me").textContent = state.user || "";
   refreshLists().catch((error) => { $("action-error").textContent = error.message; });
   connectLive();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("login-form").addEventListener("submit", login);
-  $("logout").addEventListener("click", logout);
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => {
       document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t === tab));
@@ -293,6 +245,6 @@ document.addEventListener("DOMContentLoaded", () => {
       $("followup-note").value = "";
     });
   });
-  setInterval(() => { if (state.token) renderList(); }, 60000);  // keep "x min ago" fresh
-  if (state.token) start(); else $("login-view").hidden = false;
+  setInterval(() => { if (session.token) renderList(); }, 60000);  // keep "x min ago" fresh
+  session.begin();
 });

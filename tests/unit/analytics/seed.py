@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from handoff.states import Status
 from handoff.store import NewHandoff, SQLHandoffStore
-from kefu.conversation import record_events
+from kefu.events import record_events
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 11, 30)

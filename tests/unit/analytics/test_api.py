@@ -136,5 +136,5 @@ def test_dashboard_page_is_a_staff_page(web):
         csp = reply.headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp
     for asset in ("/static/vendor/chart.js/chart.umd.min.js", "/static/vendor/chart.js/LICENSE.md",
-                  "/dashboard/static/dashboard.js", "/dashboard/static/dashboard.css"):
+                  "/static/staff/session.js", "/dashboard/static/dashboard.js", "/dashboard/static/dashboard.css"):
         assert http("GET", f"{web.url}{asset}")[0] == 200, asset

@@ -13,8 +13,8 @@ from analytics.ingest import ingest
 from analytics.models import AnalyticsMark, ConversationSession, UnansweredMessage
 from analytics.report import dashboard
 from faq.loader import load_catalogue
-from kefu.conversation import record_events
 from kefu.db import get_engine, session_scope
+from kefu.events import record_events
 from kefu.settings import ROOT
 from tests.unit.analytics.seed import DAY1, DAY2, DAY3, TODAY, ZONE, Conversation, local, seed
 

@@ -10,8 +10,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.events import KefuEventBroker
-from kefu.conversation import ConversationEvent
 from kefu.db import session_scope
+from kefu.events import ConversationEvent
 
 
 async def test_every_event_of_a_turn_is_stored_in_order(database_url, tmp_path):
@@ -83,7 +83,7 @@ def test_a_failed_write_never_logs_the_customers_message(tmp_path, caplog, monke
 def test_turns_ending_during_a_write_are_written_together_in_order(database_url, monkeypatch):
     import threading
 
-    from kefu import conversation
+    from kefu import events as conversation_events
 
     started, release, batches = threading.Event(), threading.Event(), []
 
@@ -93,7 +93,7 @@ def test_turns_ending_during_a_write_are_written_together_in_order(database_url,
         if len(batches) == 1:
             started.set()
             release.wait(10)
-        return conversation.record_events(url, events)
+        return conversation_events.record_events(url, events)
 
     monkeypatch.setattr("bot.events.record_events", slow_first_write)
     broker = KefuEventBroker(database_url)
@@ -113,14 +113,14 @@ def test_turns_ending_during_a_write_are_written_together_in_order(database_url,
 
 
 def _recording_writes(monkeypatch) -> list[list[str]]:
-    from kefu import conversation
+    from kefu import events as conversation_events
 
     batches: list[list[str]] = []
 
     def write(url, events):  # the real write, remembering what went into each transaction
         events = list(events)
         batches.append([e["text"] for e in events])
-        return conversation.record_events(url, events)
+        return conversation_events.record_events(url, events)
 
     monkeypatch.setattr("bot.events.record_events", write)
     return batches

@@ -8,8 +8,9 @@ import shutil
 import subprocess
 import sys
 
+from faq.codec import catalogue_content
 from faq.loader import load_catalogue
-from faq.store import FaqStore, catalogue_content
+from faq.store import FaqStore
 from kefu.settings import ROOT
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from faq.codec import catalogue_content, content_catalogue
 from faq.exporter import export_catalogue
 from faq.loader import load_catalogue
 from faq.publishing import model_inputs, sync_from_files
-from faq.store import FaqStore, catalogue_content, content_catalogue
+from faq.store import FaqStore
 from kefu.settings import ROOT
 
 EDIT = "礼品卡不能兑换现金：\n1. 可买任意商品\n2. 不找零 <b>注意</b> # 不是注释: 冒号"

@@ -8,7 +8,8 @@ import dataclasses
 import sqlalchemy as sa
 
 from faq.publishing import Publisher, sync_from_files
-from faq.store import FaqEntryRow, FaqStore
+from faq.store import FaqStore
+from faq.tables import FaqEntryRow
 from kefu.db import session_scope
 from kefu.settings import ROOT, load_settings
 

@@ -11,7 +11,7 @@ from handoff.hours import ServiceHours
 from handoff.service import HandoffService, InvalidMessage, NotHolder
 from handoff.states import InvalidTransition, Status
 from handoff.store import HandoffConflict, HandoffNotFound, HandoffStore, SQLHandoffStore, UnknownStoreType
-from kefu.conversation import record_events
+from kefu.events import record_events
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

@@ -6,18 +6,19 @@ from datetime import date
 
 import pytest
 
-from shop.seed import seed_demo_shop
+from shop.demo import DemoShop
+from shop.demo.seed import seed_demo_shop
 from web.customers import customer_panel, mask_phone
 
 
 @pytest.fixture
-def shop_url(database_url: str) -> str:
+def shop(database_url: str) -> DemoShop:
     seed_demo_shop(database_url, today=date(2026, 11, 22))
-    return database_url
+    return DemoShop(database_url)
 
 
-def test_known_customer_with_recent_orders(shop_url):
-    panel = customer_panel(shop_url, customer_id="C1001")
+def test_known_customer_with_recent_orders(shop):
+    panel = customer_panel(shop, customer_id="C1001")
     assert panel["verified"]
     assert panel["customer"]["name"] == "王芳" and panel["customer"]["phone"] == "*******5678"
     assert panel["customer"]["member_level"] == "gold"
@@ -25,18 +26,18 @@ def test_known_customer_with_recent_orders(shop_url):
     assert [o["order_id"] for o in panel["orders"]] == ["261120000612", "261112000345"]
 
 
-def test_customer_inferred_from_an_order_number_is_marked_unverified(shop_url):
-    panel = customer_panel(shop_url, order_id="261103004817")
+def test_customer_inferred_from_an_order_number_is_marked_unverified(shop):
+    panel = customer_panel(shop, order_id="261103004817")
     assert panel["customer"]["customer_id"] == "C1004" and panel["verified"] is False
 
 
-def test_unknown_order_number_shows_no_customer(shop_url):
-    panel = customer_panel(shop_url, order_id="269999999999")
+def test_unknown_order_number_shows_no_customer(shop):
+    panel = customer_panel(shop, order_id="269999999999")
     assert panel["customer"] is None and panel["orders"] == []
 
 
-def test_anonymous_customer(shop_url):
-    panel = customer_panel(shop_url)
+def test_anonymous_customer(shop):
+    panel = customer_panel(shop)
     assert panel["customer"] is None and panel["orders"] == []
 
 

@@ -23,9 +23,9 @@ from kefu.settings import ROOT
 from kefu.setup import migrate
 from kefu.text import normalize
 from kefu.tokens import CustomerTokens
+from shop.demo import DemoShop
+from shop.demo.seed import seed_demo_shop
 from shop.policy import shop_today
-from shop.repository import ShopRepository
-from shop.seed import seed_demo_shop
 
 SECRET = "test-secret-" + "x" * 32
 SLOTS = {"language": None, "script": None, "order_id": None, "phone_last4": None, "order_verification": None,
@@ -46,7 +46,7 @@ def verified(order_id: str, phone: str, *, age: float = 60, channel: str = "rest
 
 
 @pytest.fixture
-def shop(tmp_path, monkeypatch) -> ShopRepository:
+def shop(tmp_path, monkeypatch) -> DemoShop:
     """A migrated SQLite database holding the demo shop seeded today; the actions' settings point at it."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     migrate(url)
@@ -55,7 +55,8 @@ def shop(tmp_path, monkeypatch) -> ShopRepository:
     monkeypatch.setenv("KEFU_SECRET_KEY", SECRET)
     monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("KEFU_VERIFICATION_MINUTES", raising=False)
-    return ShopRepository(url)
+    monkeypatch.delenv("SHOP_ADAPTER", raising=False)  # the demo shop
+    return DemoShop(url)
 
 
 def token(customer_id: str) -> dict[str, str]:
@@ -123,6 +124,11 @@ def render(messages: list[dict[str, Any]], language: str | None) -> str:
 @pytest.fixture
 def chat(shop):
     """``chat(action, text, intent=..., slots=..., metadata=..., loop=...)`` → :class:`Run`."""
+    return runner()
+
+
+def runner():
+    """The function behind ``chat``, for tests that prepare the settings themselves (another shop)."""
 
     def run(action, text: str = "", *, intent: str | None = "inform", slots: dict | None = None,
             metadata: dict | None = None, loop: str | None = None, entities: list | None = None,

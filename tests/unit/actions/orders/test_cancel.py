@@ -72,7 +72,7 @@ def test_yes_for_an_order_the_shopper_no_longer_may_see(chat, shop):
 def test_status_is_rechecked_when_cancelling(chat, shop):
     # the order shipped between the question and the answer
     from kefu.db import session_scope
-    from shop.models import Order
+    from shop.demo.models import Order
 
     with session_scope(shop.database_url) as session:
         session.get(Order, "261120000733").status = "shipped"

@@ -17,8 +17,8 @@ import pytest
 from bot.channels.wechat import WeChatInput
 from bot.channels.wechat_crypto import MAX_CLOCK_SKEW, WeChatCipher, sign
 from bot.channels.wechat_replay import ReplayCache
-from tests.unit.channels.conftest import serving
-from tests.unit.channels.test_wechat_channel import ScriptedBot, push
+from tests.unit.bot.channels.conftest import serving
+from tests.unit.bot.channels.test_wechat_channel import ScriptedBot, push
 
 TOKEN = "unit_wechat_token"
 AES_KEY = base64.b64encode(b"u" * 32).decode().rstrip("=")

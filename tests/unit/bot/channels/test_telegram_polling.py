@@ -10,7 +10,7 @@ import httpx
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.telegram import TelegramInput
-from tests.unit.channels.conftest import serving
+from tests.unit.bot.channels.conftest import serving
 
 
 async def echo(message: UserMessage) -> None:

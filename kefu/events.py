@@ -1,15 +1,11 @@
-"""What was said in each conversation, and what is still to be delivered to the customer.
+"""What was said in each conversation: the ``conversation_events`` table and transcript lines.
 
-Two tables of the app database, shared by every Kefu process:
-
-* ``conversation_events``: every event of every conversation, written by the Rasa server's
-  event broker (``bot.events.KefuEventBroker``). A handoff's transcript, the agent console and
-  analytics read it; it is the one record of who said what, independent of Rasa's tracker store
-  (whose own table is called ``events``, hence the longer name here).
-* ``outbox_messages``: messages for REST customers that arrived outside a reply (an agent's
-  message, the rating question after a handoff); the customer's next REST call collects them.
-
-Times are stored in UTC. Nothing here connects at import time.
+Every event of every conversation is written by the Rasa server's event broker
+(``bot.events.KefuEventBroker``, through :func:`record_events`). A handoff's transcript, the agent
+console and analytics read it; it is the one record of who said what, independent of Rasa's
+tracker store (whose own table is called ``events``, hence the longer name here). Credentials are
+removed before anything is stored (:func:`without_secrets`). Times are stored in UTC. Nothing here
+connects at import time.
 """
 
 from __future__ import annotations
@@ -21,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import sqlalchemy as sa
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from kefu.db import Base, get_engine, session_scope
+from kefu.clock import as_utc, utcnow
+from kefu.db import Base, get_engine
 
 #: Text kept per event; longer texts are cut (the tracker store keeps the original).
 MAX_EVENT_TEXT = 10_000
@@ -34,19 +31,6 @@ SECRET_KEY_PARTS = ("token", "password", "secret")
 NOT_SECRET_KEYS = frozenset({"text_tokens"})
 #: Prefix Rasa gives the text of an intent triggered through its API (``EXTERNAL: <intent>``).
 EXTERNAL_PREFIX = "EXTERNAL: "
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """Returns an aware UTC datetime (SQLite gives back naive values that are UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
 
 
 class ConversationEvent(Base):
@@ -79,23 +63,6 @@ class ConversationEvent(Base):
     data = sa.Column(sa.JSON)
 
 
-class OutboxMessage(Base):
-    """A message waiting for a REST customer's next call."""
-
-    __tablename__ = "outbox_messages"
-    __table_args__ = (sa.Index("ix_outbox_messages_pending", "sender_id", "delivered_at"),)
-
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
-    #: the customer's conversation (REST ``sender``)
-    sender_id = sa.Column(sa.String(255), nullable=False)
-    #: the message exactly as the REST channel returns it (``{"recipient_id", "text", ...}``)
-    payload = sa.Column(sa.JSON, nullable=False)
-    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
-    #: when a REST call returned it; ``NULL`` while pending
-    delivered_at = sa.Column(sa.DateTime(timezone=True))
-
-
-# --------------------------------------------------------------------------- events
 @functools.lru_cache(maxsize=4096)
 def _is_secret_key(key: Any) -> bool:
     name = str(key).lower()
@@ -126,9 +93,6 @@ def without_secrets(value: Any) -> Any:
         items = [without_secrets(item) for item in value]
         return value if all(new is old for new, old in zip(items, value)) else items
     return value
-
-
-_without_secrets = without_secrets  # the name it had first
 
 
 def event_row(event: dict[str, Any]) -> dict[str, Any]:
@@ -239,40 +203,3 @@ def transcript(
     events = session.execute(query.order_by(ConversationEvent.id.desc()).limit(limit)).scalars().all()
     lines = [line_of(event) for event in reversed(events)]
     return [line for line in lines if line is not None]
-
-
-# --------------------------------------------------------------------------- outbox
-def put_outbox(database_url: str, sender_id: str, payload: dict[str, Any]) -> None:
-    """Queues a message for the customer's next REST call."""
-    with session_scope(database_url) as session:
-        session.add(OutboxMessage(sender_id=sender_id, payload=payload, created_at=utcnow()))
-
-
-def take_outbox(database_url: str, sender_id: str) -> list[dict[str, Any]]:
-    """Returns the customer's pending messages, oldest first, and marks them delivered.
-
-    Each message is claimed with a conditional UPDATE, so two concurrent calls of the same
-    customer never both return it.
-    """
-    delivered: list[dict[str, Any]] = []
-    # Every REST call asks, and almost always nothing is waiting: one indexed SELECT on a plain
-    # connection, with statements built once (an ORM session cost about 0.2 ms more per call).
-    with get_engine(database_url).begin() as connection:
-        pending = connection.execute(_PENDING, {"sender_id": sender_id}).all()
-        if not pending:
-            return delivered
-        now = utcnow()
-        for message_id, payload in pending:
-            claimed = connection.execute(_CLAIM, {"message_id": message_id, "now": now}).rowcount
-            if claimed:
-                delivered.append(payload)
-    return delivered
-
-
-_outbox = OutboxMessage.__table__
-_PENDING = (select(_outbox.c.id, _outbox.c.payload)
-            .where(_outbox.c.sender_id == sa.bindparam("sender_id"), _outbox.c.delivered_at.is_(None))
-            .order_by(_outbox.c.id))
-_CLAIM = (update(_outbox)
-          .where(_outbox.c.id == sa.bindparam("message_id"), _outbox.c.delivered_at.is_(None))
-          .values(delivered_at=sa.bindparam("now", type_=_outbox.c.delivered_at.type)))

@@ -4,7 +4,8 @@ The fixtures are dated around 2026-11-22. Every date is moved by (day of seeding
 that each order keeps its age: the order delivered "two days ago" is two days old whenever the
 demo starts, inside the 7-day return window.
 
-On every start (:func:`kefu.setup.setup_database`) :func:`seed_demo_shop` compares the stored
+On every start (:func:`kefu.setup.setup_database`, through :func:`seed_configured_shop`: only when
+the demo shop is the configured adapter and ``KEFU_DEMO_SHOP`` is on) :func:`seed_demo_shop` compares the stored
 seed day and the CSV files' digest with today's: when either differs, the demo tables are
 emptied and loaded again, so the demo keeps its ages and orders cancelled or returned in
 yesterday's chats are back to their fixture state. On the same day nothing is touched. Shop
@@ -25,8 +26,10 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from kefu.db import session_scope
+from kefu.settings import Settings
 from shop import policy
-from shop.models import (
+from shop.adapter import SETTING, adapter_class
+from shop.demo.models import (
     AfterSalesRequest,
     Customer,
     DemoSeedState,
@@ -34,14 +37,14 @@ from shop.models import (
     OrderItem,
     Product,
 )
+from shop.demo.repository import DemoShop
 
 logger = logging.getLogger(__name__)
 
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_DIR = Path(__file__).resolve().parent
 #: The day the fixtures were written around; it becomes the day of seeding.
 FIXTURE_DAY = date(2026, 11, 22)
 FILES = ("demo_customers.csv", "demo_products.csv", "demo_orders.csv")
-#: Set to 0 to never seed (a deployment whose shop tables are filled by other means).
 
 
 class SeedError(ValueError):
@@ -50,7 +53,8 @@ class SeedError(ValueError):
 
 @dataclass(frozen=True)
 class SeedResult:
-    """What :func:`seed_demo_shop` did: ``seeded``, ``unchanged`` or ``skipped`` (with why)."""
+    """What was done: ``seeded``, ``unchanged`` or ``skipped`` (with why) by :func:`seed_demo_shop`;
+    ``off`` (with why) by :func:`seed_configured_shop` when the demo shop is not in use."""
 
     action: str
     seed_day: date | None = None
@@ -94,7 +98,8 @@ def _day(value: str, shift: timedelta, where: str) -> date | None:
         raise SeedError(f"{where}: '{value}' is not a date such as 2026-11-23") from None
 
 
-def load_demo_rows(today: date, directory: Path = DEMO_DIR) -> tuple[list, list, list, list]:
+def load_demo_rows(today: date, directory: Path = DEMO_DIR
+                   ) -> tuple[list[Customer], list[Product], list[Order], list[OrderItem]]:
     """Reads the CSV files into model objects with dates shifted to ``today``.
 
     Returns:
@@ -178,3 +183,21 @@ def seed_demo_shop(database_url: str, *, today: date | None = None, force: bool 
             state.seed_day, state.fixtures_digest, state.seeded_at = today, digest, policy.now()
     logger.info("demo shop seeded for %s: %d orders", today, len(orders))
     return SeedResult("seeded", seed_day=today, orders=len(orders))
+
+
+def seed_configured_shop(settings: Settings) -> SeedResult:
+    """Seeds the demo shop when this deployment uses it: ``KEFU_DEMO_SHOP`` on and ``SHOP_ADAPTER``
+    naming the demo adapter (:class:`~shop.demo.DemoShop` or a subclass of it).
+
+    Returns:
+        What :func:`seed_demo_shop` did, or ``off`` (with why) when the demo shop is not in use.
+
+    Raises:
+        SettingsError: when ``SHOP_ADAPTER`` names no usable adapter (:func:`shop.adapter.adapter_class`).
+    """
+    configured = adapter_class(settings)
+    if not settings.demo_shop:
+        return SeedResult("off", detail="KEFU_DEMO_SHOP is off")
+    if not issubclass(configured, DemoShop):
+        return SeedResult("off", detail=f"{SETTING} is {settings.shop_adapter}, not the demo shop")
+    return seed_demo_shop(settings.database_url)

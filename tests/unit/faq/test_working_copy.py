@@ -1,15 +1,12 @@
-"""The FAQ store: versions, conflicts, history and restore, publications, import from files."""
+"""The FAQ working copy: versions, conflicts, history and restore, checks naming field and fix."""
 
 from __future__ import annotations
 
 import pytest
 
+from faq.errors import FaqConflict, FaqInvalid, FaqNotFound
 from faq.loader import load_catalogue
-from faq.publishing import sync_from_files, validate
-from faq.store import FaqConflict, FaqInvalid, FaqNotFound, FaqStore, catalogue_content, content_catalogue
-from kefu.settings import ROOT
-
-CONTENT = ROOT / "faq" / "content"
+from tests.unit.faq.conftest import CONTENT
 
 GIFT_CARD = {
     "id": "gift_card_cash",
@@ -21,22 +18,6 @@ GIFT_CARD = {
     "answer_zh": "礼品卡不能兑换现金，可在有效期内购买任意商品。",
     "answer_en": "Gift cards cannot be exchanged for cash; use them on any product before they expire.",
 }
-
-
-@pytest.fixture
-def store(database_url) -> FaqStore:
-    sync_from_files(database_url, CONTENT)
-    return FaqStore(database_url)
-
-
-def test_files_are_imported_once_and_published(store):
-    catalogue, _ = load_catalogue(CONTENT)
-    assert {e["id"] for e in store.entries()} == {f.id for f in catalogue.faqs}
-    publication, content = store.live()
-    assert publication.status == "live" and len(content["faqs"]) == len(catalogue.faqs)
-    # a second start with unchanged files changes nothing
-    assert "unchanged" in sync_from_files(store.url, CONTENT)
-    assert store.live()[0].id == publication.id
 
 
 def test_create_edit_with_versions_and_conflict_names_the_other_editor(store):
@@ -88,25 +69,6 @@ def test_a_question_another_entry_teaches_is_an_error_and_a_close_one_a_warning(
 def test_html_is_stored_as_text(store):
     entry, _ = store.create({**GIFT_CARD, "answer_en": "<script>alert(1)</script> no cash"}, "editor")
     assert store.get(entry["id"])["answer_en"] == "<script>alert(1)</script> no cash"
-
-
-def test_publish_requests_coalesce_while_queued_and_run_one_at_a_time(store):
-    first = store.request_publish("editor")
-    assert store.request_publish("editor2").id == first.id  # queued: not doubled
-    running = store.claim_next()
-    assert running.id == first.id and running.status == "running"
-    second = store.request_publish("editor")
-    assert second.id != first.id
-    assert store.claim_next() is None  # one at a time
-    store.finish(first.id, "live", "done")
-    assert store.claim_next().id == second.id
-
-
-def test_published_content_round_trips_to_a_catalogue(store):
-    catalogue = store.draft_catalogue()
-    again = content_catalogue(catalogue_content(catalogue))
-    assert [f.as_dict() for f in again.faqs] == [f.as_dict() for f in catalogue.faqs]
-    assert not [p for p in validate(again) if p.level == "error"]
 
 
 @pytest.mark.parametrize("category", ["../../endpoints", "../content/x", "/etc/passwd", "Payment"])

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from kefu.db import session_scope
-from shop.models import Order
-from shop.repository import ShopRepository
+from shop.adapter import ShopContractError, ShopUnavailable
+from shop.demo import DemoShop
+from shop.demo.models import Order
 
 TODAY = date(2026, 11, 22)
 
@@ -110,8 +111,22 @@ def test_the_last_day_of_the_window_is_inside(repo):
 
 
 def test_nothing_connects_before_a_method_is_called():
-    repo = ShopRepository("postgresql://nobody@127.0.0.1:1/nothing")
+    repo = DemoShop("postgresql://nobody@127.0.0.1:1/nothing")
     assert repo.database_url.endswith("/nothing")
+
+
+def test_a_database_that_does_not_answer_is_shop_unavailable():
+    """The typed error of the adapter contract: the action fails, the shopper is offered a human."""
+    repo = DemoShop("postgresql://nobody@127.0.0.1:1/nothing")
+    with pytest.raises(ShopUnavailable, match="did not answer"):
+        repo.get_order(order_id="261103004817")
+    with pytest.raises(ShopUnavailable):
+        repo.check_order_owner(order_id="261103004817", phone_last4="8123")
+
+
+def test_a_request_of_another_kind_is_a_contract_error(repo):
+    with pytest.raises(ShopContractError, match="'return' or 'exchange'"):
+        repo.request_after_sales(order_id="261117000611", kind="refund", reason="x", today=TODAY)  # type: ignore[arg-type]
 
 
 def test_the_owner_check_only_compares(repo):

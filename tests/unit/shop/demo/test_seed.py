@@ -6,15 +6,14 @@ import csv
 from datetime import date, timedelta
 
 import pytest
-
 from sqlalchemy import func, select
 
 from kefu.db import session_scope
 from kefu.settings import ROOT
-from shop.models import Customer, Order
+from shop.demo import DemoShop
+from shop.demo.models import Customer, Order
+from shop.demo.seed import DEMO_DIR, seed_configured_shop, seed_demo_shop
 from shop.policy import local_date
-from shop.repository import ShopRepository
-from shop.seed import DEMO_DIR, seed_demo_shop
 
 #: ../shared/fixtures beside the project (or beside the worktree folder on development machines)
 SHARED = next((p / "shared" / "fixtures" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
@@ -45,19 +44,19 @@ def test_seed_holds_exactly_the_fixture_orders(database_url):
 def test_dates_keep_their_distance_to_the_day_of_seeding(database_url):
     later = date(2027, 3, 5)
     seed_demo_shop(database_url, today=later)
-    order = ShopRepository(database_url).get_order(order_id="261117000611")
+    order = DemoShop(database_url).get_order(order_id="261117000611")
     shift = later - date(2026, 11, 22)
     assert local_date(order.delivered_at) == date(2026, 11, 20) + shift  # still two days old
     assert order.eta == date(2026, 11, 20) + shift
     assert order.return_check(later).ok
-    late = ShopRepository(database_url).get_order(order_id="261112000345")
+    late = DemoShop(database_url).get_order(order_id="261112000345")
     assert late.return_check(later).outcome == "window_closed"
 
 
 def test_same_day_keeps_the_data_a_later_day_reseeds(database_url):
     day = date(2026, 12, 1)
     assert seed_demo_shop(database_url, today=day).action == "seeded"
-    repo = ShopRepository(database_url)
+    repo = DemoShop(database_url)
     assert repo.cancel_order(order_id="261122000101").cancelled
     assert seed_demo_shop(database_url, today=day).action == "unchanged"
     assert repo.get_order(order_id="261122000101").status == "cancelled"
@@ -98,3 +97,25 @@ def test_switched_off_unless_the_environment_says_on(database_url, monkeypatch, 
     settings = load_settings()
     seed_shop(type(settings)(**{**settings.__dict__, "database_url": database_url}))
     assert count(database_url, Order) > 0
+
+
+@pytest.mark.parametrize("adapter, demo_shop, seeded", [
+    ("shop.demo:DemoShop", True, True),
+    ("tests.unit.shop.two_order_shop:TwoOrderShop", True, False),  # a shop's own adapter: never the demo data
+    ("shop.demo:DemoShop", False, False),
+])
+def test_seeded_only_when_the_demo_shop_is_the_configured_adapter_and_switched_on(database_url, monkeypatch,
+                                                                                tmp_path, adapter, demo_shop, seeded):
+    from dataclasses import replace
+
+    from kefu.settings import load_settings
+
+    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("SHOP_ADAPTER", adapter)
+    settings = replace(load_settings(), database_url=database_url, demo_shop=demo_shop)
+    result = seed_configured_shop(settings)
+    assert (result.action == "seeded") is seeded and (count(database_url, Order) > 0) is seeded
+    if not seeded:
+        assert result.action == "off"
+        assert result.detail == ("KEFU_DEMO_SHOP is off" if not demo_shop
+                                 else f"SHOP_ADAPTER is {adapter}, not the demo shop")

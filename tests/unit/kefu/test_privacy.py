@@ -83,15 +83,15 @@ def test_ordinary_messages_are_unchanged(text):
 
 
 def test_event_data_without_secrets_is_stored_as_published_and_secrets_only_from_a_copy():
-    from kefu.conversation import _without_secrets
+    from kefu.events import without_secrets
 
     clean = {"event": "user", "parse_data": {"intent": {"name": "faq"}, "intent_ranking": [{"name": "faq"}],
                                              "text_tokens": [[0, 2]]},  # Rasa's word positions: no credential
              "metadata": {"page": "/orders"}}
-    assert _without_secrets(clean) is clean  # nothing to remove: no copy
+    assert without_secrets(clean) is clean  # nothing to remove: no copy
     secret = {"event": "user", "metadata": {"page": "/orders", "customer_token": "jwt", "auth": {"Password": "x"}},
               "parse_data": {"entities": [{"api_secret": 1, "value": "v"}]}}
     original = repr(secret)
-    assert _without_secrets(secret) == {"event": "user", "metadata": {"page": "/orders", "auth": {}},
+    assert without_secrets(secret) == {"event": "user", "metadata": {"page": "/orders", "auth": {}},
                                         "parse_data": {"entities": [{"value": "v"}]}}
     assert repr(secret) == original  # the published event itself is left as it was

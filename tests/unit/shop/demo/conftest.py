@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from shop.repository import ShopRepository
-from shop.seed import seed_demo_shop
+from shop.demo import DemoShop
+from shop.demo.seed import seed_demo_shop
 
 #: Seeding "today" on this day keeps the fixtures' own dates, which the tests can then name.
 FIXTURE_DAY = date(2026, 11, 22)
@@ -22,5 +22,5 @@ def shop_url(database_url: str) -> str:
 
 
 @pytest.fixture
-def repo(shop_url: str) -> ShopRepository:
-    return ShopRepository(shop_url)
+def repo(shop_url: str) -> DemoShop:
+    return DemoShop(shop_url)

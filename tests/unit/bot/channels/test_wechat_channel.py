@@ -15,7 +15,7 @@ from rasa.core.channels.channel import UserMessage
 from bot.channels.wechat import WeChatInput
 from bot.channels.wechat_crypto import sign
 from bot.channels.wechat_replies import ReplyCoordinator
-from tests.unit.channels.conftest import serving
+from tests.unit.bot.channels.conftest import serving
 
 TOKEN = "unit_wechat_token"
 

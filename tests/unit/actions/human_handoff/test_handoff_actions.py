@@ -146,7 +146,7 @@ async def test_a_customer_id_slot_of_a_forged_tracker_is_not_believed(app_databa
 async def test_the_customer_of_a_verified_order_is_known_while_the_verification_counts(app_database, clock):
     from datetime import date
 
-    from shop.seed import seed_demo_shop
+    from shop.demo.seed import seed_demo_shop
 
     seed_demo_shop(app_database, today=date(2026, 11, 22))
     fresh = {"order_id": "261103004817", "channel": "rest", "at": time.time() - 30}

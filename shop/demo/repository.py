@@ -1,12 +1,8 @@
-"""The shop repository: everything the order actions read from or write to the shop.
+"""The demo shop's adapter: :class:`DemoShop`, the :class:`~shop.adapter.ShopAdapter` over the
+``shop_*`` tables of the app database (``SHOP_ADAPTER=shop.demo:DemoShop``, the default).
 
-This class is Kefu's adapter to a shop. The demo implementation reads the ``shop_*`` tables
-of the app database; a real shop replaces it with one that has the same keyword-only
-``get_/list_/check_`` methods (and the two writes) over its own database or API, returning the
-same plain value objects, so that no action changes.
-
-Values returned are frozen dataclasses, never ORM objects, and they hold nothing the bot must
-not show (no phone numbers, no names, no addresses).
+It is also the reference implementation a shop's own adapter can be read beside:
+``tests/unit/shop/demo/test_repository.py`` is the behaviour it keeps on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,105 +10,38 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from kefu.db import session_scope
+from kefu.settings import Settings
 from shop import policy
-from shop.models import AfterSalesRequest, Customer, Order
+from shop.demo.models import AfterSalesRequest, Customer, Order
+from shop.policy import MAX_REASON, is_order_id
+from shop.views import (
+    KINDS,
+    AfterSalesKind,
+    AfterSalesResult,
+    AfterSalesView,
+    CancelResult,
+    CustomerView,
+    OrderLine,
+    OrderView,
+    ShopContractError,
+    ShopUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
-#: What an order number looks like (the fixtures README: 12 digits).
-ORDER_ID = re.compile(r"^\d{12}$")
 #: What the last four digits of a phone number look like.
 PHONE_LAST4 = re.compile(r"^\d{4}$")
-#: Longest reason stored with an after-sales request.
-MAX_REASON = 200
-
-
-@dataclass(frozen=True)
-class OrderLine:
-    """One product of an order."""
-
-    sku: str
-    name_zh: str
-    name_en: str
-    quantity: int
-    no_reason_return: str
-
-
-@dataclass(frozen=True)
-class OrderView:
-    """An order as the bot may show it once the customer proved it is theirs."""
-
-    order_id: str
-    status: str
-    created_at: datetime
-    paid_at: datetime | None
-    shipped_at: datetime | None
-    delivered_at: datetime | None
-    cancelled_at: datetime | None
-    carrier: str | None
-    tracking_no: str | None
-    eta: date | None
-    shipping_cny: Decimal
-    total_cny: Decimal
-    ship_city: str
-    lines: tuple[OrderLine, ...]
-    #: the customer who placed it (staff screens; the bot checks ownership before showing anything)
-    customer_id: str = ""
-
-    def return_check(self, today: date) -> policy.ReturnCheck:
-        """The 7-day no-reason return rules applied to this order today."""
-        return policy.check_return(self.status, self.delivered_at,
-                                   [(line.sku, line.no_reason_return) for line in self.lines], today)
-
-
-@dataclass(frozen=True)
-class CancelResult:
-    """Outcome of a cancellation: ``cancelled`` is False when the status no longer allows it."""
-
-    cancelled: bool
-    status: str | None
-    was_paid: bool = False
-
-
-@dataclass(frozen=True)
-class AfterSalesView:
-    """A filed return or exchange."""
-
-    id: int
-    order_id: str
-    kind: str
-    reason: str
-    skus: tuple[str, ...]
-    status: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class AfterSalesResult:
-    """Outcome of an after-sales request.
-
-    ``created`` is False when the order already had a request (the existing one is returned) or
-    when the order may not be returned (``request_id`` is then ``None``; ``check`` says why).
-    """
-
-    created: bool
-    request_id: int | None
-    kind: str | None
-    skus: tuple[str, ...]
-    check: policy.ReturnCheck
-
-
-def is_order_id(value: object) -> bool:
-    return isinstance(value, str) and bool(ORDER_ID.match(value))
 
 
 def _phone_digits(phone: str) -> str:
@@ -143,19 +72,17 @@ def _view(order: Order) -> OrderView:
     )
 
 
-@dataclass(frozen=True)
-class CustomerView:
-    """A shop customer as staff screens show it."""
-
-    customer_id: str
-    name: str
-    phone: str
-    email: str
-    language: str
-    member_level: str
+def _customer(customer: Customer) -> CustomerView:
+    return CustomerView(customer.customer_id, customer.name, customer.phone, customer.email,
+                        customer.language, customer.member_level)
 
 
-class ShopRepository:
+def _request(row: AfterSalesRequest) -> AfterSalesView:
+    return AfterSalesView(str(row.id), row.order_id, row.kind, row.reason, tuple(row.skus.split()),
+                          row.status, row.created_at)
+
+
+class DemoShop:
     """Read-write access to the demo shop in the app database.
 
     Args:
@@ -166,33 +93,45 @@ class ShopRepository:
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DemoShop:
+        """The demo shop in this deployment's app database (``DATABASE_URL``)."""
+        return cls(settings.database_url)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        """A transaction on the app database; a database that does not answer is :class:`ShopUnavailable`."""
+        try:
+            with session_scope(self.database_url) as session:
+                yield session
+        except (OperationalError, InterfaceError) as error:
+            raise ShopUnavailable(f"the demo shop's database did not answer ({type(error.orig).__name__})") \
+                from error
+
     # ------------------------------------------------------------------ reads
     def get_customer(self, *, customer_id: str) -> CustomerView | None:
         """The customer with this number, or ``None`` (for staff screens; the bot never shows it)."""
-        with session_scope(self.database_url) as session:
+        with self._session() as session:
             customer = session.get(Customer, customer_id)
-            if customer is None:
-                return None
-            return CustomerView(customer.customer_id, customer.name, customer.phone, customer.email,
-                                customer.language, customer.member_level)
+            return _customer(customer) if customer is not None else None
 
     def list_customers(self) -> list[CustomerView]:
         """Every customer, by number (the demo storefront's login picker)."""
-        with session_scope(self.database_url) as session:
+        with self._session() as session:
             rows = session.execute(select(Customer).order_by(Customer.customer_id)).scalars().all()
-            return [CustomerView(c.customer_id, c.name, c.phone, c.email, c.language, c.member_level) for c in rows]
+            return [_customer(customer) for customer in rows]
 
     def get_order(self, *, order_id: str) -> OrderView | None:
         """The order with this number, or ``None``. Callers check ownership first."""
         if not is_order_id(order_id):
             return None
-        with session_scope(self.database_url) as session:
+        with self._session() as session:
             order = session.get(Order, order_id)
             return _view(order) if order else None
 
     def list_customer_orders(self, *, customer_id: str, limit: int = 5) -> list[OrderView]:
         """A customer's most recent orders, newest first."""
-        with session_scope(self.database_url) as session:
+        with self._session() as session:
             orders = session.execute(
                 select(Order).where(Order.customer_id == customer_id)
                 .order_by(Order.created_at.desc(), Order.order_id.desc()).limit(limit)
@@ -210,7 +149,7 @@ class ShopRepository:
         if not is_order_id(order_id):
             return False
         candidate = phone_last4 if isinstance(phone_last4, str) and PHONE_LAST4.match(phone_last4) else "----"
-        with session_scope(self.database_url) as session:
+        with self._session() as session:
             phone = session.execute(
                 select(Customer.phone).join(Order, Order.customer_id == Customer.customer_id)
                 .where(Order.order_id == order_id)
@@ -222,7 +161,7 @@ class ShopRepository:
         """True when the order exists and belongs to this customer (the signed-in shopper)."""
         if not is_order_id(order_id) or not customer_id:
             return False
-        with session_scope(self.database_url) as session:
+        with self._session() as session:
             owner = session.execute(
                 select(Order.customer_id).where(Order.order_id == order_id)
             ).scalar_one_or_none()
@@ -230,17 +169,14 @@ class ShopRepository:
 
     def get_after_sales_request(self, *, order_id: str) -> AfterSalesView | None:
         """The after-sales request of an order, if one was filed."""
-        with session_scope(self.database_url) as session:
+        with self._session() as session:
             row = session.execute(
                 select(AfterSalesRequest).where(AfterSalesRequest.order_id == order_id)
             ).scalar_one_or_none()
-            if row is None:
-                return None
-            return AfterSalesView(row.id, row.order_id, row.kind, row.reason, tuple(row.skus.split()),
-                                  row.status, row.created_at)
+            return _request(row) if row is not None else None
 
     # ------------------------------------------------------------------ writes
-    def cancel_order(self, *, order_id: str, at: datetime | None = None) -> CancelResult:
+    def cancel_order(self, *, order_id: str) -> CancelResult:
         """Cancels an order that has not shipped.
 
         The status is re-checked in the same statement that changes it, so an order that shipped
@@ -248,8 +184,8 @@ class ShopRepository:
         """
         if not is_order_id(order_id):
             return CancelResult(False, None)
-        moment = at or policy.now()
-        with session_scope(self.database_url) as session:
+        moment = policy.now()
+        with self._session() as session:
             before = session.execute(
                 select(Order.status, Order.paid_at).where(Order.order_id == order_id)
             ).one_or_none()
@@ -267,8 +203,8 @@ class ShopRepository:
             logger.info("order %s…%s cancelled by the customer", order_id[:4], order_id[-2:])
             return CancelResult(True, "cancelled", was_paid=before.paid_at is not None)
 
-    def request_after_sales(self, *, order_id: str, kind: str, reason: str, today: date | None = None,
-                            at: datetime | None = None) -> AfterSalesResult:
+    def request_after_sales(self, *, order_id: str, kind: AfterSalesKind, reason: str,
+                            today: date) -> AfterSalesResult:
         """Files a return or exchange for a delivered order inside the 7-day window.
 
         Idempotent: when the order already has a request, nothing is written and that request
@@ -277,15 +213,17 @@ class ShopRepository:
 
         Args:
             kind: ``return`` or ``exchange``.
-            reason: the customer's words (cut to :data:`MAX_REASON` characters).
-            today: the shop's current date (default: now).
+            reason: the customer's words (cut to :data:`~shop.policy.MAX_REASON` characters).
+            today: the shop's current date.
+
+        Raises:
+            ShopContractError: for a kind that is neither ``return`` nor ``exchange``.
         """
-        if kind not in ("return", "exchange"):
-            raise ValueError(f"kind must be 'return' or 'exchange', not {kind!r}")
-        moment = at or policy.now()
-        today = today or policy.shop_today(moment)
+        if kind not in KINDS:
+            raise ShopContractError(f"kind must be 'return' or 'exchange', not {kind!r}")
+        moment = policy.now()
         reason = " ".join((reason or "").split())[:MAX_REASON]
-        with session_scope(self.database_url) as session:
+        with self._session() as session:
             existing = session.execute(
                 select(AfterSalesRequest).where(AfterSalesRequest.order_id == order_id)
             ).scalar_one_or_none()
@@ -293,7 +231,7 @@ class ShopRepository:
             if order is None:
                 return AfterSalesResult(False, None, None, (), policy.ReturnCheck("not_delivered"))
             if existing is not None:
-                return AfterSalesResult(False, existing.id, existing.kind, tuple(existing.skus.split()),
+                return AfterSalesResult(False, str(existing.id), existing.kind, tuple(existing.skus.split()),
                                         policy.ReturnCheck("in_progress"))
             check = _view(order).return_check(today)
             if not check.ok:
@@ -314,16 +252,16 @@ class ShopRepository:
                 existing = session.execute(
                     select(AfterSalesRequest).where(AfterSalesRequest.order_id == order_id)
                 ).scalar_one()
-                return AfterSalesResult(False, existing.id, existing.kind, tuple(existing.skus.split()),
+                return AfterSalesResult(False, str(existing.id), existing.kind, tuple(existing.skus.split()),
                                         policy.ReturnCheck("in_progress"))
             logger.info("after-sales request %s (%s) filed for order %s…%s", request.id, kind,
                         order_id[:4], order_id[-2:])
-            return AfterSalesResult(True, request.id, kind, check.eligible, check)
+            return AfterSalesResult(True, str(request.id), kind, check.eligible, check)
 
     def count_after_sales_requests(self, *, order_id: str) -> int:
         """How many after-sales requests an order has (0 or 1; used by tests and operators)."""
-        with session_scope(self.database_url) as session:
-            return session.execute(
+        with self._session() as session:
+            return int(session.execute(
                 select(sa.func.count()).select_from(AfterSalesRequest).where(AfterSalesRequest.order_id == order_id)
-            ).scalar_one()
+            ).scalar_one())
 
