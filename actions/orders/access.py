@@ -188,7 +188,7 @@ def verified_order_customer(tracker: Tracker) -> str | None:
     return order.customer_id if order is not None and order.customer_id else None
 
 
-def profile_script(tracker: Tracker, repo: ShopRepository, *, customer_id: str | None = None,
+def profile_script(tracker: Tracker, repo: ShopAdapter, *, customer_id: str | None = None,
                    order_id: str | None = None) -> list[EventType]:
     """Sets slot ``script`` from the shop profile of the customer just verified (signed in as
     ``customer_id``, or owner of ``order_id``): zh-HK → ``hk``, zh-TW → ``tw``. Only while the

@@ -19,8 +19,8 @@ import yaml
 from kefu.db import session_scope
 from kefu.settings import ROOT
 from kefu.text import to_traditional
-from shop.models import Order
-from shop.repository import ShopRepository
+from shop.demo import DemoShop
+from shop.demo.models import Order
 from tests.conversations.handoffs import queue_entry
 
 pytestmark = pytest.mark.stack
@@ -45,8 +45,8 @@ def sender(prefix: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def shop(stack) -> ShopRepository:
-    return ShopRepository(f"sqlite:///{stack.var_dir / 'app.db'}")
+def shop(stack) -> DemoShop:
+    return DemoShop(f"sqlite:///{stack.var_dir / 'app.db'}")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def agent(stack) -> str:
 
 
 @contextmanager
-def restored(shop: ShopRepository, order_id: str):
+def restored(shop: DemoShop, order_id: str):
     """Puts a fixture order back as it was after a test cancelled it (other tests read it too)."""
     with session_scope(shop.database_url) as session:
         before = session.execute(sa.select(Order.status, Order.cancelled_at).where(Order.order_id == order_id)).one()
