@@ -17,6 +17,7 @@ the model's domain are the fallback.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 from typing import Any
 
@@ -90,10 +91,11 @@ def reply_language(tracker: DialogueStateTracker) -> str | None:
     language = tracker.get_slot(LANGUAGE_SLOT)
     if language != "zh-Hans":
         return language
-    messages = [e for e in reversed(tracker.events) if isinstance(e, UserUttered)][:LOOKBACK]
-    if not messages or not is_script_neutral(messages[0].text):
+    messages = itertools.islice((e for e in reversed(tracker.events) if isinstance(e, UserUttered)), LOOKBACK)
+    latest = next(messages, None)
+    if latest is None or not is_script_neutral(latest.text):
         return language
-    for message in messages[1:]:
+    for message in messages:
         if is_script_neutral(message.text):
             continue
         earlier = detect_language(message.text)
