@@ -28,6 +28,16 @@ def load_examples(path: Path) -> list[tuple[str, str]]:
     return [(m.get("text"), m.get("intent_response_key") or m.get("intent")) for m in data.intent_examples]
 
 
+def load_polite(path: Path) -> set[str]:
+    """Texts of the blocks marked ``metadata: {polite: true}``: courteous messages that must never
+    be taken for a complaint, whatever else they are taken for."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return {m.get("text") for m in data.intent_examples
+            if ((m.get("metadata") or {}).get("intent") or {}).get("polite") is True}
+
+
 def predicted_label(result: dict) -> str:
     intent = (result.get("intent") or {}).get("name") or "None"
     if intent == "faq":
@@ -37,14 +47,22 @@ def predicted_label(result: dict) -> str:
 
 
 async def evaluate(model: Path, examples: list[tuple[str, str]]) -> dict:
+    return (await evaluate_sets(model, {"": examples}))[""]
+
+
+async def evaluate_sets(model: Path, sets: dict[str, list[tuple[str, str]]]) -> dict[str, dict]:
+    """:func:`summarise` of each named set of examples, parsed by one loaded model."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    rows = []
-    for text, label in examples:
-        result = await agent.parse_message(text)
-        rows.append((text, label, predicted_label(result), (result.get("intent") or {}).get("confidence", 0.0)))
-    return summarise(rows)
+    reports = {}
+    for name, examples in sets.items():
+        rows = []
+        for text, label in examples:
+            result = await agent.parse_message(text)
+            rows.append((text, label, predicted_label(result), (result.get("intent") or {}).get("confidence", 0.0)))
+        reports[name] = summarise(rows)
+    return reports
 
 
 def summarise(rows: list[tuple[str, str, str, float]]) -> dict:
@@ -70,6 +88,8 @@ def summarise(rows: list[tuple[str, str, str, float]]) -> dict:
         "per_label": {k: {"correct": v[0], "total": v[1]} for k, v in sorted(per_label.items())},
         "errors": [{"text": t, "expected": g, "predicted": p, "confidence": round(c, 3)}
                    for t, g, p, c in all_rows if g != p],
+        # messages that are not complaints but would have been handed over as one
+        "taken_for_complaint": [t for t, g, p, _ in all_rows if p == "complaint" and g != "complaint"],
         "no_intent": {
             "messages": len(fillers),
             "fallback_rate": sum(1 for r in fillers if r[2] == FALLBACK) / len(fillers),

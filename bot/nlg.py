@@ -5,7 +5,8 @@ Kefu's domain writes each response in simplified Chinese (default variation) and
 it fills the shop's own details (``{shop_name}``, ``{hotline}``, ``{return_address}`` from
 ``faq/shop.yml``) and
 converts Chinese replies to traditional characters when the customer wrote in traditional
-characters (``language`` slot ``zh-Hant``).
+characters (``language`` slot ``zh-Hant``), in the forms of the customer's region (``script`` slot:
+``hk`` Hong Kong, ``tw`` Taiwan, unset: Taiwan's character forms; :mod:`kefu.regional`).
 
 FAQ answers (``utter_faq/<id>``) come from the published FAQ content (:mod:`faq.live`) when
 there is one, so an edited answer is live as soon as it is published, and a new FAQ (answered
@@ -16,21 +17,24 @@ the model's domain are the fallback.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 from typing import Any
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from faq.loader import load_shop_profile
 from kefu.settings import ROOT
-from kefu.text import to_traditional
+from kefu.text import detect_language, is_script_neutral, to_traditional
 
 logger = logging.getLogger(__name__)
 
 LANGUAGE_SLOT = "language"
+SCRIPT_SLOT = "script"
 FAQ_RESPONSE_PREFIX = "utter_faq/"
 
 
@@ -58,16 +62,46 @@ def shop_variables(language: str | None) -> dict[str, str]:
     }
 
 
-def localise(response: dict[str, Any], language: str | None) -> dict[str, Any]:
-    """Converts the visible text of a Chinese response to traditional characters if needed."""
+def localise(response: dict[str, Any], language: str | None, script: str | None = None) -> dict[str, Any]:
+    """Converts the visible text of a Chinese response to traditional characters if needed.
+
+    Args:
+        response: the generated response (``text``, ``buttons``), changed in place.
+        language: the ``language`` slot; only ``zh-Hant`` is converted.
+        script: the ``script`` slot (``hk``, ``tw`` or unset), the region whose forms are used.
+    """
     if language != "zh-Hant":
         return response
     if response.get("text"):
-        response["text"] = to_traditional(response["text"])
+        response["text"] = to_traditional(response["text"], script)
     for button in response.get("buttons") or []:
         if button.get("title"):
-            button["title"] = to_traditional(button["title"])
+            button["title"] = to_traditional(button["title"], script)
     return response
+
+
+#: How many earlier messages a script-neutral message looks back through for the customer's script.
+LOOKBACK = 20
+
+
+def reply_language(tracker: DialogueStateTracker) -> str | None:
+    """The ``language`` slot, except that a message both scripts write alike (好的, 不用了, 先不要:
+    ``zh-Hans`` by detection) keeps the script of the customer's latest message that showed one,
+    so a traditional-character writer who answers "不用了" is not answered in simplified characters."""
+    language = tracker.get_slot(LANGUAGE_SLOT)
+    if language != "zh-Hans":
+        return language
+    messages = itertools.islice((e for e in reversed(tracker.events) if isinstance(e, UserUttered)), LOOKBACK)
+    latest = next(messages, None)
+    if latest is None or not is_script_neutral(latest.text):
+        return language
+    for message in messages:
+        if is_script_neutral(message.text):
+            continue
+        earlier = detect_language(message.text)
+        if earlier is not None:
+            return "zh-Hant" if earlier == "zh-Hant" else language
+    return language
 
 
 class KefuNLG(TemplatedNaturalLanguageGenerator):
@@ -83,11 +117,12 @@ class KefuNLG(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        language = tracker.get_slot(LANGUAGE_SLOT)
+        language = reply_language(tracker)
+        script = tracker.get_slot(SCRIPT_SLOT)
         if utter_action.startswith(FAQ_RESPONSE_PREFIX):
             published = _published_answer(utter_action[len(FAQ_RESPONSE_PREFIX):], language)
             if published is not None:
-                return localise({"text": published}, language)
+                return localise({"text": published}, language, script)
         variables = {**shop_variables(language), **kwargs}
         response = await super().generate(utter_action, tracker, output_channel, **variables)
-        return localise(response, language) if response else None
+        return localise(response, language, script) if response else None

@@ -6,7 +6,8 @@ NFKC (full-width → half-width), Taiwan/Hong Kong traditional → simplified (O
 which also maps regional vocabulary such as 軟體 → 软件), lower-case Latin, single spaces.
 
 Replies go the other way: :func:`to_traditional` turns simplified answer text into traditional
-characters for customers who wrote in traditional characters.
+characters for customers who wrote in traditional characters, in the forms of their region
+(:mod:`kefu.regional`: Hong Kong or Taiwan).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import functools
 import re
 import unicodedata
 from typing import Literal
+
+from kefu.regional import detect_region, to_regional
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
 
@@ -43,8 +46,12 @@ REGIONAL_TERMS = {
     "顺丰速运": "顺丰",
 }
 _REGIONAL = re.compile("|".join(sorted(map(re.escape, REGIONAL_TERMS), key=len, reverse=True)))
-#: Variant characters OpenCC's Taiwan tables produce that simplified Chinese writes otherwise.
-_VARIANT_FIXES = str.maketrans({"擡": "抬"})
+#: Variant characters OpenCC's tables produce that simplified Chinese writes otherwise (Cantonese
+#: 嗰 and 喎 become characters outside the common planes, which tokenisers split off).
+_VARIANT_FIXES = str.maketrans({"擡": "抬", "𠮶": "嗰", "㖞": "喎"})
+#: Characters Hong Kong and Taiwan write as they are although OpenCC's ``s2t`` changes them
+#: (台 → 臺; Cantonese 晒 "all" as in 唔該晒 → 曬): no sign of simplified writing.
+_SHARED_CHARS = frozenset("台晒")
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
@@ -88,7 +95,7 @@ def normalize(text: str | None) -> str:
         if _is_traditional(text):
             text = _converter("tw2sp").convert(text).translate(_VARIANT_FIXES)
         else:
-            text = _converter("t2s").convert(text)
+            text = _converter("t2s").convert(text).translate(_VARIANT_FIXES)
         text = _REGIONAL.sub(lambda match: REGIONAL_TERMS[match.group(0)], text)
     text = _SPACES.sub(" ", text).strip().lower()
     return text[:MAX_NLU_CHARS]
@@ -100,7 +107,9 @@ def detect_language(text: str | None) -> Language | None:
     Han characters are weighed against Latin words (a Chinese message with one English word is
     Chinese; an English sentence naming a Chinese city is English; a tie goes to Chinese).
     Chinese text is traditional when it holds more traditional-only than simplified-only
-    characters.
+    characters, or when it holds as many (often none: 唔好, 冇呀, 安安) and is written in
+    Cantonese or Taiwanese usage (:func:`kefu.regional.detect_region`), which is written in
+    traditional characters.
 
     Returns:
         ``"zh-Hans"``, ``"zh-Hant"``, ``"en"``, or ``None`` when the message has no words at all
@@ -115,20 +124,44 @@ def detect_language(text: str | None) -> Language | None:
         return "en" if latin_words else None
     if latin_words > len(han):
         return "en"
-    return "zh-Hant" if _is_traditional(text) else "zh-Hans"
+    traditional, simplified = _script_counts(text)
+    if traditional > simplified or (traditional == simplified and detect_region(text)):
+        return "zh-Hant"
+    return "zh-Hans"
+
+
+def is_script_neutral(text: str | None) -> bool:
+    """True for Chinese that both scripts write alike and that shows no region: 好的, 不用了, 先不要.
+
+    :func:`detect_language` calls such a message ``zh-Hans`` (it is Chinese, and a tie goes to
+    simplified); a reply to it may keep the script the customer wrote before (``bot.nlg``).
+    """
+    if not text:
+        return False
+    text = unicodedata.normalize("NFKC", text)
+    if detect_language(text) != "zh-Hans":
+        return False
+    return _script_counts(text) == (0, 0) and detect_region(text) is None
+
+
+def _script_counts(text: str) -> tuple[int, int]:
+    """How many distinct traditional-only and simplified-only Han characters the text holds."""
+    chars = "".join(c for c in dict.fromkeys(_HAN.findall(text)) if c not in _SHARED_CHARS)
+    traditional_only = sum(1 for a, b in zip(chars, _converter("t2s").convert(chars)) if a != b)
+    simplified_only = sum(1 for a, b in zip(chars, _converter("s2t").convert(chars)) if a != b)
+    return traditional_only, simplified_only
 
 
 def _is_traditional(text: str) -> bool:
     """True when the text holds more traditional-only than simplified-only Han characters."""
-    chars = "".join(dict.fromkeys(_HAN.findall(text)))  # distinct characters
-    traditional_only = sum(1 for a, b in zip(chars, _converter("t2s").convert(chars)) if a != b)
-    simplified_only = sum(1 for a, b in zip(chars, _converter("s2t").convert(chars)) if a != b)
-    return traditional_only > simplified_only
+    traditional, simplified = _script_counts(text)
+    return traditional > simplified
 
 
-def to_traditional(text: str) -> str:
-    """Converts simplified Chinese text to traditional characters (OpenCC ``s2t``)."""
-    return _converter("s2t").convert(text)
+def to_traditional(text: str, region: str | None = None) -> str:
+    """Converts simplified Chinese text to traditional characters as readers in ``region`` write
+    them (``hk``, ``tw``; ``None``: Taiwan's character forms), see :func:`kefu.regional.to_regional`."""
+    return to_regional(text, region)
 
 
 def is_blank(text: str | None) -> bool:

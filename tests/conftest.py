@@ -190,8 +190,9 @@ def wechat(channels_stack):
 
 def pytest_terminal_summary(terminalreporter):
     """Prints the held-out NLU figures when the NLU evaluation ran."""
-    from tests.nlu.test_heldout import REPORT
+    from tests.nlu.reports import REGIONS, REPORTS
 
+    REPORT = REPORTS.get("shop")
     if REPORT:
         terminalreporter.section("NLU on the held-out set (tests/nlu/heldout.yml)")
         terminalreporter.write_line(
@@ -205,3 +206,13 @@ def pytest_terminal_summary(terminalreporter):
                 f"{fillers['messages']} messages without an intent (这个呢, and?): fallback {fillers['fallback_rate']:.1%}, "
                 f"taken as {fillers['taken_as'] or 'nothing else'}"
             )
+        for name, (title, path) in REGIONS.items():
+            region = REPORTS.get(name)
+            if region:
+                polite = region["polite"]
+                terminalreporter.write_line(
+                    f"{title} (tests/nlu/{path.name}): {region['messages']} messages: "
+                    f"intent {region['intent_accuracy']:.1%}, FAQ key {region['faq_key_accuracy']:.1%}, "
+                    f"fallback {region['fallback_rate']:.1%}; polite messages taken for a complaint: "
+                    f"{len(polite['taken_for_complaint'])} of {polite['messages']}"
+                )

@@ -28,6 +28,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
+from kefu.regional import region_of_locale
 from kefu.settings import SettingsError, current
 from kefu.tokens import customer_tokens
 from shop.adapter import OrderView, ShopAdapter, load_adapter
@@ -48,6 +49,7 @@ CANCEL_PENDING = "cancel_pending_order"
 RETURN_REASON = "return_reason"
 HANDOFF_REASON = "handoff_reason"
 LANGUAGE = "language"
+SCRIPT = "script"                  # hk | tw: the character forms of traditional replies
 
 
 def shop() -> ShopAdapter:
@@ -184,6 +186,23 @@ def verified_order_customer(tracker: Tracker) -> str | None:
         return None
     order = shop().get_order(order_id=recorded["order_id"])
     return order.customer_id if order is not None and order.customer_id else None
+
+
+def profile_script(tracker: Tracker, repo: ShopAdapter, *, customer_id: str | None = None,
+                   order_id: str | None = None) -> list[EventType]:
+    """Sets slot ``script`` from the shop profile of the customer just verified (signed in as
+    ``customer_id``, or owner of ``order_id``): zh-HK → ``hk``, zh-TW → ``tw``. Only while the
+    conversation has none: how the customer writes decides first."""
+    if tracker.get_slot(SCRIPT):
+        return []
+    if customer_id is None and order_id is not None:
+        order = repo.get_order(order_id=order_id)
+        customer_id = order.customer_id if order is not None else None
+    if not customer_id:
+        return []
+    customer = repo.get_customer(customer_id=customer_id)
+    region = region_of_locale(customer.language if customer is not None else None)
+    return [SlotSet(SCRIPT, region)] if region else []
 
 
 def latest_user_text(tracker: Tracker) -> str:

@@ -23,20 +23,27 @@ PHONE_DIGITS = 4
 _DIGIT_RUN = re.compile(r"(?<![\d])(\+?)(\d+(?:[ \-]\d+)*)(?![\d])")
 _LETTER = re.compile(r"[a-z]")
 _PHONE_CONTEXT = re.compile(
-    r"尾号|尾数|后四位|后4位|末四位|末4位|手机|电话|phone|mobile|last ?(?:4|four)|ending|ends? (?:in|with)"
+    r"尾号|尾数|[后尾末][四4][位码]|手机|电话|phone|mobile|last ?(?:4|four)|ending|ends? (?:in|with)"
 )
 _KEEP = re.compile(r"不取消|别取消|不要取消|先不取消|不用取消|暂不取消|保留|留着|算了|先不|还是不|再想想|"
                    r"don'?t cancel|do not cancel|not cancel|keep (?:it|the order|my order)|never ?mind")
-_YES = re.compile(r"^(?:是|是的|对|对的|好|好的|嗯|确认|确定|取消吧|取消|可以|行|yes|y|yeah|yep|ok|okay|sure|confirm)"
-                  r"(?:[\s,，。.!！]|$)")
+#: Cantonese ways of saying no (in the normalised, simplified form: 唔係 → 唔系): 唔好, 唔使, 唔要,
+#: 唔係 ... but not 唔該 ("please", "thanks") nor 唔好意思 ("sorry"), which are polite words.
+_NO = re.compile(r"唔(?:好(?!意思)|使|驶|要|系|啱|得|想|用|需要|取消|cancel)|冇需要|咪住|唔该唔使")
+_YES = re.compile(r"^(?:是|是的|对|对的|好|好的|嗯|确认|确定|取消吧|取消|可以|行|系|啱|得|冇问题|没问题|"
+                  r"yes|y|yeah|yep|ok|okay|sure|confirm)"
+                  r"[呀啊啦喇嘅哦喔吖咯嘞]*(?:[\s,，。.!！~～]|$)")
 #: Words that say yes. NLU's ``affirm`` (or ``cancel_order``) counts as a yes to a question only
 #: when the reply holds one of them: "这个呢" / "那个" / "what about this one" carry no consent,
-#: whatever intent the classifier gives them.
-_CONSENT = re.compile(r"是|对|好|嗯|行|可以|确认|确定|取消|没错|没问题|"
+#: whatever intent the classifier gives them. Cantonese: 系 (係), 啱, 得, 冇问题.
+_CONSENT = re.compile(r"是|对|好|嗯|行|可以|确认|确定|取消|没错|没问题|系|啱|得|冇问题|"
                       r"(?<![a-z])(?:yes|yeah|yep|yup|y|ok|okay|sure|confirm|correct|right|go ahead|do it|please)"
                       r"(?![a-z])")
-#: A reply that is itself a question ("嗯？", "可以取消吗", "cancel?") is not an answer.
-_ASKS = re.compile(r"(?:[?]|吗|么)[\s.。!！~～]*$")
+#: A reply that is itself a question ("嗯？", "可以取消吗", "cancel?", Cantonese "取消咗未呀",
+#: "系咪取消", "得唔得") is not an answer.
+_ASKS = re.compile(r"(?:[?]|吗|么|咩|未呀|未啊|未)[\s.。!！~～]*$")
+#: Cantonese questions by their shape, wherever they stand: 係咪 / 係唔係 / A唔A (要唔要, 得唔得).
+_ASKS_A_NOT_A = re.compile(r"系咪|(.)唔\1|可唔可以")
 
 
 @dataclass
@@ -139,12 +146,17 @@ def read_decision(text: str | None, intent: str | None) -> bool | None:
         True to go ahead, False to keep the order, ``None`` when the reply is neither (the
         question is asked again). "不取消了" is recognised as cancel_order by NLU yet means "keep
         it", so the words decide first. A yes must be said: the reply is a yes when it starts with
-        a yes word ("是的", "ok"), or when NLU reads it as affirm / cancel_order and it holds a
-        word of consent ("嗯嗯 没错", "sure go ahead"); a question ("嗯？", "可以取消吗") is never
-        a yes.
+        a yes word ("是的", "ok", Cantonese "係呀", "得", "冇問題"), or when NLU reads it as affirm /
+        cancel_order and it holds a word of consent ("嗯嗯 没错", "sure go ahead"); a question
+        ("嗯？", "可以取消吗", "要唔要取消") is never a yes. Cantonese no-words (唔好, 唔使, 唔要,
+        唔係) are a no, whatever intent NLU gave the reply ("唔好" is "好" to an n-gram model).
     """
     normalized = normalize(text or "").strip()
     if intent == "deny" or _KEEP.search(normalized):
+        return False
+    if _ASKS_A_NOT_A.search(normalized):
+        return None
+    if _NO.search(normalized):
         return False
     if _ASKS.search(normalized):
         return None

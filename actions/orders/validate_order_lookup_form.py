@@ -116,7 +116,8 @@ class ValidateOrderLookupForm(Action):
         counter = access.failure_counter()
         if customer is not None:
             if repo.check_order_customer(order_id=order_id, customer_id=customer):
-                return events + [SlotSet(access.VERIFICATION, None), SlotSet(REQUESTED_SLOT, None)]
+                return events + [SlotSet(access.VERIFICATION, None), SlotSet(REQUESTED_SLOT, None),
+                                 *access.profile_script(tracker, repo, customer_id=customer)]
             dispatcher.utter_message(response="utter_order_not_in_account")
             return self._wrong(events, counter.count_wrong_answer(tracker.sender_id))
         if phone is None:
@@ -125,7 +126,7 @@ class ValidateOrderLookupForm(Action):
                                 lambda: repo.check_order_owner(order_id=order_id, phone_last4=phone))
         if outcome.passed:
             return events + [SlotSet(access.VERIFICATION, access.new_verification(tracker, order_id)),
-                             SlotSet(REQUESTED_SLOT, None)]
+                             SlotSet(REQUESTED_SLOT, None), *access.profile_script(tracker, repo, order_id=order_id)]
         dispatcher.utter_message(response="utter_order_verification_failed")
         return self._wrong(events, outcome.failures)
 

@@ -27,7 +27,10 @@ How a message is scored:
 The message's score is the larger of the model's probability and, when the message holds a
 strong cue, the lexicon score mapped onto the same scale (``lexicon_threshold`` points =
 ``threshold``); mild cues alone ("坏了", "late") never make a message negative. Messages with fewer than two
-words or Han characters (``？？？``, ``ok``) are never negative.
+words or Han characters (``？？？``, ``ok``) are never negative, and neither is a message that thanks
+or asks politely (唔該晒, 多謝, 谢谢, 感恩, 辛苦了, thank you: :data:`POLITE`) without a strong cue:
+the review corpus knows no Cantonese, and its model took "唔該晒！" for a complaint (0.91); a
+thank-you must never land in the complaint queue, while "唔該 等咗兩個禮拜 好嬲" (嬲, a strong cue) still does.
 """
 
 from __future__ import annotations
@@ -76,6 +79,10 @@ _ZH_INTENSIFIERS = "太真非常特别很超好巨"
 #: Weight of a strong cue; the lexicon alone calls a message negative only when it holds one.
 STRONG = 3.0
 _UNITS = re.compile(r"[\u3400-\u9fff]|[a-z]+")
+#: Thanks and polite asking, in the normalised text (simplified, lower case): Cantonese 唔该/多谢
+#: (m该, mgoi), Mandarin 谢谢/感谢/辛苦, Taiwan's 感恩/谢啦, English thanks.
+POLITE = re.compile(r"唔该|(?<![a-z])m ?(?:该|goi)|多谢|谢谢|感谢|感恩|谢啦|谢囉|辛苦[晒了你您啦]|麻烦晒|"
+                    r"(?<![a-z])(?:thank|thanks|thx|ty|tysm|3q)(?![a-z])")
 
 
 def load_corpus(path: Path) -> list[tuple[str, int]]:
@@ -278,13 +285,16 @@ class SentimentAnalyzer(GraphComponent):
         zh_score, zh_strong = zh_lexicon_score(text, self._model["zh_lexicon"])
         lexicon = en_score + zh_score
         score = probability
-        if en_strong or zh_strong:
+        strong = en_strong or zh_strong
+        if strong:
             score = max(probability, min(0.99, lexicon / float(self._config["lexicon_threshold"]) * threshold))
+        polite = not strong and POLITE.search(text) is not None
         return {
-            "label": NEGATIVE if score >= threshold else NEUTRAL,
+            "label": NEGATIVE if score >= threshold and not polite else NEUTRAL,
             "score": round(score, 4),
             "model": round(probability, 4),
             "lexicon": round(lexicon, 2),
+            **({"polite": True} if polite else {}),
         }
 
     def _negative_probability(self, text: str) -> float:

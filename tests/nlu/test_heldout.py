@@ -6,32 +6,18 @@ The floors below are regression guards a little under the measured figures (docs
 
 from __future__ import annotations
 
-import asyncio
-import json
-from pathlib import Path
-
 import pytest
 
-from bench.nlu_eval import evaluate, load_examples
-from kefu.settings import ROOT
-
-HELDOUT = Path(__file__).with_name("heldout.yml")
 MIN_INTENT_ACCURACY = 0.97
 MIN_EXACT_ACCURACY = 0.95
 MIN_FAQ_KEY_ACCURACY = 0.94
 #: messages without an intent ("这个呢", "and?", section nlu_fallback of heldout.yml) that fall back
 MIN_NO_INTENT_FALLBACK = 0.85
 
-REPORT: dict = {}
-
 
 @pytest.fixture(scope="module")
-def report(trained_model):
-    result = asyncio.run(evaluate(trained_model, load_examples(HELDOUT)))
-    (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "nlu-heldout.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
-    REPORT.update(result)
-    return result
+def report(heldout_reports):
+    return heldout_reports["shop"]
 
 
 def test_heldout_set_covers_every_intent_and_faq(report):

@@ -1,4 +1,4 @@
-"""KefuNLG: FAQ answers come from the published content, whatever spelling of the database URL."""
+"""KefuNLG: replies in the customer's language and, in traditional characters, their region's forms."""
 
 from __future__ import annotations
 
@@ -9,41 +9,81 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-import faq.live
 from bot.nlg import KefuNLG
-from faq.store import FaqStore
 
-EDITED = {"id": "return_policy", "category": "after_sales", "question_zh": "支持七天无理由退货吗？",
-          "question_en": "Can I return within 7 days?", "examples_zh": ["能退货吗"], "examples_en": ["return it"],
-          "answer_zh": "十二月退货免运费。", "answer_en": "Returns are free in December."}
-DOMAIN = Domain.from_dict({"slots": {"language": {"type": "text", "mappings": [{"type": "custom"}]}},
-                           "responses": {"utter_faq/return_policy": [{"text": "the answer the model was trained with"}]}})
-
-
-def reply(utter_action: str, language: str) -> str | None:
-    tracker = DialogueStateTracker.from_events("shopper", [SlotSet("language", language)], slots=DOMAIN.slots)
-    response = asyncio.run(KefuNLG(domain=DOMAIN).generate(utter_action, tracker, "rest"))
-    return response["text"] if response else None
+RESPONSES = {
+    "utter_ask_order_id": [
+        {"condition": [{"type": "slot", "name": "language", "value": "en"}], "text": "Your order number, please."},
+        {"text": "为了查询，请发给我您的订单号（可在“我的订单”里找到）。",
+         "buttons": [{"title": "转人工", "payload": "/request_human"}]},
+    ],
+    "utter_faq/shipping_regions": [{"text": "我们配送中国大陆全部地区以及香港、澳门、台湾。"}],
+}
 
 
-@pytest.mark.postgres
-def test_an_answer_published_on_postgres_given_as_postgres_url_is_what_the_bot_says(
-        postgres_server, monkeypatch, tmp_path):
-    """Issue 17: ``DATABASE_URL=postgres://...`` (Heroku's spelling, which the settings accept)
-    left the Rasa server's live FAQ content unreadable, so an edited answer never went live."""
-    from tests.conftest import create_postgres_database, drop_postgres_database
-    from migrations import migrate
+def _domain() -> Domain:
+    return Domain.from_dict({
+        "slots": {
+            "language": {"type": "categorical", "values": ["zh-Hans", "zh-Hant", "en"],
+                         "influence_conversation": False, "mappings": []},
+            "script": {"type": "categorical", "values": ["hk", "tw"], "influence_conversation": False,
+                       "mappings": []},
+        },
+        "responses": RESPONSES,
+    })
 
-    url = create_postgres_database(postgres_server)
-    try:
-        migrate(url)
-        FaqStore(url).record_publication("editor", {"categories": [], "faqs": [EDITED]}, files_hash=None,
-                                         detail="edited in the web editor")
-        monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
-        monkeypatch.setenv("DATABASE_URL", "postgres://" + url[len("postgresql://"):])
-        faq.live._caches.clear()
-        assert reply("utter_faq/return_policy", "en") == "Returns are free in December."
-        assert reply("utter_faq/return_policy", "zh-Hant") == "十二月退貨免運費。"
-    finally:
-        faq.live._caches.clear()
-        drop_postgres_database(postgres_server, url)
+
+def reply(action: str, language: str | None, script: str | None = None) -> dict:
+    domain = _domain()
+    tracker = DialogueStateTracker.from_events(
+        "t", [SlotSet("language", language), SlotSet("script", script)], slots=domain.slots)
+    return asyncio.run(KefuNLG(domain=domain).generate(action, tracker, "rest"))
+
+
+@pytest.mark.parametrize("script, text, button", [
+    ("tw", "為了查詢，請發給我您的訂單號（可在“我的訂單”裡找到）。", "轉人工"),
+    ("hk", "為了查詢，請發給我您的訂單號（可在“我的訂單”裏找到）。", "轉人工"),
+    (None, "為了查詢，請發給我您的訂單號（可在“我的訂單”裡找到）。", "轉人工"),  # not OpenCC's generic 爲
+])
+def test_traditional_replies_in_the_forms_of_the_customer_s_region(script, text, button):
+    response = reply("utter_ask_order_id", "zh-Hant", script)
+    assert response["text"] == text and response["buttons"][0]["title"] == button
+
+
+def test_faq_answers_too():
+    assert reply("utter_faq/shipping_regions", "zh-Hant", "tw")["text"] == "我們配送中國大陸全部地區以及香港、澳門、台灣。"
+    assert reply("utter_faq/shipping_regions", "zh-Hant", "hk")["text"] == "我們配送中國大陸全部地區以及香港、澳門、台灣。"
+    assert reply("utter_faq/shipping_regions", "zh-Hant")["text"] == "我們配送中國大陸全部地區以及香港、澳門、台灣。"
+
+
+def test_the_region_changes_nothing_for_simplified_and_english_readers():
+    assert reply("utter_ask_order_id", "zh-Hans", "hk")["text"] == RESPONSES["utter_ask_order_id"][1]["text"]
+    assert reply("utter_ask_order_id", "en", "tw")["text"] == "Your order number, please."
+
+
+def _conversation(*messages: str) -> DialogueStateTracker:
+    """A tracker whose user messages are ``messages``, the ``language`` slot as NLU sets it."""
+    from rasa.shared.core.events import UserUttered
+
+    from kefu.text import detect_language
+
+    domain = _domain()
+    events = []
+    for text in messages:
+        events.append(UserUttered(text))
+        if detect_language(text):
+            events.append(SlotSet("language", detect_language(text)))
+    return DialogueStateTracker.from_events("t", events, slots=domain.slots)
+
+
+@pytest.mark.parametrize("messages, text", [
+    # 先不要 is written alike in both scripts: the customer's traditional writing before decides
+    (("我要取消訂單", "先不要"), "為了查詢，請發給我您的訂單號（可在“我的訂單”裡找到）。"),
+    (("我要取消訂單", "261121000215", "好的"), "為了查詢，請發給我您的訂單號（可在“我的訂單”裡找到）。"),
+    (("我要取消订单", "先不要"), RESPONSES["utter_ask_order_id"][1]["text"]),  # simplified stays simplified
+    (("cancel my order", "先不要"), RESPONSES["utter_ask_order_id"][1]["text"]),  # Chinese after English
+])
+def test_a_message_both_scripts_write_alike_keeps_the_customer_s_script(messages, text):
+    tracker = _conversation(*messages)
+    response = asyncio.run(KefuNLG(domain=_domain()).generate("utter_ask_order_id", tracker, "rest"))
+    assert response["text"] == text

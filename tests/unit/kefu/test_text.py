@@ -43,6 +43,12 @@ def test_normalize_cuts_very_long_messages():
         ("轉人工 please", "zh-Hant"),
         ("Can you ship to 拉萨?", "en"),  # English naming a Chinese city is English
         ("ｈｅｌｌｏ", "en"),
+        # Cantonese is written in traditional characters even where a message holds no character
+        # that tells the scripts apart (唔好, 冇呀), and 晒 ("all") is Cantonese, not simplified 曬
+        ("唔好", "zh-Hant"), ("冇呀", "zh-Hant"), ("啱", "zh-Hant"), ("唔該晒！", "zh-Hant"), ("m該晒", "zh-Hant"),
+        ("唔该晒", "zh-Hans"),  # Cantonese in simplified characters stays simplified
+        ("安安", "zh-Hant"),  # Taiwan's "hi"
+        ("好的", "zh-Hans"), ("唔不要", "zh-Hans"),  # neutral Mandarin, and Mandarin's "hmm"
         ("261103004817", None),  # no words: the conversation keeps its language
         ("😀👍", None),
         ("", None),
@@ -54,6 +60,18 @@ def test_detect_language(text, language):
 
 def test_to_traditional():
     assert to_traditional("退款多久能到账？") == "退款多久能到賬？"
+
+
+def test_traditional_replies_use_what_readers_write_not_opencc_s_generic_forms():
+    text = "为了您的账户安全，请在“我的订单”里查看，港澳台均可配送"
+    assert to_traditional(text) == "為了您的賬戶安全，請在“我的訂單”裡查看，港澳台均可配送"  # not 爲, 裏, 臺
+    assert to_traditional(text, "hk") == "為了您的賬户安全，請在“我的訂單”裏查看，港澳台均可配送"
+    assert to_traditional(text, "tw") == "為了您的帳戶安全，請在“我的訂單”裡查看，港澳台均可配送"
+
+
+def test_cantonese_characters_survive_normalisation():
+    # OpenCC's t2s turns 嗰 and 喎 into rare characters outside the common planes
+    assert normalize("嗰件褸唔啱喎") == "嗰件褛唔啱喎"
 
 
 @pytest.mark.parametrize("text, blank", [("", True), ("   ", True), ("\u200b\n\t", True), ("😀", False), ("1", False)])

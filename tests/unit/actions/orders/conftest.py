@@ -28,7 +28,7 @@ from shop.demo.seed import seed_demo_shop
 from shop.policy import shop_today
 
 SECRET = "test-secret-" + "x" * 32
-SLOTS = {"language": None, "order_id": None, "phone_last4": None, "order_verification": None,
+SLOTS = {"language": None, "script": None, "order_id": None, "phone_last4": None, "order_verification": None,
          "order_task": None, "cancel_pending_order": None, "return_reason": None,
          "handoff_reason": None, "requested_slot": None}
 #: The conversation every ``chat`` run belongs to (its wrong answers are counted under this id).

@@ -54,3 +54,28 @@ def test_button_payload_entities_are_read_like_text():
 ])
 def test_yes_or_no_to_cancelling(text, intent, decision):
     assert read_decision(text, intent) is decision
+
+
+@pytest.mark.parametrize("text, intent, decision", [
+    # Cantonese yes: 係 / 係呀 / 好 / 得 / 冇問題 / 啱
+    ("係", "affirm", True), ("係呀", "affirm", True), ("係呀 cancel咗佢", "affirm", True), ("好呀", "affirm", True),
+    ("得", "affirm", True), ("冇問題", None, True), ("得 冇問題", "affirm", True), ("啱呀", "affirm", True),
+    ("唔該 取消啦", "cancel_order", True), ("唔好意思 幫我取消啦", "cancel_order", True),
+    # Cantonese no: 唔係 / 唔好 / 唔使 / 唔要, whatever NLU made of them ("唔好" holds 好)
+    ("唔係", "deny", False), ("唔係", None, False), ("唔好", "affirm", False), ("唔使喇", "affirm", False),
+    ("唔要", None, False), ("唔好取消住", "cancel_order", False), ("唔使喇 唔該", "thank", False),
+    # Cantonese questions are no answer
+    ("要唔要取消", "affirm", None), ("係咪要取消", "affirm", None), ("取消咗未呀", "cancel_order", None),
+    ("唔該晒", "thank", None),
+    # Taiwanese usage
+    ("好喔", "affirm", True), ("對啊", "affirm", True), ("是喔 對", "affirm", True), ("先不要", None, False),
+    ("不用了 謝謝", "deny", False),
+])
+def test_yes_or_no_in_cantonese_and_taiwanese_usage(text, intent, decision):
+    assert read_decision(text, intent) is decision
+
+
+@pytest.mark.parametrize("text", ["電話尾四位係4702", "手機末四碼4702", "電話後四碼4702"])
+def test_phone_endings_in_hong_kong_and_taiwan_words(text):
+    answer = read_answer(text)
+    assert answer.phone_last4 == "4702" and answer.phone_context

@@ -114,3 +114,24 @@ def test_signed_in_customer_is_offered_their_recent_orders(chat):
 def test_anonymous_shopper_is_asked_to_type_the_number(chat):
     run = chat(ActionAskOrderId(), "我的订单", intent="order_status")
     assert run.responses == ["utter_ask_order_id"] and "订单号" in run.texts
+
+
+@pytest.mark.parametrize("order_id, phone, script", [
+    ("261108000719", "4702", "hk"),   # C1008, profile zh-HK
+    ("261119000277", "5601", "tw"),   # C1007, profile zh-TW
+    ("261103004817", "8123", "unset"),  # a zh-CN customer: nothing to set
+])
+def test_a_verified_customer_s_profile_picks_the_traditional_forms(chat, order_id, phone, script):
+    run = chat(validate, phone, loop=FORM, slots=asking("phone_last4", order_id=order_id))
+    assert run.slot("order_verification")["order_id"] == order_id
+    assert run.slot("script") == script
+
+
+def test_how_the_customer_writes_comes_before_the_profile(chat):
+    run = chat(validate, "4702", loop=FORM, slots=asking("phone_last4", order_id="261108000719", script="tw"))
+    assert run.slot("order_verification")["order_id"] == "261108000719" and run.slot("script") == "unset"
+
+
+def test_a_signed_in_customer_s_profile_picks_the_forms_too(chat):
+    run = chat(validate, "261108000719", intent="order_status", metadata=token("C1008"))
+    assert run.slot("requested_slot") is None and run.slot("script") == "hk"

@@ -108,6 +108,20 @@ def test_normalizer_rewrites_text_and_tags_language(storage, context):
     assert not digits.get("entities")  # no words: the conversation keeps its language
 
 
+@pytest.mark.parametrize("text, language, script", [
+    ("唔該晒！", "zh-Hant", "hk"), ("唔好", "zh-Hant", "hk"), ("安安", "zh-Hant", "tw"), ("宅配什麼時候會到", "zh-Hant", "tw"),
+    ("唔该晒", "zh-Hans", "hk"),  # Cantonese in simplified characters: simplified replies, region noted
+    ("我的訂單到哪了", "zh-Hant", None),  # traditional, no sign of a region: the conversation keeps its own
+    ("check下 my order pls", "en", None),
+])
+def test_normalizer_tags_the_region_of_cantonese_and_taiwanese_writing(storage, context, text, language, script):
+    normalizer = TextNormalizer.create({}, storage, Resource("n"), context)
+    message = Message(data={"text": text})
+    normalizer.process([message])
+    entities = {e["entity"]: e["value"] for e in message.get("entities")}
+    assert entities == ({"language": language, "script": script} if script else {"language": language})
+
+
 def test_tokenizer_drops_spaces_and_shapes_numbers(storage, context):
     tokenizer = ShopTokenizer.create({**ShopTokenizer.get_default_config(),
                                       "dictionary_path": str(ROOT / "bot" / "nlu" / "dict")},

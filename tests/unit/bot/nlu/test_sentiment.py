@@ -144,3 +144,36 @@ def test_fast_probability_equals_the_trained_pipeline(analyzer):
                  "好评 好评 好评", "what is your return policy"):
         expected = model["classifier"].predict_proba(model["vectorizer"].transform([text]))[0][model["negative_index"]]
         assert abs(analyzer._negative_probability(text) - expected) < 1e-12
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("唔該晒！", "nlu_fallback"), ("唔該晒！", "faq"), ("m該晒", "nlu_fallback"), ("唔該晒你", "inform"),
+    ("唔該晒呀 你哋好好服務", "faq"), ("多謝晒你幫手！！", "faq"), ("唔該 幫我查下張單", "order_status"),
+    ("唔該你快啲幫我睇下", "order_status"), ("感恩感恩🙏", "nlu_fallback"), ("謝謝你喔 辛苦了", "faq"),
+    ("麻煩晒 唔該", "inform"), ("thank you so much!!", "nlu_fallback"),
+])
+def test_polite_cantonese_and_taiwanese_is_never_a_complaint(analyzer, text, intent):
+    """唔該晒！ was taken for a complaint (0.91) on main and the shopper queued as one."""
+    message = parse(analyzer, text, intent)
+    assert message.get("intent")["name"] == intent
+    assert message.get("sentiment")["label"] == "neutral"
+
+
+@pytest.mark.parametrize("text", [
+    "乜嘢服務嚟㗎", "有冇搞錯 等咗兩個禮拜都未到", "激死我 寄錯嘢又冇人理", "好嬲呀 你哋啲客服", "呃錢㗎你哋",
+    "唔該 等咗兩個禮拜 好嬲", "有夠爛 到底要等多久", "靠北 東西壞掉還不處理", "謝謝喔 等了一個月 有夠扯",
+])
+def test_angry_cantonese_and_taiwanese_still_is(analyzer, text):
+    message = parse(analyzer, text, "order_status")
+    assert message.get("sentiment")["label"] == "negative"
+    assert message.get("intent")["name"] == "complaint"
+
+
+def test_regional_heldout_messages_no_false_alarms(analyzer):
+    """On the regional held-out sets: no polite message is negative."""
+    from bench.nlu_eval import load_polite
+
+    for name in ("heldout_hk.yml", "heldout_tw.yml"):
+        polite = load_polite(ROOT / "tests" / "nlu" / name)
+        flagged = [t for t in polite if analyzer.score(normalize(t))["label"] == "negative"]
+        assert flagged == [], name

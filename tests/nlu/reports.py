@@ -1,0 +1,58 @@
+"""The held-out evaluations of a ``make test`` run: the shop set and the regional sets.
+
+One model load parses every set (``bench.nlu_eval.evaluate_sets``); the reports are kept here for
+the terminal summary (``tests/conftest.py``) and written to ``results/nlu-heldout.json``: the shop
+set's figures at the top level (as before), the regions' under ``"regions"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from bench.nlu_eval import evaluate_sets, load_examples, load_polite
+from kefu.settings import ROOT
+
+HERE = Path(__file__).parent
+#: The shop's held-out set (simplified, traditional, English).
+SHOP = HERE / "heldout.yml"
+#: Regional sets, written before any regional training example and never trained on.
+REGIONS = {
+    "hk": ("Cantonese (Hong Kong, Macau)", HERE / "heldout_hk.yml"),
+    "tw": ("Taiwanese usage", HERE / "heldout_tw.yml"),
+}
+
+#: The messages issue 20 reported misread on main (2026-12-06), with what they mean. Not held out:
+#: the training data may hold them; they are checked so that none of them is misread again.
+ISSUE_20 = [
+    ("唔該晒！", "thank"), ("m該晒", "thank"), ("唔該晒你", "thank"), ("啱", "affirm"), ("唔係", "deny"),
+    ("係呀", "affirm"), ("唔好", "deny"), ("我係咪同緊AI傾偈", "bot_challenge"),
+    ("你係咪電腦自動覆㗎", "bot_challenge"), ("安安", "greet"),
+    # the brief's angry Cantonese, which must stay complaints
+    ("乜嘢服務嚟㗎", "complaint"), ("搞錯呀", "complaint"),
+]
+
+#: Filled once per session by :func:`run`: ``{"shop": {...}, "hk": {...}, "tw": {...}}``.
+REPORTS: dict[str, dict] = {}
+
+
+def run(model: Path) -> dict[str, dict]:
+    """Evaluates every held-out set with ``model`` (once per session) and writes the JSON report."""
+    if REPORTS:
+        return REPORTS
+    sets = {"shop": load_examples(SHOP), **{name: load_examples(path) for name, (_, path) in REGIONS.items()},
+            "issue_20": ISSUE_20}
+    reports = asyncio.run(evaluate_sets(model, sets))
+    for name, (title, path) in REGIONS.items():
+        polite = load_polite(path)
+        reports[name]["title"] = title
+        reports[name]["polite"] = {
+            "messages": len(polite),
+            "taken_for_complaint": [t for t in reports[name]["taken_for_complaint"] if t in polite],
+        }
+    (ROOT / "results").mkdir(exist_ok=True)
+    document = {**reports["shop"], "regions": {name: reports[name] for name in REGIONS}}
+    (ROOT / "results" / "nlu-heldout.json").write_text(json.dumps(document, ensure_ascii=False, indent=2))
+    REPORTS.update(reports)
+    return REPORTS
