@@ -28,8 +28,10 @@ from faq.similarity import QuestionIndex
 from kefu.text import detect_language, to_traditional
 
 MAX_SUGGESTIONS = 3
-#: Similarity from which an FAQ's answer is suggested.
-FAQ_THRESHOLD = 0.3
+#: Similarity from which an FAQ's answer is suggested (the bench's figures: docs/operators/benchmarks.md) ...
+FAQ_THRESHOLD = 0.45
+#: ... and, below the best FAQ's, the share of its similarity another FAQ needs.
+FAQ_RELATIVE = 0.8
 #: Similarity from which an agent's earlier reply is suggested.
 REPLY_THRESHOLD = 0.35
 #: How often (seconds) the index of agents' replies looks for new ones.
@@ -114,9 +116,11 @@ def suggest(text: str, *, language: str, faqs: LiveFaqs, faq_index: QuestionInde
         exclude_sender: the conversation itself (its own replies are not suggested back).
     """
     found: list[Suggestion] = []
-    for match in faq_index.ranking(text, limit=limit):
+    ranked = faq_index.ranking(text, limit=limit)
+    floor = max(FAQ_THRESHOLD, ranked[0].score * FAQ_RELATIVE) if ranked else FAQ_THRESHOLD
+    for match in ranked:
         faq = faqs.get(match.faq_id)
-        if faq is None or match.score < FAQ_THRESHOLD:
+        if faq is None or match.score < floor:
             continue
         answer = faq.get("answer_en") if language == "en" else faq.get("answer_zh")
         question = faq.get("question_en") if language == "en" else faq.get("question_zh")
