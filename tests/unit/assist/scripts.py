@@ -84,6 +84,6 @@ def answered_by_agent(url: str, sender: str, question: str, reply: str, *, inten
     said(c, human, "request_human")
     handoff_id = hand_over(url, c, "customer_request", human, customer_id=customer_id, claim="agent",
                            language="en" if english else "zh-Hans")
-    c.wait(30).agent(reply)
+    c.wait(30).bot(reply, agent="小林")  # an agent's message names the agent's display name
     record_events(url, c.events)
     return handoff_id
