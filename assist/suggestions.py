@@ -28,8 +28,9 @@ from faq.similarity import QuestionIndex
 from kefu.text import detect_language, to_traditional
 
 MAX_SUGGESTIONS = 3
-#: Similarity from which an FAQ's answer is suggested (the bench's figures: docs/operators/benchmarks.md) ...
-FAQ_THRESHOLD = 0.45
+#: Similarity from which an FAQ's answer is suggested: the FAQ fast path's own ``similarity``
+#: (bot/nlu/faq_fastpath.py); the bench's figures for others are in docs/operators/benchmarks.md ...
+FAQ_THRESHOLD = 0.35
 #: ... and, below the best FAQ's, the share of its similarity another FAQ needs.
 FAQ_RELATIVE = 0.8
 #: Similarity from which an agent's earlier reply is suggested.
