@@ -187,7 +187,8 @@ def blueprint(*, require_role: Callable[..., Any]) -> Blueprint:
     editor = require_role("editor")
 
     def state_of(request: Any) -> AssistApi:
-        return request.app.ctx.assist
+        state: AssistApi = request.app.ctx.assist
+        return state
 
     def user(request: Any) -> str:
         return str(request.ctx.principal.username)

@@ -104,7 +104,8 @@ class CannedReplies:
             row = db.execute(select(CannedReply).where(CannedReply.shortcut == shortcut.lower())).scalar_one_or_none()
             if row is not None:
                 db.expunge(row)
-            return row
+            found: CannedReply | None = row
+            return found
 
     def create(self, data: ReplyInput, author: str) -> dict[str, Any]:
         now = utcnow()
@@ -161,8 +162,8 @@ def fill(text: str, data: VerifiedData) -> tuple[str, list[str]]:
 
 def text_for(reply: CannedReply | dict[str, Any], language: str) -> str:
     """The reply's text in the shopper's language (the other one when that one is empty)."""
-    zh = reply["text_zh"] if isinstance(reply, dict) else reply.text_zh
-    en = reply["text_en"] if isinstance(reply, dict) else reply.text_en
+    zh = str(reply["text_zh"] if isinstance(reply, dict) else reply.text_zh)
+    en = str(reply["text_en"] if isinstance(reply, dict) else reply.text_en)
     if language == "en":
         return en or zh
     return zh or en

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from handoff.models import Handoff
 from handoff.store import HandoffNotFound
 from kefu import events as conversation
-from kefu.clock import as_utc
+from kefu.clock import as_utc, utcnow
 from kefu.db import session_scope
 from kefu.events import EXTERNAL_PREFIX, ConversationEvent, TranscriptLine
 from kefu.text import detect_language
@@ -66,7 +66,7 @@ class Conversation:
             if event.type == "slot" and event.name == "order_verification":
                 value = (event.data or {}).get("value") if isinstance(event.data, dict) else None
                 if isinstance(value, dict) and isinstance(value.get("order_id"), str):
-                    return value["order_id"]
+                    return str(value["order_id"])
                 return None  # reset: no longer verified
         return None
 
@@ -92,7 +92,7 @@ def load(database_url: str, handoff_id: int) -> Conversation:
         if handoff is None:
             raise HandoffNotFound(handoff_id)
         session.expunge(handoff)
-        created = as_utc(handoff.created_at)
+        created = as_utc(handoff.created_at) or utcnow()
         since = conversation.session_start(session, handoff.sender_id, created) or created - FALLBACK_WINDOW
         query = select(ConversationEvent).where(ConversationEvent.sender_id == handoff.sender_id,
                                                 ConversationEvent.timestamp >= since)

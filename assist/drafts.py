@@ -61,11 +61,12 @@ def _answer_of(db: Any, item: UnansweredMessage) -> ConversationEvent | None:
         sa.select(ConversationEvent).where(
             ConversationEvent.sender_id == item.sender_id, ConversationEvent.id > item.event_id,
             ConversationEvent.type.in_(("user", "bot")),
-            ConversationEvent.timestamp <= as_utc(item.at) + REPLY_WITHIN)
+            ConversationEvent.timestamp <= (as_utc(item.at) or utcnow()) + REPLY_WITHIN)
         .order_by(ConversationEvent.id).limit(50)).scalars().all()
     for event in events:
         if is_agent_message(event) and (event.text or "").strip():
-            return event
+            answer: ConversationEvent = event
+            return answer
         if asks_something(event):
             return None  # the shopper asked something else first: the reply may answer that
     return None

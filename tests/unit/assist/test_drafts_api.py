@@ -9,7 +9,7 @@ from analytics.ingest import ingest
 from shop.demo.seed import seed_demo_shop
 from tests.unit.analytics.seed import ZONE
 from tests.unit.analytics.webapp import start_web
-from tests.unit.assist.scripts import answered_by_agent, start, said, hand_over
+from tests.unit.assist.scripts import answered_by_agent, hand_over, said, start
 
 LEFT_ALONE = "我想问下你们周末发不发货"
 

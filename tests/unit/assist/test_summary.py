@@ -30,10 +30,10 @@ def summary(url: str, shop: DemoShop, handoff_id: int, language: str = "zh") -> 
 
 def test_order_conversation(database_url, shop):
     lines = summary(database_url, shop, order_conversation(database_url))
-    status = shop.get_order(order_id=ORDER).status
+    status = {"processing": "备货中", "shipped": "已发货", "in_transit": "运输中"}[shop.get_order(order_id=ORDER).status]
     assert lines == [
         "诉求：查订单 → FAQ 运费怎么算？ → 要求人工",
-        f"订单：{ORDER} {dict(processing='备货中', shipped='已发货', in_transit='运输中')[status]}（已验证）",
+        f"订单：{ORDER} {status}（已验证）",
         "转人工：客户要求人工，“转人工”",
         "情绪：平稳",
         "客户：王芳，金卡会员，首次转人工",
