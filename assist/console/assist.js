@@ -55,7 +55,13 @@ const kefuAssist = (() => {
     my.chosen = suggestion;
     const box = $("reply-text");
     box.value = suggestion.text;
+    showMissing((suggestion.text.match(/\{(name|order)\}/g) || []).map((m) => m.slice(1, -1)));
     box.focus();
+  }
+
+  // placeholders the conversation could not fill: the agent fills them in before sending
+  function showMissing(missing) {
+    $("action-error").textContent = missing.length ? `请补全 Fill in: ${[...new Set(missing)].map((m) => `{${m}}`).join(" ")}` : "";
   }
 
   async function setLanguage(language) {
@@ -91,10 +97,10 @@ const kefuAssist = (() => {
     if (!reply) return;
     const box = $("reply-text");
     box.value = reply.text;
+    my.chosen = null;  // a canned reply replaces the suggestion: what is sent is no longer it
     $("assist-canned").hidden = true;
     my.matches = [];
-    $("action-error").textContent = reply.missing.length
-      ? `请补全 Fill in: ${reply.missing.map((m) => `{${m}}`).join(" ")}` : "";
+    showMissing(reply.missing);
     box.focus();
   }
 
