@@ -1,10 +1,12 @@
 """The console's agents' tools in headless Chromium (Debian's chromium through Playwright), under the
-staff pages' real CSP: the summary, a suggestion clicked into the reply box, /shortcut completion."""
+staff pages' real CSP: the summary, a suggestion clicked into the reply box, /shortcut completion, the
+dashboard's rates; on the running stack, a suggestion sent as it was and one edited, recorded."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.conversations.handoffs import new_sender, queue_entry, wait_for, wait_in_transcript
 from tests.unit.analytics.webapp import start_web
 from tests.unit.assist.test_assist_api import IDS, LI_WEI_ORDER, prepare
 
@@ -103,3 +105,41 @@ def test_the_dashboard_shows_what_agents_did_with_suggestions(web, page):
     row.wait_for(timeout=15_000)
     assert row.inner_text().split("\t")[1:] == ["3", "75.0%"]
     assert "25.0%" in page.locator("#table-suggestions tr", has_text="Edited").inner_text()
+
+
+@pytest.mark.stack
+def test_sent_and_edited_suggestions_are_recorded(stack, page):
+    agent, editor = stack.login("agent"), stack.login("editor")
+    before = stack.api("GET", "/api/assist/suggestions/rates", token=editor)[1]["by_source"]["faq"]
+    shopper = new_sender("assist-browser")
+    stack.say(shopper, "转人工")
+    stack.send(shopper, "运费怎么算啊")
+    entry = queue_entry(stack, agent, shopper)
+    wait_in_transcript(stack, agent, entry["id"], ("customer", "运费怎么算啊"))
+
+    page.goto(f"{stack.web_url}/console")
+    page.fill("#login-username", "agent")
+    page.fill("#login-password", stack.password("agent"))
+    page.click("#login-submit")
+    page.locator(f"[data-testid=queue-item][data-id='{entry['id']}']").click()
+    page.click("#claim")
+    suggestion = page.locator("[data-testid=suggestion][data-source=faq]").first
+    suggestion.wait_for(timeout=15_000)
+    suggestion.click()
+    sent = page.input_value("#reply-text")
+    page.click("#send")
+    page.locator("#transcript li[data-role=agent]", has_text=sent[:20]).wait_for(timeout=10_000)
+    assert [r["text"] for r in stack.send(shopper, "退货运费谁出呀")] == [sent]  # the shopper got it as it was
+
+    page.locator("#assist-suggestions [data-testid=suggestion]", has_text="退货").first.wait_for(timeout=15_000)
+    page.locator("#assist-suggestions [data-testid=suggestion]", has_text="退货").first.click()
+    page.locator("#reply-text").press("End")
+    page.locator("#reply-text").type(" 还有问题随时找我")
+    page.click("#send")
+    page.locator("#transcript li[data-role=agent]", has_text="还有问题随时找我").wait_for(timeout=10_000)
+
+    def recorded():
+        after = stack.api("GET", "/api/assist/suggestions/rates", token=editor)[1]["by_source"]["faq"]
+        return after["sent"] - before["sent"] == 1 and after["edited"] - before["edited"] == 1
+
+    wait_for(recorded, timeout=10, message="the outcomes on the dashboard's rates")
