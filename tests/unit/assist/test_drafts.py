@@ -31,6 +31,6 @@ def test_collect_once_per_answered_question(database_url):
     assert (draft["question"], draft["answer"]) == ("你们的杯子能刻字吗", "可以免费刻字，最多8个字。")
     assert invoice["question"] == "另外发票怎么开呀" and invoice["close_faq"]["id"] == "invoice_request"
     closed = drafts.close_draft(database_url, draft["id"], status="dismissed", by="editor")
-    assert closed["status"] == "dismissed" and drafts.list_drafts(database_url) == []
+    assert closed["status"] == "dismissed"
     assert drafts.collect(database_url, FAQS) == 0  # its inbox item was dismissed with it
     assert [d["id"] for d in drafts.list_drafts(database_url)] == [invoice["id"]]
