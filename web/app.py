@@ -12,6 +12,7 @@ from sanic import Sanic, response
 
 from analytics import api as analytics_api
 from analytics import inbox
+from assist import api as assist_api
 from bot.stack.training import RasaRetrainer
 from faq import api as faq_api
 from faq import errors as faq_errors
@@ -31,7 +32,8 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app = Sanic(name)
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
-    errors.install(app, faq_errors.ERRORS, handoff_api.ERRORS)  # domain errors → HTTP, once for every route
+    # domain errors → HTTP, once for every route
+    errors.install(app, faq_errors.ERRORS, handoff_api.ERRORS, assist_api.ERRORS)
     limits.install(app, settings)
     security.install(app, storefront=STOREFRONT)
     app.blueprint(auth.bp)
@@ -46,6 +48,9 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     files = inbox.file_faqs(settings.faq_dir or settings.root / "faq" / "content")
     analytics_api.install(app, require_role=auth.require_role,
                           faq_source=lambda: app.ctx.faq_store.draft_catalogue().faqs or files())
+    # the agents' tools: canned replies, summaries, suggestions (/api/assist), FAQ drafts for the editors
+    assist_api.install(app, require_role=auth.require_role, shop=app.ctx.shop,
+                       faq_source=lambda: app.ctx.faq_store.draft_catalogue().faqs or files())
     if settings.demo_shop:  # mints customer tokens for any shop customer: demo only
         app.blueprint(demo.bp)
 

@@ -161,10 +161,19 @@ function render(data) {
     q.text, q.count, Object.entries(q.kinds).map(([k, n]) => `${KINDS[k] || k} ${n}`).join(", ")]));
 }
 
+// what agents did with the console's suggested replies (GET /api/assist/suggestions/rates)
+const OUTCOMES = { sent: "直接发送 Sent as is", edited: "修改后发送 Edited", ignored: "未采用 Ignored" };
+function renderSuggestions(data) {
+  table("table-suggestions", ["结果 Outcome", "次数 Times", "占比 Rate"],
+        Object.keys(OUTCOMES).map((key) => [OUTCOMES[key], data[key], percent(data.rates[key])]));
+}
+
 async function load() {
   $("load-error").textContent = "";
   try {
-    render(await session.json("GET", `/api/analytics?days=${encodeURIComponent($("days").value)}`));
+    const days = encodeURIComponent($("days").value);
+    session.json("GET", `/api/assist/suggestions/rates?days=${days}`).then(renderSuggestions).catch(() => {});
+    render(await session.json("GET", `/api/analytics?days=${days}`));
     document.body.dataset.loaded = "true";
   } catch (error) {
     $("load-error").textContent = error.message;

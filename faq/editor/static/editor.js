@@ -221,6 +221,54 @@ async function loadInbox() {
   $("inbox-count").textContent = groups.length ? String(groups.length) : "";
   $("inbox").replaceChildren(...groups.map(renderGroup));
   if (!ok) $("inbox").replaceChildren(el("li", {}, data.error || "收件箱不可用 Inbox unavailable"));
+  loadDrafts();
+}
+
+// FAQ drafts from agents' answers (GET /api/assist/drafts): a new FAQ, or a variant of a close one
+async function loadDrafts() {
+  const { ok, data } = await api("GET", "/api/assist/drafts");
+  const drafts = ok && Array.isArray(data) ? data : [];
+  $("drafts").replaceChildren(...drafts.map(renderDraft));
+  if (!ok) $("drafts").replaceChildren(el("li", {}, data.error || "草稿不可用 Drafts unavailable"));
+}
+
+function renderDraft(draft) {
+  const close = draft.close_faq && draft.close_faq.id;
+  return el("li", { "data-draft": String(draft.id) },
+    el("strong", {}, draft.question), " ", el("span", { class: "muted" }, draft.category || ""),
+    el("div", { class: "examples" }, `客服答 Agent answered: ${draft.answer}`),
+    el("div", { class: "row" },
+      el("button", { type: "button", class: "primary", onclick: () => draftToFaq(draft) }, "新建 FAQ New FAQ"),
+      close ? el("button", { type: "button", onclick: () => draftToVariant(draft, close) }, `加为 ${close} 的变体 Add as a variant of ${close}`) : null,
+      el("button", { type: "button", class: "link", onclick: () => closeDraft(draft, "dismiss") }, "忽略 Dismiss")));
+}
+
+function draftToFaq(draft) {
+  const zh = draft.language !== "en";
+  state.pendingDraft = draft;
+  switchTab("faqs");
+  newFaq({ category: draft.category || "", [zh ? "question_zh" : "question_en"]: draft.question,
+           [zh ? "answer_zh" : "answer_en"]: draft.answer });
+  showMessage("补全编号、另一种语言和答案后保存，再发布 Fill in the id, the other language and answer, save, then publish", false);
+}
+
+async function draftToVariant(draft, faqId) {
+  const current = await api("GET", `/api/faqs/${encodeURIComponent(faqId)}`);
+  if (!current.ok) return;
+  const faq = current.data;
+  const list = draft.language === "en" ? faq.examples_en : faq.examples_zh;
+  if (!list.includes(draft.question)) list.push(draft.question);
+  const saved = await api("PUT", `/api/faqs/${encodeURIComponent(faqId)}`, faq);
+  switchTab("faqs");
+  if (!saved.ok) { await edit(faqId); renderProblems(saved.data.problems || []); showMessage(saved.data.error, true); return; }
+  await closeDraft(draft, "use", faqId);
+  await loadFaqs();
+  await edit(faqId, `已加入 ${faqId} 的问法，发布后生效 Added as a variant; publish to make it live`);
+}
+
+async function closeDraft(draft, action, faqId) {
+  await api("POST", `/api/assist/drafts/${draft.id}/${action}`, faqId ? { faq_id: faqId } : {});
+  await loadDrafts();
 }
 
 function groupTexts(group) {
@@ -304,6 +352,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("faq-form").addEventListener("submit", async (event) => {
     const saved = await save(event);
     if (saved && state.pendingGroup) { await resolveGroup(state.pendingGroup, saved.id, "resolve"); state.pendingGroup = null; }
+    if (saved && state.pendingDraft) { await closeDraft(state.pendingDraft, "use", saved.id); state.pendingDraft = null; }
   });
   $("faq-form").addEventListener("input", scheduleCheck);
   $("delete").addEventListener("click", remove);

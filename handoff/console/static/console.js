@@ -132,6 +132,8 @@ function renderConversation() {
   $("release").hidden = !mine;
   $("resolve").hidden = !mine;
   $("actions").hidden = !claimable && !mine;
+  // the agents' tools (summary, suggestions, canned replies: /assist/static/assist.js), when loaded
+  if (typeof kefuAssist !== "undefined") kefuAssist.onConversation(handoff, { api, mine });
 }
 
 function renderDetails() {
@@ -192,6 +194,7 @@ function sendReply(event) {
   if (!text) return;
   act($("send"), async () => {
     await api("POST", `/api/handoffs/${state.selected}/messages`, { text });
+    if (typeof kefuAssist !== "undefined") kefuAssist.onSent(text);
     $("reply-text").value = "";
   });
 }

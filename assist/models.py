@@ -1,0 +1,91 @@
+"""Tables of the agents' tools (app database, ``kefu.db.Base``; migration 0010)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from kefu.clock import utcnow
+from kefu.db import Base
+
+_BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+
+class CannedReply(Base):
+    """A team's canned reply (快捷回复), typed in the console's reply box as ``/<shortcut>``."""
+
+    __tablename__ = "assist_canned_replies"
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    #: what follows the ``/`` in the reply box: letters, digits, ``_`` or ``-`` (Chinese too), unique
+    shortcut = sa.Column(sa.String(32), nullable=False, unique=True)
+    #: a short name shown in the completion list
+    title = sa.Column(sa.String(80), nullable=False, default="")
+    #: the reply in Chinese and in English; ``{name}`` and ``{order}`` are filled from the
+    #: conversation's verified data
+    text_zh = sa.Column(sa.Text, nullable=False, default="")
+    text_en = sa.Column(sa.Text, nullable=False, default="")
+    created_by = sa.Column(sa.String(64), nullable=False)
+    updated_by = sa.Column(sa.String(64), nullable=False)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class AgentPreference(Base):
+    """An agent's own settings for the console: the language of the summaries."""
+
+    __tablename__ = "assist_agent_preferences"
+
+    username = sa.Column(sa.String(64), primary_key=True)
+    #: ``zh`` (the default) or ``en``
+    language = sa.Column(sa.String(8), nullable=False, default="zh")
+    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class SuggestionOutcome(Base):
+    """What an agent did with a suggested reply: sent it as it was, edited it, or ignored it."""
+
+    __tablename__ = "assist_suggestion_outcomes"
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    handoff_id = sa.Column(sa.Integer, nullable=False, index=True)
+    username = sa.Column(sa.String(64), nullable=False)
+    #: ``faq`` (a published FAQ answer) or ``agent_reply`` (what an agent answered a similar message)
+    source = sa.Column(sa.String(16), nullable=False)
+    #: the FAQ id or the agent reply's event id
+    ref = sa.Column(sa.String(64), nullable=False, default="")
+    #: ``sent`` (as it was), ``edited`` (changed, then sent) or ``ignored``
+    outcome = sa.Column(sa.String(16), nullable=False)
+    at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class FaqDraft(Base):
+    """An FAQ proposed from an agent's answer to a message the bot could not answer.
+
+    Nothing here is live: the editor turns it into an FAQ (or a variant of a close one) in the
+    working copy, then publishes."""
+
+    __tablename__ = "assist_faq_drafts"
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    #: the shopper's unanswered ``user`` event (one draft per message)
+    question_event_id = sa.Column(_BIGINT, nullable=False, unique=True)
+    #: the agent's ``bot`` event that answered it
+    reply_event_id = sa.Column(_BIGINT, nullable=False)
+    sender_id = sa.Column(sa.String(255), nullable=False)
+    #: the question and the answer with personal data masked
+    question = sa.Column(sa.Text, nullable=False)
+    answer = sa.Column(sa.Text, nullable=False)
+    #: ``zh`` or ``en``: the language of the question and the answer
+    language = sa.Column(sa.String(8), nullable=False)
+    #: the category of the FAQ closest to the question (a guess), "" when none is close
+    category = sa.Column(sa.String(64), nullable=False, default="")
+    #: an existing FAQ close enough that the question may be a variant of it, and how close
+    close_faq_id = sa.Column(sa.String(64))
+    close_score = sa.Column(sa.Float)
+    #: open, used (turned into an FAQ or a variant) or dismissed
+    status = sa.Column(sa.String(16), nullable=False, default="open", index=True)
+    faq_id = sa.Column(sa.String(64))
+    resolved_by = sa.Column(sa.String(64))
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    resolved_at = sa.Column(sa.DateTime(timezone=True))
+
