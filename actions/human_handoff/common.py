@@ -9,6 +9,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions import customer_links
 from actions.orders import access
 from handoff.service import Clock, HandoffService
 from kefu.clock import utcnow
@@ -57,6 +58,32 @@ def known_customer(tracker: Tracker) -> str | None:
     except Exception:  # the shop is unreachable: hand over without the customer
         logger.warning("handoff: could not read the customer of the verified order", exc_info=True)
         return None
+
+
+def who_is_it(tracker: Tracker) -> str | None:
+    """The customer of the conversation for the handoff record: the one it proves now
+    (:func:`known_customer`, recorded as a link of its channel identity), else the one its channel
+    identity was linked to before (:mod:`customers.links`). Staff see it; the shopper is shown
+    nothing more for it."""
+    customer = known_customer(tracker)
+    if customer is not None:
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        signed_in = isinstance(metadata, dict) and any(metadata.get(key) for key in CUSTOMER_TOKEN_KEYS)
+        customer_links.link(tracker, customer, by="customer_token" if signed_in else "order_check")
+        return customer
+    return customer_links.linked_customer(tracker)
+
+
+def member_level_of(customer_id: str | None) -> str | None:
+    """The customer's tier in the shop (``None`` when unknown or the shop cannot say)."""
+    if not customer_id:
+        return None
+    try:
+        customer = access.shop().get_customer(customer_id=customer_id)
+    except Exception:  # the shop is unreachable: the reason's priority alone
+        logger.warning("handoff: could not read the customer's tier", exc_info=True)
+        return None
+    return customer.member_level if customer is not None else None
 
 
 def latest_user_text(tracker: Tracker) -> str | None:

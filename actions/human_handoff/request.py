@@ -23,9 +23,10 @@ from actions.human_handoff.common import (
     Clocks,
     format_callback_time,
     handoff_service,
-    known_customer,
     latest_user_text,
+    member_level_of,
     transcript_of,
+    who_is_it,
 )
 from handoff.states import Reason
 
@@ -64,16 +65,19 @@ class ActionHandoffRequest(Action):
         language = tracker.get_slot("language")
         order_id = tracker.slots.get("order_id")
         service = handoff_service()
+        customer = who_is_it(tracker)
+        member_level = member_level_of(customer)
         try:
             outcome = await asyncio.get_running_loop().run_in_executor(None, lambda: service.request(
                 sender_id=tracker.sender_id,
                 channel=tracker.get_latest_input_channel() or "",
                 reason=reason,
                 language=language,
-                customer_id=known_customer(tracker),
+                customer_id=customer,
                 order_id=order_id if isinstance(order_id, str) else None,
                 trigger_text=latest_user_text(tracker),
                 transcript=transcript_of(tracker),
+                member_level=member_level,
             ))
         except Exception:
             logger.exception("handoff: could not queue conversation for a human")
