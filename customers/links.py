@@ -26,6 +26,14 @@ from kefu.db import session_scope
 from kefu.events import ConversationEvent
 
 
+def stored(value: dt.datetime) -> dt.datetime:
+    """A stored time (naive on SQLite) in UTC."""
+    moment = as_utc(value)
+    if moment is None:
+        raise ValueError("a stored time is missing")
+    return moment
+
+
 @dataclass(frozen=True)
 class Identity:
     """A channel identity of a customer, with when the customer last wrote from it."""
@@ -56,7 +64,7 @@ class CustomerLinks:
             raise ValueError(f"by must be one of {', '.join(LINKED_BY)}, got {by!r}")
         if not customer_id or not sender_id:
             raise ValueError("customer_id and sender_id must not be empty")
-        at = as_utc(at) if at is not None else utcnow()
+        at = stored(at) if at is not None else utcnow()
         with session_scope(self.database_url) as session:
             row = session.execute(
                 select(CustomerIdentity).where(CustomerIdentity.sender_id == sender_id)
@@ -65,7 +73,7 @@ class CustomerLinks:
                 session.add(CustomerIdentity(customer_id=customer_id, channel=channel or "", sender_id=sender_id,
                                              linked_by=by, linked_at=at, last_seen=at))
                 return True
-            if as_utc(row.last_seen) < at:
+            if stored(row.last_seen) < at:
                 row.last_seen = at
             if row.customer_id == customer_id:
                 if by == "customer_token" and row.linked_by != by:
@@ -98,8 +106,8 @@ class CustomerLinks:
             ).all()
             found = [
                 Identity(row.CustomerIdentity.channel, row.CustomerIdentity.sender_id,
-                         max(as_utc(row.CustomerIdentity.last_seen), as_utc(row.wrote_at) if row.wrote_at else
-                             as_utc(row.CustomerIdentity.last_seen)),
+                         max(stored(row.CustomerIdentity.last_seen),
+                             stored(row.wrote_at) if row.wrote_at else stored(row.CustomerIdentity.last_seen)),
                          row.CustomerIdentity.linked_by)
                 for row in rows
             ]

@@ -13,6 +13,7 @@ from sanic import Sanic, response
 from analytics import api as analytics_api
 from analytics import inbox
 from bot.stack.training import RasaRetrainer
+from customers import api as customers_api
 from faq import api as faq_api
 from faq import errors as faq_errors
 from handoff import api as handoff_api
@@ -31,7 +32,7 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app = Sanic(name)
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
-    errors.install(app, faq_errors.ERRORS, handoff_api.ERRORS)  # domain errors → HTTP, once for every route
+    errors.install(app, faq_errors.ERRORS, handoff_api.ERRORS, customers_api.ERRORS)  # domain errors → HTTP, once for every route
     limits.install(app, settings)
     security.install(app, storefront=STOREFRONT)
     app.blueprint(auth.bp)
@@ -40,6 +41,9 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
                         customer_panel=customers.panel_of(app.ctx.shop))
     faq_api.install(app, require_role=auth.require_role, bots=_bot_servers(app, settings),
                     retrainer=RasaRetrainer(settings) if settings.faq_retrain else None)
+    # customers and care: the customer record, at-risk list, follow-ups, privacy export/erase
+    customers_api.install(app, require_role=auth.require_role, settings=settings, shop=app.ctx.shop,
+                          bots=app.ctx.bots)
     app.blueprint(widget.bp)
     # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
     # inbox suggestions: the editors' working copy of the FAQ content (database), else the files
