@@ -112,14 +112,29 @@ def test_a_gold_members_handoff_is_served_before_a_regular_one_of_the_same_reaso
     monkeypatch.setattr(common.Clocks, "now", staticmethod(lambda: opening))
     first = say(ActionHandoffRequest(), "web:regular", "转人工", channel="socketio", intent="request_human",
                 metadata=token("C1002"))  # 李伟, regular, asks first
-    assert first.messages[-1]["queue_position"] == 1
+    assert first.messages[-1]["queue_position"] == 1 and first.responses == ["utter_handoff_queued"]
     gold = say(ActionHandoffRequest(), "web:gold", "人工客服 唔該", channel="socketio", intent="request_human",
                metadata=token("C1001"))  # 王芳, gold, a moment later
     assert gold.messages[-1]["queue_position"] == 1
-    # a black_gold member linked earlier by an order check, now asking without proof
+    # 专属客服 wording, by name, for the member signed in now
+    assert gold.texts.startswith("王芳您好，您是我们的尊贵会员，已为您优先转接专属客服，您当前排在第 1 位")
+    # a black_gold member linked earlier by an order check, now asking without proof: the priority,
+    # but nothing of the record is said to the conversation
     say(validate, "tg:777", "261120000815 尾号9043", channel="telegram", loop=FORM)
-    say(ActionHandoffRequest(), "tg:777", "找真人", channel="telegram", intent="request_human")
+    linked = say(ActionHandoffRequest(), "tg:777", "找真人", channel="telegram", intent="request_human",
+                 session_age=5)
+    assert linked.responses == ["utter_handoff_queued"] and "陈静" not in linked.texts
     queue = HandoffStore(current().database_url).list(["waiting"])
     assert [(h.sender_id, h.reason, h.priority) for h in queue] == [
         ("web:gold", "customer_request", 2), ("tg:777", "customer_request", 2), ("web:regular", "customer_request", 1)]
+    common._service_for.cache_clear()
+
+
+def test_the_member_wording_in_english(shop, monkeypatch):
+    common._service_for.cache_clear()
+    opening = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(common.Clocks, "now", staticmethod(lambda: opening))
+    run = say(ActionHandoffRequest(), "web:kit", "can i talk to a real person pls", channel="socketio",
+              intent="request_human", metadata=token("C1008"), slots={"language": "en"})  # 周傑, gold
+    assert run.texts.startswith("周傑, as a valued member you are served first: I'm connecting you to your dedicated agent.")
     common._service_for.cache_clear()
