@@ -10,6 +10,7 @@ token, 403 for another role):
   409 when they cannot be reached there now (WeChat's 48-hour window)
 * ``POST /api/care/follow-ups/<id>/done`` ``{"outcome"}``
 * ``GET /api/admin/customers/<customer_id>/export``, ``POST /api/admin/customers/<customer_id>/erase``
+  ``{"confirm": "<customer_id>"}``
 
 Editors see the aggregates of ``GET /api/analytics`` only. Nothing here logs a customer's data.
 """
@@ -148,8 +149,11 @@ def blueprint(care: Care, *, require_role: Callable[..., Any], settings: Setting
 
     @bp.post("/admin/customers/<customer_id:str>/erase")
     @admin
-    async def erase(_request: Request, customer_id: str) -> HTTPResponse:
+    async def erase(request: Request, customer_id: str) -> HTTPResponse:
         customer_id = _customer_id(customer_id)
+        # erasure cannot be undone: the body names the customer again
+        if json_body(request).get("confirm") != customer_id:
+            raise InvalidInput("confirm", "must repeat the customer number to erase")
         erased = await in_thread(privacy.erase, settings.database_url, customer_id,
                                  tracker_store_url=settings.tracker_store_url)
         return response.json({"customer_id": customer_id, "erased": erased})

@@ -103,6 +103,8 @@ def test_an_admin_exports_then_erases_the_customer(web, tokens):
     status, data = web.api("GET", "/api/admin/customers/C1004/export", token=tokens["admin"])
     assert status == 200 and data["customer_id"] == "C1004" and len(data["conversations"]) == 2
     status, body = web.api("POST", "/api/admin/customers/C1004/erase", {}, token=tokens["admin"])
+    assert status == 422 and body["field"] == "confirm"  # erasure is not undone: the body names the customer
+    status, body = web.api("POST", "/api/admin/customers/C1004/erase", {"confirm": "C1004"}, token=tokens["admin"])
     assert status == 200 and body["erased"]["conversations"] == 2
     record = web.api("GET", "/api/customers/C1004", token=tokens["agent"])[1]
     assert record["channels"] == [] and record["handoffs"] == [] and record["follow_ups"] == []
