@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from analytics.first_reply import first_reply
 from analytics.grouping import Question, group_questions
 from analytics.ingest import local_zone
 from analytics.models import ConversationSession, FaqAnswer, UnansweredMessage
@@ -113,6 +114,7 @@ def dashboard(database_url: str, *, days: int = 7, today: dt.date | None = None,
         "handoffs": {"total": sum(reasons.values()), "by_reason": dict(sorted(reasons.items()))},
         "wait_seconds": _average([row.wait_seconds for row in sessions if row.wait_seconds is not None]),
         "handling_seconds": _average([row.handling_seconds for row in sessions if row.handling_seconds is not None]),
+        "first_reply": first_reply(database_url, first=first, last=today, zone=zone),
         "csat": {"average": round(sum(rated) / len(rated), 2) if rated else None, "count": len(rated),
                  "distribution": ratings},
         "top_faqs": [

@@ -101,7 +101,7 @@ class HandoffService:
     def request(
         self, *, sender_id: str, channel: str, reason: Reason | str, language: str | None = None,
         customer_id: str | None = None, order_id: str | None = None, trigger_text: str | None = None,
-        transcript: list[dict] | None = None,
+        transcript: list[dict] | None = None, member_level: str | None = None,
     ) -> HandoffRequest:
         """Puts a conversation in the queue (service hours) or takes a callback request (outside).
 
@@ -110,6 +110,8 @@ class HandoffService:
 
         Args:
             transcript: the conversation so far (for a complaint ticket), ``[{"role", "text", "ts"}]``.
+            member_level: the tier of the conversation's (linked) customer: gold and black_gold
+                raise the priority by 1 (:func:`handoff.states.priority_of`).
         """
         reason = parse_reason(reason)
         now = self.now()
@@ -117,7 +119,7 @@ class HandoffService:
         status = Status.WAITING if is_open else Status.CALLBACK
         callback_at = None if is_open else self.hours.next_opening(now)
         new = NewHandoff(
-            sender_id=sender_id, channel=channel or "", reason=reason.value, priority=priority_of(reason),
+            sender_id=sender_id, channel=channel or "", reason=reason.value, priority=priority_of(reason, member_level),
             language=language, customer_id=customer_id, order_id=order_id,
             trigger_text=(trigger_text or "")[:2000] or None,
         )

@@ -51,6 +51,9 @@ PRIORITY: dict[Reason, int] = {
     Reason.CUSTOMER_REQUEST: 1,
     Reason.LOW_CONFIDENCE: 1,
 }
+#: Member tiers whose handoffs get one more priority point (contract section 8: they wait less
+#: within the same reason); the tier is the linked customer's ``member_level`` in the shop.
+PRIORITY_TIERS = frozenset({"gold", "black_gold"})
 
 #: The statuses in which a conversation is with (or waiting for) a human.
 OPEN = frozenset({Status.WAITING, Status.ACTIVE, Status.CALLBACK})
@@ -124,5 +127,7 @@ def check_transition(current: Status | str, target: Status | str, handoff_id: in
     return Status(target)
 
 
-def priority_of(reason: Reason | str) -> int:
-    return PRIORITY[parse_reason(reason)]
+def priority_of(reason: Reason | str, member_level: str | None = None) -> int:
+    """The queue priority of a handoff: its reason's (:data:`PRIORITY`), plus 1 for a customer
+    of a tier in :data:`PRIORITY_TIERS`."""
+    return PRIORITY[parse_reason(reason)] + (1 if member_level in PRIORITY_TIERS else 0)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 
 MODEL_MODULES = ("kefu.auth", "kefu.events", "kefu.outbox", "shop.demo.models", "handoff.models", "faq.tables",
-                 "analytics.models", "verification.models", "assist.models")
+                 "analytics.models", "verification.models", "assist.models",
+                 "customers.models")
 
 
 def import_all_models() -> None:

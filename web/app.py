@@ -14,6 +14,7 @@ from analytics import api as analytics_api
 from analytics import inbox
 from assist import api as assist_api
 from bot.stack.training import RasaRetrainer
+from customers import api as customers_api
 from faq import api as faq_api
 from faq import errors as faq_errors
 from handoff import api as handoff_api
@@ -33,7 +34,7 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
     # domain errors → HTTP, once for every route
-    errors.install(app, faq_errors.ERRORS, handoff_api.ERRORS, assist_api.ERRORS)
+    errors.install(app, faq_errors.ERRORS, handoff_api.ERRORS, assist_api.ERRORS, customers_api.ERRORS)
     limits.install(app, settings)
     security.install(app, storefront=STOREFRONT)
     app.blueprint(auth.bp)
@@ -42,6 +43,9 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
                         customer_panel=customers.panel_of(app.ctx.shop))
     faq_api.install(app, require_role=auth.require_role, bots=_bot_servers(app, settings),
                     retrainer=RasaRetrainer(settings) if settings.faq_retrain else None)
+    # customers and care: the customer record, at-risk list, follow-ups, privacy export/erase
+    customers_api.install(app, require_role=auth.require_role, settings=settings, shop=app.ctx.shop,
+                          bots=app.ctx.bots)
     app.blueprint(widget.bp)
     # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
     # inbox suggestions: the editors' working copy of the FAQ content (database), else the files

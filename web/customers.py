@@ -40,18 +40,17 @@ def customer_panel(shop: ShopAdapter, *, customer_id: str | None = None, order_i
 
     Args:
         shop: the shop adapter.
-        customer_id: the customer vouched for by a signed token (a logged-in widget shopper).
-        order_id: an order number the shopper typed (the customer is inferred, not verified).
+        customer_id: the handoff's customer: vouched for by a signed token (a logged-in widget
+            shopper), a passed order check, or the link of the conversation's channel identity to
+            one of those (:mod:`customers.links`).
+        order_id: an order number the conversation was about (shown as such; an order number a
+            shopper merely typed proves nothing, so no customer is inferred from it).
 
     Returns:
-        ``{"verified": bool, "customer": {...} | None, "orders": [...],
-        "order_id": ...}``; ``verified`` is False when the customer was only inferred from an
-        order number.
+        ``{"verified": bool, "customer": {...} | None, "orders": [...], "order_id": ...}``;
+        ``verified`` is True whenever a customer is shown.
     """
     verified = bool(customer_id)
-    if not customer_id and order_id:
-        order = shop.get_order(order_id=order_id)
-        customer_id = order.customer_id if order is not None else None
     if not customer_id:
         return {"verified": False, "customer": None, "orders": [], "order_id": order_id}
     customer = shop.get_customer(customer_id=customer_id)

@@ -9,11 +9,13 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions import customer_links
 from actions.orders import access
 from handoff.service import Clock, HandoffService
 from kefu.clock import utcnow
 from kefu.settings import current
 from kefu.tokens import customer_tokens
+from shop.views import CustomerView
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,31 @@ def known_customer(tracker: Tracker) -> str | None:
         return access.verified_order_customer(tracker)
     except Exception:  # the shop is unreachable: hand over without the customer
         logger.warning("handoff: could not read the customer of the verified order", exc_info=True)
+        return None
+
+
+def who_is_it(tracker: Tracker) -> tuple[str | None, bool]:
+    """The customer of the conversation for the handoff record, and whether the conversation
+    proves it now: the one it proves now (:func:`known_customer`, recorded as a link of its
+    channel identity; ``True``), else the one its channel identity was linked to before
+    (:mod:`customers.links`; ``False``: staff see it, the shopper is shown nothing of it)."""
+    customer = known_customer(tracker)
+    if customer is not None:
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        signed_in = isinstance(metadata, dict) and any(metadata.get(key) for key in CUSTOMER_TOKEN_KEYS)
+        customer_links.link(tracker, customer, by="customer_token" if signed_in else "order_check")
+        return customer, True
+    return customer_links.linked_customer(tracker), False
+
+
+def profile_of(customer_id: str | None) -> CustomerView | None:
+    """The customer's profile in the shop (``None`` when unknown or the shop cannot say)."""
+    if not customer_id:
+        return None
+    try:
+        return access.shop().get_customer(customer_id=customer_id)
+    except Exception:  # the shop is unreachable: the reason's priority alone
+        logger.warning("handoff: could not read the customer's profile", exc_info=True)
         return None
 
 

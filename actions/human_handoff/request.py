@@ -23,11 +23,12 @@ from actions.human_handoff.common import (
     Clocks,
     format_callback_time,
     handoff_service,
-    known_customer,
     latest_user_text,
+    profile_of,
     transcript_of,
+    who_is_it,
 )
-from handoff.states import Reason
+from handoff.states import PRIORITY_TIERS, Reason
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +65,20 @@ class ActionHandoffRequest(Action):
         language = tracker.get_slot("language")
         order_id = tracker.slots.get("order_id")
         service = handoff_service()
+        customer, proven = who_is_it(tracker)
+        profile = profile_of(customer)
+        member_level = profile.member_level if profile is not None else None
         try:
             outcome = await asyncio.get_running_loop().run_in_executor(None, lambda: service.request(
                 sender_id=tracker.sender_id,
                 channel=tracker.get_latest_input_channel() or "",
                 reason=reason,
                 language=language,
-                customer_id=known_customer(tracker),
+                customer_id=customer,
                 order_id=order_id if isinstance(order_id, str) else None,
                 trigger_text=latest_user_text(tracker),
                 transcript=transcript_of(tracker),
+                member_level=member_level,
             ))
         except Exception:
             logger.exception("handoff: could not queue conversation for a human")
@@ -92,8 +97,14 @@ class ActionHandoffRequest(Action):
                 service_hours=service.hours.describe().split(" ")[0],
             )
             return [SlotSet(REASON_SLOT, None)]
-        dispatcher.utter_message(response="utter_handoff_queued", queue_position=outcome.position,
-                                 wait_minutes=outcome.wait_minutes)
+        if proven and profile is not None and member_level in PRIORITY_TIERS:
+            # 专属客服: a member who proves who they are now is greeted by name (a mere link of the
+            # channel identity shows the shopper nothing of the record)
+            dispatcher.utter_message(response="utter_handoff_queued_member", queue_position=outcome.position,
+                                     wait_minutes=outcome.wait_minutes, customer_name=profile.name)
+        else:
+            dispatcher.utter_message(response="utter_handoff_queued", queue_position=outcome.position,
+                                     wait_minutes=outcome.wait_minutes)
         events: list = [SlotSet(REASON_SLOT, None)]
         if tracker.active_loop_name:
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -33,6 +33,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import customer_links
 from actions.orders import access
 from actions.orders.answers import read_answer
 
@@ -116,6 +117,7 @@ class ValidateOrderLookupForm(Action):
         counter = access.failure_counter()
         if customer is not None:
             if repo.check_order_customer(order_id=order_id, customer_id=customer):
+                customer_links.link(tracker, customer, by="customer_token")
                 return events + [SlotSet(access.VERIFICATION, None), SlotSet(REQUESTED_SLOT, None),
                                  *access.profile_script(tracker, repo, customer_id=customer)]
             dispatcher.utter_message(response="utter_order_not_in_account")
@@ -125,6 +127,8 @@ class ValidateOrderLookupForm(Action):
         outcome = counter.check(tracker.sender_id, order_id,
                                 lambda: repo.check_order_owner(order_id=order_id, phone_last4=phone))
         if outcome.passed:
+            order = repo.get_order(order_id=order_id)
+            customer_links.link(tracker, order.customer_id if order is not None else None, by="order_check")
             return events + [SlotSet(access.VERIFICATION, access.new_verification(tracker, order_id)),
                              SlotSet(REQUESTED_SLOT, None), *access.profile_script(tracker, repo, order_id=order_id)]
         dispatcher.utter_message(response="utter_order_verification_failed")

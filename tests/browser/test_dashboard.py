@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser]
 
 SNEAKY = '<img src=x onerror="document.body.dataset.pwned=1">花呗怎么分期'
 CANVASES = ["chart-conversations", "chart-containment", "chart-handoffs", "chart-times", "chart-csat", "chart-faqs",
-            "chart-unanswered"]
+            "chart-unanswered", "chart-first-reply"]
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +98,11 @@ def test_editor_sees_every_chart_and_the_figures_as_text(web, page):
     assert page.locator("#table-conversations tbody tr").count() == 7
     today = page.locator("#table-conversations tbody tr").last.locator("td").all_text_contents()
     assert today[-1] == "3"  # shopper-f, shopper-a's second visit, the sneaky one
+    # the first human reply after a handoff, per day and over the period (issue 19.4)
+    first_reply = page.locator("#table-first-reply tbody tr").all_inner_texts()
+    assert len(first_reply) == 8 and first_reply[-1].startswith("合计 All")
+    # customers at risk are not for editors: the card stays hidden (and the editor stays logged in)
+    assert page.locator("#at-risk-card").is_hidden() and page.locator("#app-view").is_visible()
 
 
 def test_the_period_can_be_changed(web, page):
@@ -107,3 +112,4 @@ def test_the_period_can_be_changed(web, page):
     page.locator("#table-conversations tbody tr").nth(29).wait_for(state="attached", timeout=10_000)
     assert page.locator("#table-conversations tbody tr").count() == 30
     assert page.text_content("#kpi-conversations") == "9"  # the week-before conversation too
+    page.locator("#at-risk-card").wait_for(timeout=10_000)  # an admin sees the at-risk list

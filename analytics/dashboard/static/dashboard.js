@@ -140,6 +140,22 @@ function render(data) {
     ["平均 Average", data.csat.average === null ? "–" : data.csat.average.toFixed(2)],
   ]);
 
+  // first human reply after a handoff request, in service hours (issue 19.4)
+  const reply = data.first_reply;
+  if (reply) {
+    chart("chart-first-reply", {
+      type: "line",
+      data: { labels: reply.per_day.map((d) => d.day.slice(5)),
+              datasets: [{ label: "≤30 秒 s", data: reply.per_day.map((d) => d.within_30s === null ? null : d.within_30s * 100), borderColor: COLORS[1] },
+                         { label: "≤3 分钟 min", data: reply.per_day.map((d) => d.within_3min === null ? null : d.within_3min * 100), borderColor: COLORS[0] }] },
+      options: { scales: { y: { beginAtZero: true, max: 100 } } },
+    });
+    table("table-first-reply", ["日期 Day", "中位数 Median", "≤30 s", "≤3 min", "转人工 Handoffs"], [
+      ...reply.per_day.map((d) => [d.day, duration(d.median_s), percent(d.within_30s), percent(d.within_3min), d.count]),
+      ["合计 All", duration(reply.median_s), percent(reply.within_30s), percent(reply.within_3min), reply.count],
+    ]);
+  }
+
   // top FAQs
   const faqName = (f) => f.question_zh || f.question_en || f.faq_id;
   chart("chart-faqs", {
@@ -168,8 +184,36 @@ function renderSuggestions(data) {
         Object.keys(OUTCOMES).map((key) => [OUTCOMES[key], data[key], percent(data.rates[key])]));
 }
 
+// customers at risk: agents and admins only (editors see aggregates only: the card stays hidden)
+const SIGNALS = { repeat_contact: "反复联系", low_rating: "差评", complaint: "投诉", refund: "退款退货",
+                  abandoned_handoff: "排队放弃", unanswered: "未解答" };
+function roleOfToken() {
+  // the staff token's role claim (the server checks it; here it only avoids asking for a 403,
+  // which would log the editor out)
+  try {
+    const part = session.token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(part.padEnd(part.length + (4 - (part.length % 4)) % 4, "="))).role;
+  } catch (_error) {
+    return null;
+  }
+}
+
+async function loadAtRisk() {
+  if (roleOfToken() !== "admin") return;  // the dashboard admits editors and admins; at-risk is agents' and admins'
+  try {
+    const rows = await session.json("GET", `/api/care/at-risk?days=${encodeURIComponent($("days").value)}`);
+    table("table-at-risk", ["客户 Customer", "会员 Tier", "风险 Score", "信号 Signals"], rows.map((r) => [
+      `${r.name || ""} (${r.customer_id})`, r.member_level || "", r.score,
+      r.signals.map((s) => `${SIGNALS[s.kind] || s.kind} ${s.kind}`).join(", ")]));
+    $("at-risk-card").hidden = false;
+  } catch (_error) {
+    $("at-risk-card").hidden = true;
+  }
+}
+
 async function load() {
   $("load-error").textContent = "";
+  loadAtRisk();
   try {
     const days = encodeURIComponent($("days").value);
     session.json("GET", `/api/assist/suggestions/rates?days=${days}`).then(renderSuggestions).catch(() => {});

@@ -60,10 +60,30 @@ function lastCustomerText(handoff) {
   return lines.length ? lines[lines.length - 1].text : "";
 }
 
+// how long a waiting customer has waited: highlighted past 30 s and past 3 min (issue 19.4)
+function waitClock(handoff) {
+  if (handoff.status !== "waiting") return null;
+  return el("span", { class: "clock", dataTestid: "wait-clock", dataSince: handoff.created_at }, "");
+}
+
+function tickClocks() {
+  for (const clock of document.querySelectorAll(".clock[data-since]")) {
+    const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(clock.dataset.since)) / 1000));
+    const minutes = Math.floor(seconds / 60);
+    clock.textContent = `⏱ ${minutes}:${String(seconds % 60).padStart(2, "0")}`;
+    clock.classList.toggle("late30", seconds >= 30 && seconds < 180);
+    clock.classList.toggle("late3min", seconds >= 180);
+    clock.title = seconds >= 180 ? "已等待超过3分钟 Waiting over 3 min" : seconds >= 30 ? "已等待超过30秒 Waiting over 30 s" : "";
+  }
+}
+
 function renderList() {
   const list = $("list");
   list.replaceChildren();
-  if (state.tab === "complaints") {
+  if (state.tab === "atrisk") {
+    renderAtRisk(list);  // care.js
+    return;
+  } else if (state.tab === "complaints") {
     for (const ticket of state.lists.complaints || []) {
       list.append(el("div", { class: "item" + (state.selected === ticket.handoff_id ? " selected" : ""),
                               dataTestid: "complaint-item", onclick: () => ticket.handoff_id && select(ticket.handoff_id) },
@@ -81,13 +101,14 @@ function renderList() {
         el("div", { class: "line1" },
            el("span", { class: `badge reason-${handoff.reason}` }, REASONS[handoff.reason] || handoff.reason),
            handoff.status === "callback" ? el("span", { class: "badge" }, STATUSES.callback) : null,
-           el("span", { class: "meta" }, `P${handoff.priority}`)),
+           el("span", { class: "meta" }, `P${handoff.priority}`), waitClock(handoff)),
         el("div", { class: "preview" }, lastCustomerText(handoff) || "—"),
         el("div", { class: "meta" }, `${handoff.sender_id} · ${CHANNELS[handoff.channel] || handoff.channel} · ${since(handoff.created_at)}`
            + (handoff.claimed_by ? ` · ${mine ? "我 me" : handoff.claimed_by}` : ""))));
     }
   }
   if (!list.children.length) list.append(el("p", { class: "empty muted", style: "padding:16px" }, "暂无 Nothing here"));
+  tickClocks();
 }
 
 // ------------------------------------------------------------------ one conversation
@@ -158,8 +179,7 @@ function renderDetails() {
     if (d.order_id) box.append(el("p", {}, `提到的订单 Order mentioned: ${d.order_id}`));
   } else {
     const c = customer.customer;
-    box.append(el("p", {}, el("strong", {}, c.name || c.customer_id), ` (${c.customer_id})`,
-                  customer.verified ? "" : el("span", { class: "badge" }, "未验证 unverified")),
+    box.append(el("p", {}, el("strong", {}, c.name || c.customer_id), ` (${c.customer_id})`),
                el("p", { class: "muted" }, [c.member_level, c.phone, c.email, c.language].filter(Boolean).join(" · ")));
     if (customer.orders.length) {
       box.append(el("table", { dataTestid: "orders" },
@@ -177,6 +197,7 @@ function renderDetails() {
          " ", el("span", { class: "badge status" }, TICKET_STATUSES[ticket.status] || ticket.status)),
       ticket.note ? el("blockquote", {}, ticket.note) : "");
   }
+  renderCustomerRecord(customer && customer.customer ? customer.customer.customer_id : null);  // care.js
   $("detail-history").replaceChildren(...d.transitions.map((t) =>
     el("li", {}, `${time(t.at)} ${STATUSES[t.from] || t.from} → ${STATUSES[t.to] || t.to} (${t.actor})`)));
 }
@@ -221,6 +242,7 @@ function connectLive() {
 
 function start() {
   refreshLists().catch((error) => { $("action-error").textContent = error.message; });
+  refreshAtRisk();  // care.js
   connectLive();
 }
 
@@ -249,5 +271,6 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
   setInterval(() => { if (session.token) renderList(); }, 60000);  // keep "x min ago" fresh
+  setInterval(tickClocks, 1000);
   session.begin();
 });

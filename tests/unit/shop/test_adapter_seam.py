@@ -111,7 +111,7 @@ def test_the_handoff_and_the_console_read_the_same_adapter(app_database, tmp_pat
     own adapter."""
     chat = verified_conversation()
     queued = chat.turn(ActionHandoffRequest(), "转人工", intent="request_human")
-    assert "utter_handoff_queued" in queued.responses
+    assert queued.responses == ["utter_handoff_queued_member"]  # 林雨 is gold and verified: 专属客服
     ensure_user(app_database, username="agent", role="agent", password=AGENT_PASSWORD)
 
     port = free_port()

@@ -18,7 +18,8 @@ from kefu.settings import ROOT
 SESSION = "/static/staff/session.js"
 #: page → its own scripts, in the order its head loads them after the session script
 PAGES = {
-    "handoff/console/index.html": ["/console/static/console.js", "/assist/static/assist.js"],
+    "handoff/console/index.html": ["/console/static/console.js", "/assist/static/assist.js",
+                                   "/console/static/care.js"],
     "faq/editor/index.html": ["/faq/static/editor.js"],
     "analytics/dashboard/index.html": ["/static/vendor/chart.js/chart.umd.min.js", "/dashboard/static/dashboard.js"],
 }
