@@ -277,7 +277,11 @@ def main(argv: list[str]) -> int:
         prepare(settings)
         return 0
     if command == "train":
-        ensure_model(settings.root, force="--force" in argv)
+        try:
+            ensure_model(settings.root, force="--force" in argv)
+        except RuntimeError as error:  # TrainingDataError names file and line; rasa train's own failure
+            print(error, file=sys.stderr)
+            return 1
         return 0
     if command == "run":
         if settings.bot_replicas > 1 and not settings.redis_url:

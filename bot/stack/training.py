@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot.stack.training_data import TrainingDataError, check_training_data
 from faq.publishing import RetrainFailed
 from kefu.settings import Settings, inherited_environment
 
@@ -89,8 +90,10 @@ def ensure_model(root: Path, *, python: str = sys.executable, force: bool = Fals
         models_dir: where models go (default ``models/``); older Kefu models there are removed.
 
     Raises:
+        TrainingDataError: comment lines inside examples blocks (file:line), before anything is trained.
         RuntimeError: when ``rasa train`` fails (its output has been shown).
     """
+    check_training_data(root)
     models_dir = models_dir or root / "models"
     target = model_path(root, faq_data, models_dir)
     if target.exists() and not force:
@@ -153,6 +156,10 @@ class RasaRetrainer:
         Raises:
             RetrainFailed: ``rasa train`` failed or wrote no model.
         """
+        try:
+            check_training_data(self.root)
+        except TrainingDataError as error:
+            raise RetrainFailed(str(error)) from error
         target = model_path(self.root, faq_data, self.models_dir)
         self.models_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
