@@ -17,6 +17,7 @@ and other permissions off what ``var/`` already holds (``var/`` 0700, files 0600
 from __future__ import annotations
 
 import ctypes
+import datetime as dt
 import os
 import signal
 import stat
@@ -32,6 +33,7 @@ from pathlib import Path
 from bot.channels import optional_channels, write_runtime_credentials
 from bot.stack.prepare import demo_credentials, setup_database
 from bot.stack.training import ensure_model, rasa_environment
+from handoff.hours import ServiceHours
 from kefu.settings import Settings, SettingsError, current, set_defaults
 from kefu.startup import check_keys, exit_with
 from kefu.tokens import customer_key
@@ -159,18 +161,44 @@ def services(settings: Settings, model: Path) -> list[Service]:
     return result
 
 
-def banner(settings: Settings) -> None:
+def duty_lines(settings: Settings, now: dt.datetime) -> list[str]:
+    """The agents' duty status at ``now`` and how to change it (HANDOFF_SERVICE_HOURS)."""
+    hours = ServiceHours.parse(settings.handoff_service_hours, settings.handoff_timezone)
+    zone = hours.zone.key
+    if hours.always_open:
+        return [f"  Agents (human handoff)       on duty around the clock (HANDOFF_SERVICE_HOURS="
+                f"{settings.handoff_service_hours}): handoffs go to the agent console's queue"]
+    closes = f"{hours.closes_minutes // 60:02d}:{hours.closes_minutes % 60:02d}"
+    if hours.is_open(now):
+        status = f"on duty now, until {closes} {zone}: handoffs go to the agent console's queue"
+    else:
+        opening = hours.next_opening(now)
+        day = "today" if opening.date() == now.astimezone(hours.zone).date() else "tomorrow"
+        status = f"off duty until {opening:%H:%M} {day} ({zone}): handoffs become callback requests"
+    return [
+        f"  Agents (human handoff)       {status}",
+        f"                               hours {settings.handoff_service_hours} (HANDOFF_SERVICE_HOURS); "
+        "for a demo at any hour: HANDOFF_SERVICE_HOURS=00:00-24:00 make run",
+    ]
+
+
+def banner_lines(settings: Settings, now: dt.datetime | None = None) -> list[str]:
+    """What ``make run`` prints when everything is ready: the URLs, the agents' duty, the logins."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    web = f"http://localhost:{settings.web_port}"
     lines = [
         "",
         "Kefu is running. Ctrl-C stops everything.",
-        f"  Storefront with chat widget  http://localhost:{settings.web_port}/",
-        f"  Agent console                http://localhost:{settings.web_port}/console",
-        f"  FAQ editor                   http://localhost:{settings.web_port}/faq",
+        f"  Storefront with chat widget  {web}/",
+        f"  Agent console                {web}/console",
+        f"  FAQ editor                   {web}/faq",
+        f"  Dashboard                    {web}/dashboard",
         f"  Rasa server (REST channel)   http://localhost:{settings.bot_port}/webhooks/rest/webhook",
         # a secret given by the environment is the operator's: not repeated in the output
         f"  Rasa HTTP API token          "
         f"{'(BOT_API_TOKEN)' if settings.given_bot_api_token else settings.bot_api_token}",
-        f"  Widget for any shop page     <script src=\"http://localhost:{settings.web_port}/widget.js\" defer></script>",
+        f"  Widget for any shop page     <script src=\"{web}/widget.js\" defer></script>",
+        *duty_lines(settings, now),
     ]
     lines += [f"  {note}" for note in optional_channels(settings)[1]]
     for username, role, password in demo_credentials(settings):
@@ -178,7 +206,11 @@ def banner(settings: Settings) -> None:
             password = f"(DEMO_{username.upper()}_PASSWORD)"
         lines.append(f"  Demo {role:<8} login          {username} / {password}")
     lines.append("")
-    print("\n".join(lines), flush=True)
+    return lines
+
+
+def banner(settings: Settings) -> None:
+    print("\n".join(banner_lines(settings)), flush=True)
 
 
 def supervise(settings: Settings, model: Path) -> int:
