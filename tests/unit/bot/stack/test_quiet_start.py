@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 from bot.stack.services import Output, Service
 from bot.stack.training import ensure_model
