@@ -29,7 +29,7 @@ $(DEPS_STAMP): requirements.txt constraints.txt
 	if [ ! -x $(PY) ]; then echo "==> creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
 	@echo "==> installing pinned dependencies into $(VENV) (first time: about 3 minutes, 3 GB)"
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
-	@$(PY) -m pip check
+	@$(PY) -m pip check >/dev/null || $(PY) -m pip check  # quiet unless something is broken
 	@rm -f $(VENV)/.kefu-deps-* && touch $@
 	@echo "==> dependencies installed"
 

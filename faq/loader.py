@@ -148,6 +148,15 @@ def parse_entry(
     return faq, problems
 
 
+def where(faq: Faq) -> str:
+    """Where an entry is, for a message: ``file:line`` in the content files, else (an entry of the
+    editor's working copy, which has no line) its question, which the editor shows."""
+    if faq.line:
+        return f"{faq.file}:{faq.line}"
+    question = faq.question_zh or faq.question_en
+    return f"its question '{question}'" if question else "in the editor's working copy"
+
+
 def check_catalogue(catalogue: Catalogue) -> list[Problem]:
     """Problems across entries: duplicate ids, and a question taught to two entries."""
     problems: list[Problem] = []
@@ -157,7 +166,7 @@ def check_catalogue(catalogue: Catalogue) -> list[Problem]:
         if faq.id in seen_ids:
             other = seen_ids[faq.id]
             problems.append(Problem(faq.file, faq.line, faq.id, "id",
-                                    f"id '{faq.id}' is used twice (also {other.file}:{other.line}).",
+                                    f"id '{faq.id}' is used twice (also {where(other)}).",
                                     "give one of the two entries another id, or merge them."))
             continue
         seen_ids[faq.id] = faq
@@ -168,7 +177,7 @@ def check_catalogue(catalogue: Catalogue) -> list[Problem]:
             owner = owners.setdefault(key, faq)
             if owner is not faq:
                 problems.append(Problem(faq.file, faq.line, faq.id, "examples",
-                                        f"'{text}' is also a question of entry '{owner.id}' ({owner.file}:{owner.line}).",
+                                        f"'{text}' is also a question of entry '{owner.id}' ({where(owner)}).",
                                         "a question can teach only one entry: keep it under the entry that answers it."))
     return problems
 

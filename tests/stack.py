@@ -106,8 +106,17 @@ class Stack:
     def token(self) -> str:
         return (self.var_dir / "bot_api_token").read_text().strip()
 
-    def log(self) -> str:
+    def terminal(self) -> str:
+        """What ``make run`` printed (the launcher's own output)."""
         return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def log(self) -> str:
+        """Everything the stack wrote: the terminal, then each process's ``var/logs/*.log`` (the
+        processes' start-up output goes only there)."""
+        parts = [self.terminal()]
+        for path in sorted((self.var_dir / "logs").glob("*.log")):
+            parts.append(f"\n--- {path.name}\n{path.read_text(errors='replace')}")
+        return "".join(parts)
 
     # -- shopper side --------------------------------------------------------
     def send(self, sender: str, message: Any, *, metadata: dict | None = None, port: int | None = None) -> list[dict]:

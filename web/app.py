@@ -21,11 +21,9 @@ from handoff import api as handoff_api
 from kefu.botapi import BotServers
 from kefu.settings import Settings
 from shop.adapter import load_adapter
-from web import auth, customers, demo, errors, limits, security, widget
+from web import auth, customers, demo, errors, limits, security, storefront, widget
 
 STATIC = Path(__file__).resolve().parent / "static"
-#: the storefront's page, outside the static folder: it is served at ``/`` only, with its policy
-STOREFRONT = Path(__file__).resolve().parent / "pages" / "storefront.html"
 
 
 def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
@@ -36,7 +34,10 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
     # domain errors → HTTP, once for every route
     errors.install(app, faq_errors.ERRORS, handoff_api.ERRORS, assist_api.ERRORS, customers_api.ERRORS)
     limits.install(app, settings)
-    security.install(app, storefront=STOREFRONT)
+    # the storefront's page, outside the static folder: served at ``/`` only, with its policy figures
+    # from faq/shop.yml and the agents' hours (web.storefront), rendered once
+    page = storefront.storefront_page(settings)
+    security.install(app, storefront=page)
     app.blueprint(auth.bp)
     app.ctx.shop = load_adapter(settings)  # the shop adapter (SHOP_ADAPTER), as the actions use it
     handoff_api.install(app, require_role=auth.require_role, errors=errors,
@@ -63,8 +64,8 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
         return response.json({"status": "ok"})
 
     @app.get("/")
-    async def storefront(_request):
-        return await response.file(STOREFRONT)
+    async def storefront_route(_request):
+        return response.html(page)
 
     app.static("/static", str(STATIC))
     return app

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from pathlib import Path
 
 STAFF_PREFIXES = ("/console", "/faq", "/dashboard")
 
@@ -36,15 +35,16 @@ def inline_script_hashes(html: str) -> list[str]:
     return hashes
 
 
-def storefront_csp(page: Path) -> str:
-    scripts = " ".join(["'self'", *inline_script_hashes(page.read_text(encoding="utf-8"))])
+def storefront_csp(page: str) -> str:
+    """The storefront's policy for its rendered HTML ``page`` (its inline script allowed by hash)."""
+    scripts = " ".join(["'self'", *inline_script_hashes(page)])
     return (f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "connect-src 'self' http: https: ws: wss:; object-src 'none'; base-uri 'none'; "
             "frame-ancestors 'self'")
 
 
-def install(app, *, storefront: Path) -> None:
-    """Adds the headers to every response of ``app``."""
+def install(app, *, storefront: str) -> None:
+    """Adds the headers to every response of ``app`` (``storefront``: the page served at ``/``)."""
     store_policy = storefront_csp(storefront)
 
     @app.middleware("response")

@@ -16,7 +16,7 @@ and other permissions off what ``var/`` already holds (``var/`` 0700, files 0600
 
 from __future__ import annotations
 
-import ctypes
+import datetime as dt
 import os
 import signal
 import stat
@@ -24,20 +24,18 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.channels import optional_channels, write_runtime_credentials
 from bot.stack.prepare import demo_credentials, setup_database
-from bot.stack.training import ensure_model, rasa_environment
+from bot.stack.services import Output, Service
+from bot.stack.training import ensure_model, last_lines, rasa_environment
+from handoff.hours import ServiceHours
 from kefu.settings import Settings, SettingsError, current, set_defaults
 from kefu.startup import check_keys, exit_with
 from kefu.tokens import customer_key
 from shop.adapter import adapter_class
 
-PR_SET_PDEATHSIG = 1
 READY_TIMEOUT = 300  # seconds a process may take to answer its health check
 #: seconds a dead replica's conversation lock blocks that conversation, unless TICKET_LOCK_LIFETIME says
 DEFAULT_TICKET_LOCK_LIFETIME = 20
@@ -47,63 +45,21 @@ def step(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
-def _die_with_parent() -> None:  # runs in the child before exec
-    os.setsid()
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
-
-
-@dataclass
-class Service:
-    """One supervised child process."""
-
-    name: str
-    command: list[str]
-    health_url: str
-    env: dict[str, str]
-    process: subprocess.Popen | None = None
-    restarts: list[float] = field(default_factory=list)
-
-    def start(self, root: Path) -> None:
-        self.process = subprocess.Popen(
-            self.command, cwd=root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent, text=True, errors="replace",
-        )
-        threading.Thread(target=self._relay, args=(self.process,), daemon=True).start()
-
-    def _relay(self, process: subprocess.Popen) -> None:
-        for line in process.stdout:  # type: ignore[union-attr]
-            sys.stdout.write(f"[{self.name}] {line}")
-            sys.stdout.flush()
-
-    def ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.health_url, timeout=2) as reply:
-                return reply.status < 500
-        except (urllib.error.URLError, OSError):
-            return False
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-
-
 def prepare(settings: Settings) -> Path:
-    """Builds the FAQ data, trains when needed, migrates and seeds; returns the model path."""
+    """Builds the FAQ data, migrates and seeds, trains when needed; returns the model path.
+
+    One line per step on the terminal; what training prints goes to ``var/logs/train.log``.
+    """
     root = settings.root
     python = sys.executable
-    step("FAQ: validating faq/content and building the training data")
-    if subprocess.run([python, "-m", "faq", "build", "--content", str(settings.faq_dir)], cwd=root).returncode != 0:
+    build = subprocess.run([python, "-m", "faq", "build", "--content", str(settings.faq_dir)], cwd=root,
+                           stdout=subprocess.PIPE, text=True, check=False)  # its problems (stderr) go to the terminal
+    if build.returncode != 0:
         raise SystemExit(1)
-    step("database: migrating and seeding the demo data")
-    setup_database(settings)
-    step("model")
+    step(build.stdout.strip().rstrip("."))
+    notes: list[str] = []
+    setup_database(settings, notes.append)
+    step("database: " + "; ".join(["migrated", *notes]))
     from faq.publishing import model_inputs
 
     # FAQ content published in the web editor since the files were last imported: the model
@@ -111,11 +67,21 @@ def prepare(settings: Settings) -> Path:
     faq_data = model_inputs(settings.database_url, settings.var_dir)
     try:
         model = ensure_model(root, python=python, faq_data=faq_data,
-                             models_dir=settings.var_dir / "models" if faq_data else None)
+                             models_dir=settings.var_dir / "models" if faq_data else None,
+                             log_path=logs_dir(settings) / "train.log")
     except RuntimeError as error:
         print(error, file=sys.stderr)
         raise SystemExit(1) from error
     return model
+
+
+def _shown(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def logs_dir(settings: Settings) -> Path:
+    """``var/logs``: training's output and each process's (``rasa.log``, ``actions.log``, ``web.log``)."""
+    return settings.var_dir / "logs"
 
 
 def services(settings: Settings, model: Path) -> list[Service]:
@@ -159,18 +125,43 @@ def services(settings: Settings, model: Path) -> list[Service]:
     return result
 
 
-def banner(settings: Settings) -> None:
+def duty_lines(settings: Settings, now: dt.datetime) -> list[str]:
+    """The agents' duty status at ``now`` and how to change it (HANDOFF_SERVICE_HOURS)."""
+    hours = ServiceHours.parse(settings.handoff_service_hours, settings.handoff_timezone)
+    zone = hours.zone.key
+    if hours.always_open:
+        return [(f"  Agents (human handoff)       on duty around the clock (HANDOFF_SERVICE_HOURS="
+                 f"{settings.handoff_service_hours}): handoffs go to the agent console's queue")]
+    closes = f"{hours.closes_minutes // 60:02d}:{hours.closes_minutes % 60:02d}"
+    if hours.is_open(now):
+        status = f"on duty now, until {closes} {zone}: handoffs go to the agent console's queue"
+    else:
+        opening = hours.next_opening(now)
+        day = "today" if opening.date() == now.astimezone(hours.zone).date() else "tomorrow"
+        status = f"off duty until {opening:%H:%M} {day} ({zone}): handoffs become callback requests"
+    return [
+        f"  Agents (human handoff)       {status}",
+        (f"                               hours {settings.handoff_service_hours} (HANDOFF_SERVICE_HOURS); "
+         "for a demo at any hour: HANDOFF_SERVICE_HOURS=00:00-24:00 make run"),
+    ]
+
+
+def banner_lines(settings: Settings, now: dt.datetime | None = None) -> list[str]:
+    """What ``make run`` prints when everything is ready: the URLs, the agents' duty, the logins."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    web = f"http://localhost:{settings.web_port}"
     lines = [
         "",
         "Kefu is running. Ctrl-C stops everything.",
-        f"  Storefront with chat widget  http://localhost:{settings.web_port}/",
-        f"  Agent console                http://localhost:{settings.web_port}/console",
-        f"  FAQ editor                   http://localhost:{settings.web_port}/faq",
+        f"  Storefront with chat widget  {web}/",
+        f"  Agent console                {web}/console",
+        f"  FAQ editor                   {web}/faq",
+        f"  Dashboard                    {web}/dashboard",
         f"  Rasa server (REST channel)   http://localhost:{settings.bot_port}/webhooks/rest/webhook",
         # a secret given by the environment is the operator's: not repeated in the output
-        f"  Rasa HTTP API token          "
-        f"{'(BOT_API_TOKEN)' if settings.given_bot_api_token else settings.bot_api_token}",
-        f"  Widget for any shop page     <script src=\"http://localhost:{settings.web_port}/widget.js\" defer></script>",
+        f"  Rasa HTTP API token          {'(BOT_API_TOKEN)' if settings.given_bot_api_token else settings.bot_api_token}",
+        f"  Widget for any shop page     <script src=\"{web}/widget.js\" defer></script>",
+        *duty_lines(settings, now),
     ]
     lines += [f"  {note}" for note in optional_channels(settings)[1]]
     for username, role, password in demo_credentials(settings):
@@ -178,7 +169,11 @@ def banner(settings: Settings) -> None:
             password = f"(DEMO_{username.upper()}_PASSWORD)"
         lines.append(f"  Demo {role:<8} login          {username} / {password}")
     lines.append("")
-    print("\n".join(lines), flush=True)
+    return lines
+
+
+def banner(settings: Settings) -> None:
+    print("\n".join(banner_lines(settings)), flush=True)
 
 
 def supervise(settings: Settings, model: Path) -> int:
@@ -192,25 +187,34 @@ def supervise(settings: Settings, model: Path) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    step("starting the action server, the web app and the Rasa server (loading the model takes a while)")
+    output = Output(logs_dir(settings))
+    shown_logs = _shown(output.log_dir, root)
+    step(f"starting the action server, the web app and the Rasa server (loading the model takes a while; "
+         f"their output: {shown_logs}/)")
     for child in children:
-        child.start(root)
+        child.start(root, output)
     deadline = time.monotonic() + READY_TIMEOUT
     pending = list(children)
     while pending and not stopping.is_set():
         for child in list(pending):
             if child.process and child.process.poll() is not None:
-                print(f"{child.name} exited with code {child.process.returncode} while starting.", file=sys.stderr)
+                log = output.log_path(child.name)
+                time.sleep(0.2)  # the relay thread writes the last lines
+                print(f"{child.name} exited with code {child.process.returncode} while starting; the last lines "
+                      f"of {_shown(log, root)}:\n{last_lines(log) if log.exists() else '  (nothing)'}",
+                      file=sys.stderr, flush=True)
                 stopping.set()
             elif child.ready():
                 step(f"{child.name} is ready")
                 pending.remove(child)
         if time.monotonic() > deadline:
-            print(f"{', '.join(c.name for c in pending)} did not become ready in {READY_TIMEOUT} s.", file=sys.stderr)
+            print(f"{', '.join(c.name for c in pending)} did not become ready in {READY_TIMEOUT} s; their output "
+                  f"is in {shown_logs}/.", file=sys.stderr, flush=True)
             stopping.set()
         stopping.wait(0.5)
     if not stopping.is_set():
         banner(settings)
+        output.echo.set()  # from now on the processes' output is shown too, prefixed with their name
 
     while not stopping.is_set():
         for child in children:
@@ -222,7 +226,7 @@ def supervise(settings: Settings, model: Path) -> int:
                       file=sys.stderr, flush=True)
                 if stopping.wait(pause):
                     break
-                child.start(root)
+                child.start(root, output)
         stopping.wait(1)
 
     step("stopping")
@@ -277,7 +281,11 @@ def main(argv: list[str]) -> int:
         prepare(settings)
         return 0
     if command == "train":
-        ensure_model(settings.root, force="--force" in argv)
+        try:
+            ensure_model(settings.root, force="--force" in argv, log_path=logs_dir(settings) / "train.log")
+        except RuntimeError as error:  # TrainingDataError names file and line; rasa train's own failure
+            print(error, file=sys.stderr)
+            return 1
         return 0
     if command == "run":
         if settings.bot_replicas > 1 and not settings.redis_url:

@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Callable
 
 from kefu.settings import Settings, SettingsError, current
 from migrations import migrate
@@ -49,8 +50,16 @@ def demo_credentials(settings: Settings) -> list[tuple[str, str, str]]:
     return [(username, role, passwords[username]) for username, role, _v, _n in DEMO_ACCOUNTS]
 
 
-def setup_database(settings: Settings) -> None:
-    """Migrates the database, creates the demo accounts, seeds the demo shop, imports the FAQ files."""
+def _say(note: str) -> None:
+    print(f"database: {note}", flush=True)
+
+
+def setup_database(settings: Settings, report: Callable[[str], None] = _say) -> None:
+    """Migrates the database, creates the demo accounts, seeds the demo shop, imports the FAQ files.
+
+    ``report`` gets a note of what each part did (default: a ``database: ...`` line each; ``make
+    run`` joins them into its one line of the step).
+    """
     from kefu.auth import ensure_user
 
     migrate(settings.database_url)
@@ -59,30 +68,30 @@ def setup_database(settings: Settings) -> None:
         if ensure_user(settings.database_url, username=username, role=role,
                        password=passwords[username], display_name=display_name,
                        reset_password=bool(settings.demo_password(username))):
-            print(f"database: created demo account '{username}' ({role})", flush=True)
-    seed_shop(settings)
-    sync_faq(settings)
+            report(f"created demo account '{username}' ({role})")
+    seed_shop(settings, report)
+    sync_faq(settings, report)
 
 
-def sync_faq(settings: Settings) -> None:
+def sync_faq(settings: Settings, report: Callable[[str], None] = _say) -> None:
     """FAQ content: faq/content imported into the database when new or changed (faq.publishing)."""
     from faq.publishing import sync_from_files
 
-    print(f"database: FAQ {sync_from_files(settings.database_url, settings.faq_dir)}", flush=True)
+    report(f"FAQ {sync_from_files(settings.database_url, settings.faq_dir)}")
 
 
-def seed_shop(settings: Settings) -> None:
+def seed_shop(settings: Settings, report: Callable[[str], None] = _say) -> None:
     """Loads the demo shop (shop/demo/*.csv) with its dates moved to today, when it is the configured
     shop adapter and KEFU_DEMO_SHOP is on; see shop.demo.seed."""
     from shop.demo.seed import seed_configured_shop
 
     result = seed_configured_shop(settings)
     if result.action == "off":
-        print(f"database: demo shop off ({result.detail})", flush=True)
+        report(f"demo shop off ({result.detail})")
     elif result.action == "seeded":
-        print(f"database: demo shop seeded for {result.seed_day} ({result.orders} orders)", flush=True)
+        report(f"demo shop seeded for {result.seed_day} ({result.orders} orders)")
     elif result.action == "skipped":
-        print(f"database: demo shop not seeded: {result.detail}", flush=True)
+        report(f"demo shop not seeded: {result.detail}")
 
 
 def main() -> int:

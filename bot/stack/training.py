@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot.stack.training_data import TrainingDataError, check_training_data
 from faq.publishing import RetrainFailed
 from kefu.settings import Settings, inherited_environment
 
@@ -81,32 +82,54 @@ def train_command(root: Path, target: Path, faq_data: Path | None = None, *,
 
 
 def ensure_model(root: Path, *, python: str = sys.executable, force: bool = False,
-                 faq_data: Path | None = None, models_dir: Path | None = None) -> Path:
+                 faq_data: Path | None = None, models_dir: Path | None = None,
+                 log_path: Path | None = None) -> Path:
     """Trains the model unless one for the current inputs exists; returns its path.
 
     Args:
         faq_data: FAQ training data to use instead of ``data/nlu/faq.yml`` (published content).
         models_dir: where models go (default ``models/``); older Kefu models there are removed.
+        log_path: where ``rasa train``'s output goes (``var/logs/train.log`` under ``make run``):
+            the terminal gets one line before and one after, or the log's last lines on failure.
+            Without it the output is shown as it comes.
 
     Raises:
-        RuntimeError: when ``rasa train`` fails (its output has been shown).
+        TrainingDataError: comment lines inside examples blocks (file:line), before anything is trained.
+        RuntimeError: when ``rasa train`` fails (its last lines and the log's path in the message).
     """
+    check_training_data(root)
     models_dir = models_dir or root / "models"
     target = model_path(root, faq_data, models_dir)
     if target.exists() and not force:
-        print(f"model: up to date ({_shown(target, root)})", flush=True)
+        print(f"==> model: up to date ({_shown(target, root)})", flush=True)
         return target
-    print("model: training data or config changed, training (about a minute) ...", flush=True)
+    where = f"; its output: {_shown(log_path, root)}" if log_path else ""
+    print(f"==> model: training data or config changed, training (a few minutes{where}) ...", flush=True)
     started = time.monotonic()
-    result = subprocess.run(train_command(root, target, faq_data, python=python), cwd=root,
-                            env=rasa_environment())
+    command = train_command(root, target, faq_data, python=python)
+    if log_path is None:
+        result = subprocess.run(command, cwd=root, env=rasa_environment(), check=False)
+    else:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("wb") as log:
+            result = subprocess.run(command, cwd=root, env=rasa_environment(), stdout=log,
+                                    stderr=subprocess.STDOUT, check=False)
     if result.returncode != 0 or not target.exists():
-        raise RuntimeError(f"rasa train failed with exit code {result.returncode}; see the output above.")
+        if log_path is None:
+            raise RuntimeError(f"rasa train failed with exit code {result.returncode}; see the output above.")
+        raise RuntimeError(f"rasa train failed with exit code {result.returncode}; its last lines:\n"
+                           f"{last_lines(log_path)}\nThe whole output: {_shown(log_path, root)}")
     for old in models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"):
         if old != target:
             old.unlink()
-    print(f"model: trained in {time.monotonic() - started:.0f} s → {_shown(target, root)}", flush=True)
+    print(f"==> model: trained in {time.monotonic() - started:.0f} s → {_shown(target, root)}", flush=True)
     return target
+
+
+def last_lines(path: Path, count: int = 15) -> str:
+    """The last ``count`` lines of a log, indented (progress bars' carriage returns cut away)."""
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[-count:]
+    return "\n".join(f"  {line.rsplit(chr(13), 1)[-1]}" for line in lines)
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -153,6 +176,10 @@ class RasaRetrainer:
         Raises:
             RetrainFailed: ``rasa train`` failed or wrote no model.
         """
+        try:
+            check_training_data(self.root)
+        except TrainingDataError as error:
+            raise RetrainFailed(str(error)) from error
         target = model_path(self.root, faq_data, self.models_dir)
         self.models_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

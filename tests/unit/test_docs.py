@@ -106,6 +106,20 @@ def test_readme_is_short():
     assert lines <= 320, f"README.md has {lines} lines; move details to the page of their reader in docs/"
 
 
+#: a screen: what a newcomer reads before the first chat (issue 22, last paragraph)
+SCREEN = 50
+
+
+def test_the_first_chat_is_within_a_screen_of_the_readme_top():
+    """``make run`` and the first REST message (a tested example) within the first screen."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    first_run = next(i for i, line in enumerate(lines) if line.startswith("make run"))
+    first_message = next(i for i, line in enumerate(lines) if "/webhooks/rest/webhook -d" in line)
+    assert first_run < first_message < SCREEN, (first_run + 1, first_message + 1)
+    assert lines[first_message - 2].strip() == "<!-- tested: tests/conversations/test_docs_examples.py -->"
+    assert "http://localhost:8000/" in "\n".join(lines[:first_message])  # the storefront's widget, too
+
+
 @pytest.mark.parametrize("page", doc_files(), ids=rel)
 def test_relative_links_resolve(page: Path):
     text = page.read_text(encoding="utf-8")

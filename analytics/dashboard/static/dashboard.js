@@ -27,7 +27,8 @@ const session = staffSession({
   onLogout: () => { if (state.timer) clearInterval(state.timer); },
 });
 
-const percent = (rate) => (rate === null || rate === undefined ? "–" : `${(rate * 100).toFixed(1)}%`);
+// the API's rates carry 4 decimals: a percentage with up to 2 (82.35%, 62.5%), never cut to 1 (82.3%)
+const percent = (rate) => (rate === null || rate === undefined ? "–" : `${Math.round(rate * 10000) / 100}%`);
 function duration(seconds) {
   if (seconds === null || seconds === undefined) return "–";
   if (seconds < 60) return `${Math.round(seconds)} 秒 s`;

@@ -277,16 +277,29 @@ function groupTexts(group) {
 
 function renderGroup(group) {
   const texts = groupTexts(group);
+  // the server suggests an FAQ only when it is close enough (analytics.grouping.SUGGEST_THRESHOLD);
+  // otherwise the editor chooses: no entry is preselected, and "Add as variants" waits for a choice
   const suggestion = group.suggested_faq && group.suggested_faq.id;
-  const target = el("select", { "aria-label": "FAQ" }, ...state.faqs.map((faq) => el("option", { value: faq.id }, `${faq.id} · ${faq.question_zh}`)));
-  if (suggestion) target.value = suggestion;
+  const placeholder = el("option", { value: "" }, "选择 FAQ… Choose an FAQ");
+  const target = el("select", { "aria-label": "FAQ", "data-role": "variant-target" }, placeholder,
+    ...state.faqs.map((faq) => el("option", { value: faq.id }, `${faq.id} · ${faq.question_zh}`)));
+  target.value = suggestion && state.faqs.some((faq) => faq.id === suggestion) ? suggestion : "";
+  const add = el("button", { type: "button", "data-role": "add-variants", onclick: () => target.value && groupToVariant(group, target.value) },
+    "加为变体 Add as variants");
+  const sync = () => { add.disabled = !target.value; };
+  target.addEventListener("change", sync);
+  sync();
+  const hint = suggestion
+    ? el("div", { class: "muted", "data-role": "suggestion" }, `建议 Suggested: ${suggestion}（相似度 similarity ${group.suggested_faq.score}）`)
+    : el("div", { class: "muted", "data-role": "suggestion" }, "没有足够相近的 FAQ，请选择或新建 No FAQ is close enough: choose one or create a new one");
   return el("li", { "data-group": group.id },
     el("strong", {}, `${group.text} `), el("span", { class: "count" }, `${group.count}`),
     el("div", { class: "examples" }, texts.slice(1, 6).join(" · ")),
+    hint,
     el("div", { class: "row" },
       el("button", { type: "button", class: "primary", onclick: () => groupToFaq(group) }, "新建 FAQ New FAQ"),
       target,
-      el("button", { type: "button", onclick: () => groupToVariant(group, target.value) }, "加为变体 Add as variants"),
+      add,
       el("button", { type: "button", class: "link", onclick: () => resolveGroup(group, null, "dismiss") }, "忽略 Dismiss")));
 }
 

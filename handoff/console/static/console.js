@@ -38,7 +38,14 @@ function since(iso) {
   if (minutes < 60) return `${minutes} 分钟前 min ago`;
   return `${Math.floor(minutes / 60)} 小时前 h ago`;
 }
-const time = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "");
+// with the time zone: the agent's browser shows its own zone's time, and says which (2026/12/7 08:35:00 GMT+8)
+const ZONE_NAME = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" });
+const time = (iso) => {
+  if (!iso) return "";
+  const date = new Date(iso);
+  const zone = ZONE_NAME.formatToParts(date).find((part) => part.type === "timeZoneName");
+  return `${date.toLocaleString("zh-CN", { hour12: false })}${zone ? " " + zone.value : ""}`;
+};
 
 // ------------------------------------------------------------------ lists
 async function refreshLists() {

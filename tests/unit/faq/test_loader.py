@@ -133,3 +133,21 @@ def test_an_id_with_a_trailing_newline_is_not_snake_case(tmp_path):
 
     _faq, problems = parse_entry({"id": "shipping_fee\n"}, category="shipping", file="api")
     assert any(p.field == "id" for p in errors(problems))
+
+
+def test_a_clash_with_an_editor_entry_names_its_question_not_a_file_line():
+    """Entries of the editor's working copy have no file line: the message names the entry by its
+    question instead of "(api:0)" (issue 22.9)."""
+    from faq.codec import API_FILE
+    from faq.loader import check_catalogue
+    from faq.model import Catalogue, Category, Faq
+
+    def entry(faq_id: str, question: str, examples: list[str]) -> Faq:
+        return Faq(id=faq_id, category="all", file=API_FILE, line=0, question_zh=question, question_en=f"{faq_id}?",
+                   examples_zh=examples, examples_en=[], answer_zh="答", answer_en="A.")
+
+    catalogue = Catalogue(categories=[Category("all", "", "", faqs=[
+        entry("invoice_request", "怎么开发票？", ["要发票"]), entry("shipping_fee", "运费怎么算？", ["怎么开发票？"])])])
+    [problem] = [p for p in check_catalogue(catalogue) if p.entry == "shipping_fee"]
+    assert problem.message == ("'怎么开发票？' is also a question of entry 'invoice_request' "
+                               "(its question '怎么开发票？').")

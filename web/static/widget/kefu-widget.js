@@ -116,6 +116,22 @@ function el(tag, attrs, text) {
   return node;
 }
 
+var SVG_NS = "http://www.w3.org/2000/svg";
+function chatIcon() {
+  var svg = document.createElementNS(SVG_NS, "svg");
+  var attrs = { "viewBox": "0 0 24 24", "width": "20", "height": "20", "fill": "none", "stroke": "currentColor",
+                "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round", "focusable": "false",
+                "data-kefu": "launcher-icon" };
+  Object.keys(attrs).forEach(function (name) { svg.setAttribute(name, attrs[name]); });
+  var bubble = document.createElementNS(SVG_NS, "path");
+  bubble.setAttribute("d", "M21 11.5a8.4 8.4 0 0 1-9 8.3 9.4 9.4 0 0 1-3.9-.8L3 20.5l1.4-4.3A8 8 0 0 1 3 11.5 8.4 8.4 0 0 1 12 3.2a8.4 8.4 0 0 1 9 8.3z");
+  var dots = document.createElementNS(SVG_NS, "path");
+  dots.setAttribute("d", "M8 11.5h.01M12 11.5h.01M16 11.5h.01");
+  svg.appendChild(bubble);
+  svg.appendChild(dots);
+  return svg;
+}
+
 var style = el("style", { "data-kefu": "style" });
 style.textContent = KEFU_CSS;
 
@@ -124,7 +140,9 @@ var launcher = el("button", {
   "type": "button", "class": "kefu-launcher", "data-kefu": "launcher",
   "aria-controls": "kefu-panel", "aria-expanded": "false"
 });
-var launcherIcon = el("span", { "class": "kefu-launcher-icon", "aria-hidden": "true" }, "💬");
+// an inline SVG, not an emoji: without an emoji font (many Linux desktops, kiosks) that is an empty box
+var launcherIcon = el("span", { "class": "kefu-launcher-icon", "aria-hidden": "true" });
+launcherIcon.appendChild(chatIcon());
 var launcherLabel = el("span", { "class": "kefu-launcher-label" });
 var badge = el("span", { "class": "kefu-badge", "data-kefu": "unread", "hidden": "" });
 launcher.appendChild(launcherIcon);
