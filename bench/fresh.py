@@ -75,7 +75,12 @@ def _fast_paths(agent) -> list:
 
 
 async def nlu_part(model: Path, files: list[Path]) -> dict[str, Any]:
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # no debug line per parse on stdout (it would be timed too)
 
     from bench.nlu_eval import predicted_label
     from faq.codec import catalogue_content

@@ -85,9 +85,9 @@ class FaqFastPath(GraphComponent):
             # from this similarity a new question wins whatever the classifier says
             "strong_similarity": 0.8,
             # sentence vectors: a new question this close (cosine) can win ...
-            "vector_similarity": 0.6,
+            "vector_similarity": 0.5,
             # ... if it is closer by this much than the nearest training example
-            "vector_margin": 0.05,
+            "vector_margin": 0.02,
             # off: character n-grams only (the fast path before sentence vectors; benchmarks)
             "sentence_vectors": True,
             # DATABASE_URL of the published content (default: the environment's)
