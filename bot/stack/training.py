@@ -36,6 +36,7 @@ TRAINING_INPUTS = (
     "bot/nlu/dict/*",
     "kefu/text.py",  # the normaliser shapes the training examples too
     "bot/nlu/sentiment/*",
+    "bot/patches/finetune_faq.py",  # what a model memorises for fine-tuning
 )
 MODEL_PREFIX = "kefu-"
 
@@ -87,7 +88,7 @@ def train_command(root: Path, target: Path, faq_data: Path | None = None, *,
     that model (``--finetune``) and skips the validation of domain and stories.
     """
     return [
-        python, "-m", "rasa", "train",
+        python, "-m", "bot.stack.rasa_train",
         "--config", "config.yml", "--domain", "domain.yml", "--data", *training_data_paths(root, faq_data),
         "--out", str(target.parent), "--fixed-model-name", target.name[: -len(".tar.gz")],
         *(["--finetune", str(finetune), "--skip-validation"] if finetune is not None else []),
