@@ -102,13 +102,13 @@ async def nlu_part(model: Path, files: list[Path]) -> dict[str, Any]:
     trained = catalogue_content(catalogue)
     publications = Publications(url)
     publications.record_publication("bench", trained, files_hash=None, detail="the trained content")
-    time.sleep(1.1)  # faq.live.REFRESH_SECONDS
+    await asyncio.sleep(1.1)  # faq.live.REFRESH_SECONDS
     examples = heldout(files)
     before = {text: predicted_label(await agent.parse_message(text)) for text, _ in examples}
 
     published = {**trained, "faqs": [*trained["faqs"], *({k: f[k] for k in ENTRY_FIELDS} for f in new_faqs())]}
     publications.record_publication("bench", published, files_hash=None, detail="with the new FAQs")
-    time.sleep(1.1)
+    await asyncio.sleep(1.1)
     new_ids = {f["id"] for f in new_faqs()}
     modes = {"characters": False, "sentence_vectors": True}
     asked = [(faq_id, text) for faq_id, _, text in paraphrases()] + [(None, text) for text, _ in examples]
