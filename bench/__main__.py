@@ -4,7 +4,10 @@ Each part runs in its own process (as a user would run it alone) and prints JSON
 them into ``results/bench-<timestamp>.json`` and prints a table next to the goals of the
 performance issue. Parts: ``nlu`` (held-out Chinese/English shop messages), ``latency`` (parse vs
 REST turn, 10 concurrent conversations), ``startup`` (cold start, memory), ``datasets`` (CLINC150,
-Bitext, xSID-zh with ``config.yml``). ``--only latency,startup`` runs a subset.
+Bitext, xSID-zh with ``config.yml``), ``fresh`` (new FAQs published and their paraphrases asked at
+once: recall, false selections on the held-out sets, parse time side by side with the character
+fast path alone; then through a whole stack: live → answered, and the background retrain).
+``--only latency,startup`` runs a subset.
 ``--compare-stock`` runs the latency part against Kefu's stack and a stack of stock Rasa
 (``KEFU_STOCK_RASA=on``, none of ``bot/patches/``) side by side, and reports the ratios.
 """
@@ -21,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("nlu", "latency", "startup", "datasets")
+PARTS = ("nlu", "latency", "startup", "datasets", "fresh")
 
 
 def _run(args: list[str], label: str) -> str:
@@ -95,6 +98,12 @@ def main() -> int:
                 rows.append(row)
         results["datasets"] = rows
 
+    if "fresh" in parts:
+        nlu = _last_json(_run(["-m", "bench.fresh", "--part", "nlu", "--model", str(model)], "new FAQs at once (NLU)"))
+        stack = _last_json(_run(["-m", "bench.fresh", "--part", "stack"], "new FAQs through the stack, retrain"))
+        results["fresh"] = {"nlu": {k: v for k, v in nlu.items() if k != "machine"},
+                            "stack": {k: v for k, v in stack.items() if k != "machine"}}
+
     out = ROOT / "results" / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
@@ -141,6 +150,19 @@ def table(r: dict) -> str:
                      ("CLINC150 OOS recall", f"{d['oos_recall']:.1%}", ">= 70.0%")]
         else:
             rows.append((f"{d['dataset']} accuracy", f"{d['accuracy']:.1%}", ""))
+    if "fresh" in r:
+        nlu, stack = r["fresh"]["nlu"], r["fresh"]["stack"]
+        vectors, chars = nlu["sentence_vectors"], nlu["characters"]
+        rows += [("new FAQ paraphrases answered at once", f"{vectors['recall']:.1%} (characters alone "
+                                                          f"{chars['recall']:.1%})", ""),
+                 ("held-out messages taken by the new FAQs", f"{vectors['false_selections']} of "
+                                                             f"{nlu['heldout_messages']}", "about 1 in 423"),
+                 ("parse p50, vectors / characters alone", f"{nlu['parse_p50_ratio']}x", "<= 1.2x"),
+                 ("stack: live → paraphrases answered", f"{stack['live_to_last_answer_s']} s, recall "
+                                                         f"{stack['recall_at_live']:.1%}", "<= 10 s"),
+                 ("stack: background retrain, live → swapped", f"{stack['retrain']['live_to_swapped_s']} s"
+                                                                f"{' (fine-tuned)' if stack['retrain']['finetuned'] else ''}",
+                  "<= 30 s")]
     width = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = [" | ".join(cell.ljust(width[i]) for i, cell in enumerate(row)) for row in rows]
     lines.insert(1, "-+-".join("-" * w for w in width))

@@ -39,10 +39,16 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.warm_start import sparse_blocks, warm_start
+
 logger = logging.getLogger(__name__)
 
 RESPONSE_SELECTOR = "response_selector"
 RETRIEVAL_SEPARATOR = "/"
+#: Message property (not in the parse output) with the message's nearest training examples by
+#: sentence vector: ``{"similarity": [...], "label": [...]}``, closest first. The FAQ fast path
+#: weighs published questions the model has not learnt against them (bot/nlu/faq_fastpath.py).
+NEAREST_KEY = "kefu_nearest_examples"
 
 
 @DefaultV1Recipe.register(
@@ -81,12 +87,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         model: dict[str, Any] | None = None,
+        finetuning: bool = False,
     ) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
-        # {"tfidf", "classifier", "labels", "responses", "known_words", "vectors", "vector_labels"}
+        # {"tfidf", "classifier", "labels", "responses", "known_words", "vectors", "vector_labels",
+        #  "blocks"}
         self._model = model
+        # ``rasa train --finetune``: the loaded model's weights start the new fit (see ``train``)
+        self._finetuning = finetuning
 
     @classmethod
     def create(
@@ -152,16 +162,25 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("%s needs at least two intents; skipping training.", self.__class__.__name__)
             return self._resource
 
+        previous = self._model if self._finetuning else None
         self._model = {"responses": dict(training_data.responses),
-                       "known_words": frozenset(w for m in examples for w in _words(m))}
+                       "known_words": frozenset(w for m in examples for w in _words(m)),
+                       "blocks": sparse_blocks(examples[0])}
         sparse, dense = self._features(examples)
         x = self._stack(sparse, dense, fit=True)
+        start = warm_start(previous, self._model["blocks"], x.shape[1], sorted(set(labels)))
         classifier = LogisticRegression(
             C=self._config["C"],
             class_weight=self._config["class_weight"],
             max_iter=self._config["max_iter"],
+            warm_start=start is not None,
         )
+        if start is not None:
+            classifier.coef_, classifier.intercept_ = start
         classifier.fit(x, labels)
+        logger.info("%s: %d examples, %d labels, %d iterations%s", self.__class__.__name__, len(labels),
+                    len(classifier.classes_), int(np.max(classifier.n_iter_)),
+                    " (started from the previous model's weights)" if start is not None else "")
         self._model["classifier"] = classifier
         self._model["labels"] = list(classifier.classes_)
         if dense is not None:
@@ -190,6 +209,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             probabilities = self._predict_one(message)
             if similarities is not None:
                 probabilities = (1 - weight) * probabilities + weight * self._neighbour_vote(similarities)
+                self._record_nearest(message, similarities)
             self._set_prediction(message, dict(zip(self._model["labels"], probabilities)))
         return messages
 
@@ -257,6 +277,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                             minlength=len(self._model["labels"]))
         total = votes.sum()
         return votes / total if total > 0 else votes
+
+    def _record_nearest(self, message: Message, similarities: np.ndarray) -> None:
+        """Keeps the message's nearest training examples (similarity, label) for the components
+        after this one (:data:`NEAREST_KEY`)."""
+        count = min(self._config["neighbours"], len(similarities))
+        nearest = np.argpartition(-similarities, count - 1)[:count]
+        nearest = nearest[np.argsort(-similarities[nearest])]
+        labels = self._model["labels"]
+        message.set(NEAREST_KEY, {"similarity": [float(similarities[i]) for i in nearest],
+                                  "label": [labels[self._model["vector_labels"][i]] for i in nearest]})
 
     def _understood(self, message: Message, similarities: np.ndarray | None) -> bool:
         """Whether the model can judge the message: at least one of its words was seen in
@@ -353,7 +383,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         except (ValueError, FileNotFoundError):
             logger.warning("No trained %s in the model; it will predict nothing.", cls.__name__)
             model = None
-        return cls(config, model_storage, resource, model)
+        return cls(config, model_storage, resource, model, finetuning=execution_context.is_finetuning)
 
 
 def _words(message: Message) -> set[str]:

@@ -13,6 +13,14 @@ classifier and before ``FallbackClassifier``, keeps the NLU in step with the pub
   (below ``confident``) of another intent — so paraphrases of a new FAQ are answered too.
   ``out_of_scope`` doesn't count as another intent (``yield_intents``): a question the shop
   did not answer when the model was trained is what a new FAQ is written for (the inbox);
+* a question whose **sentence vector** (the pipeline's own sentence encoder,
+  :mod:`bot.nlu.sentence_encoder`, the same vectors the classifier's nearest-example vote uses)
+  is close to a new published question's — from ``vector_similarity``, and closer by
+  ``vector_margin`` than the nearest training example (:data:`bot.nlu.classifier.NEAREST_KEY`)
+  — is classified as that FAQ on the same conditions (the classifier not confident of another
+  intent): paraphrases that share no characters with the new question ("我想买个充电宝，你们能给
+  我寄过来吗" for "含锂电池的商品可以寄吗？") are answered before the retrain. The new questions
+  are encoded once per publication (a few milliseconds each);
 * an FAQ the model predicts but that is **no longer published** loses its share of the ``faq``
   confidence (the next published FAQ is selected instead, or ``FallbackClassifier`` declines).
 
@@ -46,6 +54,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from faq.similarity import Match
 
+from bot.nlu.classifier import NEAREST_KEY
+
 logger = logging.getLogger(__name__)
 
 RESPONSE_SELECTOR = "response_selector"
@@ -74,6 +84,12 @@ class FaqFastPath(GraphComponent):
             "yield_intents": ["out_of_scope"],
             # from this similarity a new question wins whatever the classifier says
             "strong_similarity": 0.8,
+            # sentence vectors: a new question this close (cosine) can win ...
+            "vector_similarity": 0.5,
+            # ... if it is closer by this much than the nearest training example
+            "vector_margin": 0.02,
+            # off: character n-grams only (the fast path before sentence vectors; benchmarks)
+            "sentence_vectors": True,
             # DATABASE_URL of the published content (default: the environment's)
             "database_url": None,
         }
@@ -84,6 +100,8 @@ class FaqFastPath(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self._trained = trained or frozenset()
+        # (publication, new questions' faq ids, their unit sentence vectors)
+        self._vectors: tuple[int, list[str], np.ndarray] | None = None
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -173,19 +191,67 @@ class FaqFastPath(GraphComponent):
         index, new = content.question_index(self._trained)
         if not new.any():
             return
-        scores = index.scores(message.get(TEXT))
-        best_new = int(np.argmax(np.where(new, scores, -1.0)))
-        score = float(scores[best_new])
-        if score < self._config["similarity"]:
-            return
-        known = float(scores[~new].max()) if (~new).any() else 0.0
         intent = message.get(INTENT) or {}
         other_intent_sure = (intent.get(INTENT_NAME_KEY) not in (self._config["retrieval_intent"],
                                                                  *self._config["yield_intents"])
                              and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self._config["confident"])
-        if score < self._config["strong_similarity"] and (score < known + self._config["margin"] or other_intent_sure):
+        chosen = self._by_characters(message, index, new, other_intent_sure)
+        by_vector = None if other_intent_sure else self._by_vector(message, content, index, new)
+        if by_vector is not None and (chosen is None or by_vector.score > chosen.score):
+            chosen = by_vector
+        if chosen is None:
             return
-        match = Match(*index.items[best_new], score)
+        self._apply(message, chosen, content)
+
+    def _by_characters(self, message: Message, index, new: np.ndarray, other_intent_sure: bool) -> Match | None:
+        """The new question nearest by character n-grams, if it wins (module docstring)."""
+        scores = index.scores(message.get(TEXT))
+        best_new = int(np.argmax(np.where(new, scores, -1.0)))
+        score = float(scores[best_new])
+        if score < self._config["similarity"]:
+            return None
+        known = float(scores[~new].max()) if (~new).any() else 0.0
+        if score < self._config["strong_similarity"] and (score < known + self._config["margin"] or other_intent_sure):
+            return None
+        return Match(*index.items[best_new], score)
+
+    def _by_vector(self, message: Message, content, index, new: np.ndarray) -> Match | None:
+        """The new question nearest by sentence vector, if it is close and nearer than every
+        training example."""
+        nearest = message.get(NEAREST_KEY)
+        _, dense = message.get_dense_features(TEXT)
+        if not self._config["sentence_vectors"] or not nearest or dense is None:
+            return None
+        faq_ids, texts, vectors = self._new_vectors(content, index, new)
+        vector = np.asarray(dense.features, dtype=np.float32).reshape(-1)
+        if not len(faq_ids) or vector.shape[0] != vectors.shape[1]:
+            return None
+        similarities = vectors @ (vector / max(float(np.linalg.norm(vector)), 1e-12))
+        best = int(np.argmax(similarities))
+        score = float(similarities[best])
+        known = max(nearest["similarity"], default=0.0)
+        if score < self._config["vector_similarity"] or score < known + self._config["vector_margin"]:
+            return None
+        return Match(faq_ids[best], texts[best], score)
+
+    def _new_vectors(self, content, index, new: np.ndarray) -> tuple[list[str], list[str], np.ndarray]:
+        """The new questions of ``content`` and their unit sentence vectors, encoded once per
+        publication as the pipeline encodes a message (normalised text)."""
+        if self._vectors is None or self._vectors[0] != content.seq:
+            from bot.nlu.sentence_encoder import encoder
+            from kefu.text import normalize
+
+            items = [index.items[i] for i in np.flatnonzero(new)]
+            if items:
+                vectors = np.asarray(encoder().encode([normalize(text) for _, text in items]), dtype=np.float32)
+                vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            else:
+                vectors = np.zeros((0, 0), dtype=np.float32)
+            self._vectors = (content.seq, items, vectors)
+        _, items, vectors = self._vectors
+        return [faq_id for faq_id, _ in items], [text for _, text in items], vectors
+
+    def _apply(self, message: Message, match: Match, content) -> None:
         intent_name = self._config["retrieval_intent"]
         score = round(min(1.0, match.score), 4)
         message.set(INTENT, {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: score}, add_to_output=True)

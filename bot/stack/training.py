@@ -5,13 +5,20 @@ data and NLU component code have been trained, so a start with unchanged inputs 
 
 :class:`RasaRetrainer` is the :class:`faq.publishing.Retrainer` the web app hands the FAQ
 publisher: it trains ``var/models/kefu-<fingerprint>.tar.gz`` with the published FAQ data in
-place of ``data/nlu/faq.yml`` (``rasa train`` in a nice'd subprocess).
+place of ``data/nlu/faq.yml`` (``rasa train`` in a nice'd subprocess). Only the FAQ content
+changes between its retrains, so it fine-tunes the model the servers run (``rasa train
+--finetune``, without the data validation ``make run`` did at start): the featurizers keep their
+vocabulary, the classifier starts from the previous weights, the sentiment model and the dialogue
+policies are kept (:class:`bot.nlu.classifier.LinearIntentClassifier`,
+:class:`bot.nlu.sentiment.SentimentAnalyzer`). When Rasa refuses to fine-tune (the configuration
+or the intents changed) it trains from scratch.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import subprocess
 import sys
 import time
@@ -30,8 +37,11 @@ TRAINING_INPUTS = (
     "bot/nlu/dict/*",
     "kefu/text.py",  # the normaliser shapes the training examples too
     "bot/nlu/sentiment/*",
+    "bot/patches/finetune_faq.py",  # what a model memorises for fine-tuning
 )
 MODEL_PREFIX = "kefu-"
+
+logger = logging.getLogger(__name__)
 
 
 #: The generated FAQ training data; published FAQ content replaces it (see ``faq_data``).
@@ -72,12 +82,17 @@ def training_data_paths(root: Path, faq_data: Path | None = None) -> list[str]:
 
 
 def train_command(root: Path, target: Path, faq_data: Path | None = None, *,
-                  python: str = sys.executable) -> list[str]:
-    """``rasa train`` writing ``target`` (``models_dir/kefu-<fingerprint>.tar.gz``); run it in ``root``."""
+                  python: str = sys.executable, finetune: Path | None = None) -> list[str]:
+    """``rasa train`` writing ``target`` (``models_dir/kefu-<fingerprint>.tar.gz``); run it in ``root``.
+
+    With ``finetune`` (a model trained on the same configuration and intents) Rasa starts from
+    that model (``--finetune``) and skips the validation of domain and stories.
+    """
     return [
-        python, "-m", "rasa", "train",
+        python, "-m", "bot.stack.rasa_train",
         "--config", "config.yml", "--domain", "domain.yml", "--data", *training_data_paths(root, faq_data),
         "--out", str(target.parent), "--fixed-model-name", target.name[: -len(".tar.gz")],
+        *(["--finetune", str(finetune), "--skip-validation"] if finetune is not None else []),
     ]
 
 
@@ -170,8 +185,19 @@ class RasaRetrainer:
         target = model_path(self.root, faq_data, self.models_dir)
         return target if target.exists() else None
 
+    def base_model(self) -> Path | None:
+        """The model to fine-tune: the newest retrained one, else the model ``make run`` trained
+        for the current inputs (what the servers run), if it exists."""
+        retrained = sorted(self.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime)
+        if retrained:
+            return retrained[-1]
+        started = model_path(self.root)
+        return started if started.exists() else None
+
     async def retrain(self, faq_data: Path) -> Path:
-        """Runs ``rasa train`` (nice'd, its output appended to ``var/logs/faq-retrain.log``).
+        """Runs ``rasa train`` (nice'd, its output appended to ``var/logs/faq-retrain.log``),
+        fine-tuning :meth:`base_model` when there is one, from scratch when there is none or Rasa
+        refuses to fine-tune it.
 
         Raises:
             RetrainFailed: ``rasa train`` failed or wrote no model.
@@ -183,14 +209,26 @@ class RasaRetrainer:
         target = model_path(self.root, faq_data, self.models_dir)
         self.models_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            process = await asyncio.create_subprocess_exec(
-                "nice", "-n", "10", *train_command(self.root, target, faq_data, python=self.python),
-                cwd=self.root, env=rasa_environment(), stdout=log, stderr=asyncio.subprocess.STDOUT)
-            code = await process.wait()
+        base = self.base_model()
+        code = None
+        if base is not None:
+            code = await self._train(train_command(self.root, target, faq_data, python=self.python, finetune=base))
+            if code != 0 or not target.exists():
+                logger.info("FAQ retrain: fine-tuning %s failed (exit %s); training from scratch", base.name, code)
+        if code != 0 or not target.exists():
+            code = await self._train(train_command(self.root, target, faq_data, python=self.python))
         if code != 0 or not target.exists():
             raise RetrainFailed(f"rasa train exited with {code} (see var/logs/{self.log_path.name})")
         return target
+
+    async def _train(self, command: list[str]) -> int:
+        with self.log_path.open("ab") as log:
+            log.write(f"\n$ {' '.join(command[1:])}\n".encode())
+            log.flush()
+            process = await asyncio.create_subprocess_exec(
+                "nice", "-n", "10", *command, cwd=self.root, env=rasa_environment(), stdout=log,
+                stderr=asyncio.subprocess.STDOUT)
+            return await process.wait()
 
     def prune(self, keep: Path) -> None:
         """Removes the retrained models but ``keep`` older than an hour (a server may still load one)."""

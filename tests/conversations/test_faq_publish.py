@@ -27,6 +27,17 @@ GIFT_CARD = {
     "answer_en": "Gift cards cannot be exchanged for cash; use them on any product before they expire.",
 }
 
+BATTERIES = {
+    "id": "battery_shipping",
+    "category": "shipping",
+    "question_zh": "含锂电池的商品可以寄吗？",
+    "question_en": "Can you ship products with lithium batteries?",
+    "examples_zh": ["充电宝能发快递吗", "带电池的东西能寄吗"],
+    "examples_en": ["do you ship power banks"],
+    "answer_zh": "含锂电池的商品（充电宝等）走陆运，可以正常寄送，比普通快递慢1-2天。",
+    "answer_en": "Products with lithium batteries go by ground: we ship them, 1-2 days slower.",
+}
+
 
 @pytest.fixture(scope="module")
 def editor(faq_stack) -> str:
@@ -111,6 +122,25 @@ def test_a_new_faq_answers_once_published(faq_stack, editor):
     assert "cannot be exchanged for cash" in faq_stack.say(sender(), "Can a gift card be exchanged for cash?")
     # the rest of the bot is unchanged
     assert faq_key(faq_stack, "七天无理由退货怎么弄") == "faq/return_policy"
+
+
+def test_paraphrases_of_a_just_published_faq_are_answered_at_once(faq_stack, editor):
+    # the case: before the retrain this was answered with the shipping-fee FAQ
+    assert faq_stack.api("POST", "/api/faqs", BATTERIES, token=editor)[0] == 201
+    state = publish(faq_stack, editor)
+    assert state["status"] == "live", state
+    live = time.monotonic()
+    zh = faq_stack.say(sender(), "我想买个充电宝，你们能给我寄过来吗")
+    hk = faq_stack.say(sender(), "充電寶寄得唔寄得㗎")
+    en = faq_stack.say(sender(), "can u send me a portable power bank?")
+    assert time.monotonic() - live < 10
+    assert "走陆运" in zh, zh
+    assert "走陸運" in hk, hk  # traditional in, traditional out
+    assert "go by ground" in en, en
+    # the model has not been retrained yet: the fast path answered
+    assert faq_stack.api("GET", f"/api/faqs/publish/{state['job']}", token=editor)[1]["model"]["status"] != "swapped"
+    # and what the shop answered before is unchanged
+    assert faq_key(faq_stack, "运费怎么算") == "faq/shipping_fee"
 
 
 def test_an_edited_answer_is_live_within_seconds_and_versions_conflict(faq_stack, editor):
