@@ -31,8 +31,9 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sanic import Blueprint, response
 

@@ -85,7 +85,7 @@ class LiveContentCache:
                 if self._failing:
                     logger.info("FAQ content: the database answers again")
                 self._failing = False
-            except Exception as error:  # keep answering with what we have
+            except Exception as error:  # noqa: BLE001 - any database failure: keep answering with what we have
                 if not self._failing:
                     logger.warning("FAQ content: cannot read the published content (%s); keeping publication %s",
                                    type(error).__name__, self._content.seq if self._content else "none")

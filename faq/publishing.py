@@ -32,7 +32,6 @@ from typing import Any, Protocol
 from faq.codec import catalogue_content, content_catalogue, content_hash
 from faq.compiler import render_training_data, write_if_changed
 from faq.loader import check_catalogue, load_catalogue, parse_entry
-from faq.live import REFRESH_SECONDS
 from faq.model import Catalogue
 from faq.publications import FAILED, LIVE
 from faq.store import FaqStore
@@ -223,8 +222,8 @@ class Publisher:
             raise
         except Exception as error:
             logger.exception("FAQ publication %s failed", job)
-            await loop.run_in_executor(None, lambda: store.finish(
-                job, FAILED, f"not published: internal error ({type(error).__name__}); the previous content stays live"))
+            failure = f"not published: internal error ({type(error).__name__}); the previous content stays live"
+            await loop.run_in_executor(None, lambda: store.finish(job, FAILED, failure))
 
     async def confirm(self, seq: int) -> list[str]:
         """Waits until every Rasa server answers with publication ``seq`` (or a newer one);

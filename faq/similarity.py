@@ -8,8 +8,8 @@ pipeline (questions published after the model was trained) and the unanswered-qu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 

@@ -62,7 +62,6 @@ from handoff.upkeep import RatingRequests, Upkeep, in_thread
 from kefu.auth import display_name
 from kefu.clock import utcnow
 
-
 logger = logging.getLogger(__name__)
 
 CONSOLE = Path(__file__).resolve().parent / "console"

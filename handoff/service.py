@@ -11,8 +11,8 @@ import datetime as dt
 import logging
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from handoff import complaints
 from handoff.hours import ServiceHours

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -48,7 +48,7 @@ def sqlite_engine(url, *, future: bool = True) -> Engine:
     return engine
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_engine(url: str) -> Engine:
     """Returns the process-wide engine for a database URL, creating it on first use."""
     parsed = make_url(url)
@@ -62,7 +62,7 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _session_factory(url: str) -> sessionmaker:
     return sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -125,9 +126,7 @@ def event_row(event: dict[str, Any]) -> dict[str, Any]:
         row["event_metadata"] = clean.get("metadata") or None
     elif kind == "bot":
         row["event_metadata"] = clean.get("metadata") or None
-    elif kind == "action":
-        row["name"] = (event.get("name") or None) and str(event["name"])[:128]
-    elif kind == "slot":
+    elif kind == "action" or kind == "slot":
         row["name"] = (event.get("name") or None) and str(event["name"])[:128]
     return row
 

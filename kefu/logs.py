@@ -97,7 +97,7 @@ def install(secret_values: Iterable[str] = ()) -> None:
         record = make_record(*args, **kwargs)
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string: leave it to logging to report
+        except Exception:  # noqa: BLE001 - a broken format string (any error): leave it to logging to report
             return record
         cleaned = clean(message, secrets)
         if cleaned != message or record.args:

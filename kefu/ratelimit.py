@@ -208,7 +208,7 @@ def account_login_limiter(settings: Settings) -> RateLimiter:
 
 def account_key(username: str) -> str:
     """The bucket key of a user name: a hash, so Redis and memory hold no user names."""
-    return hashlib.sha256(f"kefu-login-account:{username}".encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"kefu-login-account:{username}".encode()).hexdigest()[:32]
 
 
 _shared: dict[str, RateLimiter] = {}

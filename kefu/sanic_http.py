@@ -23,7 +23,7 @@ def _parses(url: str | None) -> bool:
         return True
     try:
         parse_url(url.encode("utf-8"))
-    except Exception:  # UnicodeEncodeError (surrogates) or HttpParserInvalidURLError
+    except Exception:  # noqa: BLE001 - UnicodeEncodeError (surrogates) or httptools' HttpParserInvalidURLError
         return False
     return True
 

@@ -58,7 +58,7 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _SPACES = re.compile(r"\s+")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _converter(config: str):
     import opencc  # imported lazily: importing this module must stay cheap
 

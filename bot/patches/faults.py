@@ -175,7 +175,7 @@ def install() -> None:
             return await original_run(self, output_channel, nlg, tracker, domain)
         except ActionExecutionRejection:
             raise
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any failure of the action server is answered the same way
             logger.error("custom action %s failed (%s); the action server is down or failing",
                          self.name(), type(error.__cause__ or error).__name__)
             if self.name() in IN_PROCESS_ACTIONS:

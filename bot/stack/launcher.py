@@ -69,7 +69,8 @@ class Service:
     def start(self, root: Path) -> None:
         self.process = subprocess.Popen(
             self.command, cwd=root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent, text=True, errors="replace",
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - it only calls prctl(), async-signal-safe
+            text=True, errors="replace",
         )
         threading.Thread(target=self._relay, args=(self.process,), daemon=True).start()
 
@@ -99,7 +100,8 @@ def prepare(settings: Settings) -> Path:
     root = settings.root
     python = sys.executable
     step("FAQ: validating faq/content and building the training data")
-    if subprocess.run([python, "-m", "faq", "build", "--content", str(settings.faq_dir)], cwd=root).returncode != 0:
+    built = subprocess.run([python, "-m", "faq", "build", "--content", str(settings.faq_dir)], check=False, cwd=root)
+    if built.returncode != 0:
         raise SystemExit(1)
     step("database: migrating and seeding the demo data")
     setup_database(settings)
@@ -168,8 +170,8 @@ def banner(settings: Settings) -> None:
         f"  FAQ editor                   http://localhost:{settings.web_port}/faq",
         f"  Rasa server (REST channel)   http://localhost:{settings.bot_port}/webhooks/rest/webhook",
         # a secret given by the environment is the operator's: not repeated in the output
-        f"  Rasa HTTP API token          "
-        f"{'(BOT_API_TOKEN)' if settings.given_bot_api_token else settings.bot_api_token}",
+        (f"  Rasa HTTP API token          "
+        f"{'(BOT_API_TOKEN)' if settings.given_bot_api_token else settings.bot_api_token}"),
         f"  Widget for any shop page     <script src=\"http://localhost:{settings.web_port}/widget.js\" defer></script>",
     ]
     lines += [f"  {note}" for note in optional_channels(settings)[1]]

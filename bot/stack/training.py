@@ -98,7 +98,7 @@ def ensure_model(root: Path, *, python: str = sys.executable, force: bool = Fals
         return target
     print("model: training data or config changed, training (about a minute) ...", flush=True)
     started = time.monotonic()
-    result = subprocess.run(train_command(root, target, faq_data, python=python), cwd=root,
+    result = subprocess.run(train_command(root, target, faq_data, python=python), check=False, cwd=root,
                             env=rasa_environment())
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"rasa train failed with exit code {result.returncode}; see the output above.")

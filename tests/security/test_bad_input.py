@@ -114,8 +114,8 @@ def raw_request(port: int, method: str, target: str, body: bytes | None = None,
             while chunk := sock.recv(65536):
                 reply += chunk
                 if time.monotonic() > deadline:  # e.g. an event stream that a bad query opened
-                    raise socket.timeout
-        except socket.timeout:
+                    raise TimeoutError
+        except TimeoutError:
             return 599, f"no complete answer in {ANSWER_SECONDS} s: {reply[:200]!r}"
     head, _, payload = reply.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
@@ -259,7 +259,7 @@ def test_raw_bytes_in_the_request_line_get_a_400_not_a_dropped_connection(stack)
 
 
 def test_numbers_in_non_ascii_digits_are_422_naming_the_parameter(stack, staff):
-    agent, editor = staff
+    _agent, editor = staff
     for digits in NON_ASCII_DIGITS:
         quoted = urllib.parse.quote(digits)
         for path, name in ((f"/api/analytics?days={quoted}", "days"), (f"/api/inbox?days={quoted}", "days"),

@@ -39,8 +39,8 @@ def rel(path: Path) -> str:
 
 # -- Markdown as data ------------------------------------------------------------------------
 
-FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.S | re.M)
-INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.S)
+FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.DOTALL | re.MULTILINE)
+INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 
 
 def code_blocks(text: str, *languages: str) -> list[str]:
@@ -430,7 +430,7 @@ def other_env_reads() -> dict[str, set[str]]:
                          if not line.lstrip().startswith("#"))  # comments read nothing
         names = set(SHELL_READ.findall(text))
         if path.name == "Makefile":  # make variables a command line may set: NAME ?= default
-            names |= set(re.findall(r"^([A-Z][A-Z0-9_]*)\s*\?=", text, re.M))
+            names |= set(re.findall(r"^([A-Z][A-Z0-9_]*)\s*\?=", text, re.MULTILINE))
         for name in names:
             reads.setdefault(name, set()).add(rel(path))
     return reads
