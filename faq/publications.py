@@ -21,7 +21,7 @@ from faq.codec import content_hash
 from faq.errors import FaqNotFound
 from faq.tables import FaqPublicationRow
 from kefu.clock import as_utc, utcnow
-from kefu.db import session_scope
+from kefu.db import rowcount, session_scope
 
 #: Publication states; clients see ``queued`` as ``running`` (contract section 5).
 QUEUED, RUNNING, LIVE, FAILED = "queued", "running", "live", "failed"
@@ -117,7 +117,7 @@ class Publications:
             claimed = session.execute(update(FaqPublicationRow)
                                       .where(FaqPublicationRow.id == queued, FaqPublicationRow.status == QUEUED)
                                       .values(status=RUNNING, started_at=now, detail="validating the content"))
-            if claimed.rowcount != 1:
+            if rowcount(claimed) != 1:
                 return None
         return self.publication(queued)
 

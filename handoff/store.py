@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from handoff.models import HELD_STATUSES, OPEN_STATUSES, Handoff, HandoffTransition
 from handoff.states import HandoffError, Status, check_transition
 from kefu.clock import as_utc
-from kefu.db import get_engine, session_scope
+from kefu.db import get_engine, rowcount, session_scope
 from kefu.events import ConversationEvent
 
 #: How long a process sending a rating question keeps it to itself (then another may try again).
@@ -211,12 +211,12 @@ class HandoffStore:
                 values["ended_at"] = at
             if target is Status.WAITING and current_status is Status.ACTIVE:
                 values.update(claimed_by=None, claimed_at=None)
-            changed = session.execute(
+            changed = rowcount(session.execute(
                 update(Handoff)
                 .where(Handoff.id == handoff_id, Handoff.status == current_status.value)
                 .values(**values)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if changed != 1:
                 session.rollback()
                 latest = session.get(Handoff, handoff_id, populate_existing=True)
@@ -303,14 +303,14 @@ class HandoffStore:
         """Takes the sending of a handoff's rating question (a conditional UPDATE, so one process
         sends it); False when it was sent already or another process is sending it."""
         with get_engine(self.database_url).begin() as connection:
-            return connection.execute(
+            return rowcount(connection.execute(
                 update(Handoff).where(
                     Handoff.id == handoff_id, Handoff.status == Status.RESOLVED.value,
                     Handoff.rating_requested_at.is_(None),
                     sa.or_(Handoff.rating_requesting_since.is_(None),
                            Handoff.rating_requesting_since < at - RATING_REQUEST_LEASE),
                 ).values(rating_requesting_since=at)
-            ).rowcount == 1
+            )) == 1
 
     def finish_rating_request(self, handoff_id: int, at: dt.datetime | None) -> None:
         """Records that the rating question reached the Rasa server (``at``), or, with ``None``, that

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Literal
+from typing import Literal, Protocol
 
 Region = Literal["hk", "tw"]
 REGIONS: tuple[Region, ...] = ("hk", "tw")
@@ -126,11 +126,18 @@ TAIWAN_PHRASES = {
 _TAIWAN_PHRASE = re.compile("|".join(sorted(map(re.escape, TAIWAN_PHRASES), key=len, reverse=True)))
 
 
+class _Converter(Protocol):
+    """An OpenCC converter (``opencc.OpenCC``; the library ships no types)."""
+
+    def convert(self, text: str) -> str: ...
+
+
 @functools.cache
-def _converter(config: str):
+def _converter(config: str) -> _Converter:
     import opencc  # imported lazily: importing this module must stay cheap
 
-    return opencc.OpenCC(f"{config}.json")
+    converter: _Converter = opencc.OpenCC(f"{config}.json")
+    return converter
 
 
 def to_regional(text: str, region: str | None = None) -> str:

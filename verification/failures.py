@@ -20,6 +20,8 @@ burst of parallel guesses, each of which finds the ones before it already counte
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,7 +146,7 @@ class FailureCounter:
             ).scalar_one_or_none()
         return int(value or 0)
 
-    def _add(self, session, scope: str, key: str, now: datetime) -> int:
+    def _add(self, session: Session, scope: str, key: str, now: datetime) -> int:
         """One more failure, in one statement; returns the count (the row stays locked by this
         transaction until it ends, so the count read back is this statement's)."""
         table = VerificationFailure.__table__
