@@ -11,13 +11,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kefu.clock import as_utc
 from kefu.events import EXTERNAL_PREFIX, ConversationEvent

@@ -8,13 +8,12 @@ time (claim → resolution), rating. A session counts its first handoff.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 import datetime as dt
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from analytics.models import AnalyticsMark, ConversationSession
 from handoff.models import Handoff

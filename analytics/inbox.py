@@ -7,15 +7,13 @@ items ``resolved`` with that FAQ's id, or ``dismissed`` when they are noise.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean
-from sqlalchemy.sql.elements import ColumnElement
-
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Boolean, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.grouping import Group, Question, group_questions
 from analytics.models import ITEM_STATUSES, UnansweredMessage

@@ -15,12 +15,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from analytics.events import Event, MalformedEvent, parse_event
 from analytics.models import MAX_TEXT, ConversationSession, FaqAnswer, UnansweredMessage

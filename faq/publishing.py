@@ -33,6 +33,7 @@ from faq.codec import catalogue_content, content_catalogue, content_hash
 from faq.compiler import render_training_data, write_if_changed
 from faq.loader import check_catalogue, load_catalogue, parse_entry
 from faq.model import Catalogue
+from faq.problems import Problem
 from faq.publications import FAILED, LIVE
 from faq.store import FaqStore
 from kefu.botapi import BotServers
@@ -46,15 +47,13 @@ FILES_AUTHOR = "faq/content files"
 CONFIRM_SECONDS = 30.0
 
 
-def validate(catalogue: Catalogue) -> list:
+def validate(catalogue: Catalogue) -> list[Problem]:
     """The problems of a whole catalogue, exactly as ``python -m faq build`` would find them."""
-    problems = []
+    problems: list[Problem] = []
     for faq in catalogue.faqs:
         problems += parse_entry(faq.as_dict(), category=faq.category, file=f"faq {faq.id}")[1]
     problems += check_catalogue(catalogue)
     if not catalogue.faqs:
-        from faq.problems import Problem
-
         problems.append(Problem("api", 0, None, None, "there is nothing to publish.", "add at least one FAQ."))
     return problems
 
@@ -163,7 +162,7 @@ class Publisher:
         self.store = FaqStore(settings.database_url)
         self._wake = asyncio.Event()
         self._retrain_wanted: str | None = None
-        self._retrain_task: asyncio.Task | None = None
+        self._retrain_task: asyncio.Task[None] | None = None
 
     @property
     def retrain_enabled(self) -> bool:

@@ -20,8 +20,6 @@ burst of parallel guesses, each of which finds the ones before it already counte
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from kefu.clock import utcnow
 from kefu.db import session_scope

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped
 from sqlalchemy.types import TypeDecorator
 
 from kefu.db import Base, column

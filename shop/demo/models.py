@@ -11,8 +11,8 @@ from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped
 from sqlalchemy.types import TypeDecorator
 
 from kefu.db import Base, column, relation
