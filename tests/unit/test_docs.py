@@ -101,6 +101,15 @@ def test_docs_by_reader_exist():
         assert list((ROOT / "docs" / reader).glob("*.md")), f"docs/{reader}/ has no page"
 
 
+def test_the_docs_index_lists_every_page():
+    """docs/README.md is where a reader finds a page: each page under docs/ is linked from it."""
+    index = ROOT / "docs" / "README.md"
+    listed = {(index.parent / target.split("#")[0]).resolve()
+              for target in links(index.read_text(encoding="utf-8")) if target.endswith(".md") or ".md#" in target}
+    missing = [rel(page) for page in sorted((ROOT / "docs").rglob("*.md")) if page != index and page not in listed]
+    assert not missing, f"docs/README.md does not list {', '.join(missing)}"
+
+
 def test_readme_is_short():
     lines = (ROOT / "README.md").read_text(encoding="utf-8").count("\n")
     assert lines <= 320, f"README.md has {lines} lines; move details to the page of their reader in docs/"
@@ -231,7 +240,7 @@ def test_curl_json_bodies_parse(page: Path):
 # -- environment variables ----------------------------------------------------------------------
 
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*[A-Z0-9]$")
-SKIP_DIRS = {".venv", ".venv-audit", "models", "var", "results", "node_modules", ".git"}
+SKIP_DIRS = {".venv", ".venv-audit", ".venv-tools", "models", "var", "results", "node_modules", ".git"}
 
 #: Read by the project's code, but not settings: the parent process sets them for its child.
 INTERNAL = {
