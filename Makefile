@@ -11,11 +11,12 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONDONTWRITEBYTECODE ?= 1
 
-.PHONY: help run test prepare train faq check-faq bench bench-load audit clean venv browser widget-vendor
+.PHONY: help run test check lint typecheck tools prepare train faq check-faq bench bench-load audit clean venv browser widget-vendor
 
 help:
 	@echo "make run    install (first time), build FAQ data, train if needed, seed, start everything"
-	@echo "make test   install what is missing and run the whole test suite"
+	@echo "make test   install what is missing, lint, type-check and run the whole test suite"
+	@echo "make check  only the linter (ruff) and the type checker (mypy): make lint, make typecheck"
 	@echo "make bench  run the benchmarks in bench/"
 	@echo "make bench-load  load test: 50 conversations over 2 Rasa replicas for 60 s (PostgreSQL, Redis)"
 	@echo "make audit  dependency audit (pip-audit in its own .venv-audit) of the pinned versions"
@@ -55,13 +56,39 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get install -y -q chromium >/dev/null || { echo "could not install chromium: run 'sudo apt-get install chromium'"; exit 1; }; }
 
-test: venv browser
+test: venv browser check
 	@$(PY) -m faq build
 	@$(PY) -m bot train
 	@$(PY) -m pytest
 
 bench: venv
 	@$(PY) -m bench
+
+# ruff and mypy live in a venv of their own (.venv-tools; they need not fit Rasa's pins), rebuilt
+# when their pins change. mypy checks the app's code against the app's venv (python_executable in
+# pyproject.toml) and the stubs of requirements-stubs.txt, installed apart (.venv-tools/stubs) and
+# put on that interpreter's path for mypy alone. What is checked and how strictly: pyproject.toml.
+TOOLS      := .venv-tools
+TOOLS_PY   ?= python3
+TOOLS_STAMP := $(TOOLS)/.kefu-tools-$(shell cat requirements-tools.txt requirements-stubs.txt 2>/dev/null | sha256sum | cut -c1-12)
+
+tools: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP): requirements-tools.txt requirements-stubs.txt
+	@echo "==> installing ruff and mypy into $(TOOLS)"
+	@[ -x $(TOOLS)/bin/python ] || $(TOOLS_PY) -m venv $(TOOLS) || exit 1
+	@$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
+	@rm -rf $(TOOLS)/stubs && $(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  --no-deps --target $(TOOLS)/stubs -r requirements-stubs.txt
+	@rm -f $(TOOLS)/.kefu-tools-* && touch $@
+
+lint: tools
+	@$(TOOLS)/bin/ruff check .
+
+typecheck: tools venv
+	@PYTHONPATH=$(CURDIR)/$(TOOLS)/stubs $(TOOLS)/bin/mypy
+
+check: lint typecheck
 
 # Locust is pinned with the project (requirements.txt) and resolves inside the main venv.
 bench-load: venv

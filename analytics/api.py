@@ -31,18 +31,25 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, ParamSpec, TypeVar, overload
 
-from sanic import Blueprint, response
+from sanic import Blueprint, Request, Sanic, response
+from sanic.response import HTTPResponse
 
 from analytics import inbox, report
 from analytics.ingest import ingest
 from faq.model import ID_PATTERN
 from kefu.clock import utcnow
 from kefu.inputs import InvalidInput, json_body, number_field
+from kefu.routes import RoleGuard
+from kefu.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 DASHBOARD = Path(__file__).resolve().parent / "dashboard"
 MAX_SELECTED = 5000
@@ -52,12 +59,12 @@ MAX_GROUPS = 200
 class AnalyticsApi:
     """State shared by the routes of one web app: settings, FAQ source, the ingest task."""
 
-    def __init__(self, settings, *, faq_source: inbox.FaqSource | None = None) -> None:
+    def __init__(self, settings: Settings, *, faq_source: inbox.FaqSource | None = None) -> None:
         self.settings = settings
         self.faq_source = faq_source or inbox.file_faqs(Path(settings.root) / "faq" / "content")
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
-    async def call(self, function: Callable, *args: Any, **kwargs: Any) -> Any:
+    async def call(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Runs blocking database work off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args, **kwargs))
 
@@ -69,7 +76,7 @@ class AnalyticsApi:
             return []
 
     # ------------------------------------------------------------------ background ingest
-    def start(self, app) -> None:
+    def start(self, app: Sanic) -> None:
         interval = self.settings.analytics_interval  # ANALYTICS_INTERVAL; 0: ingesting off
         if interval > 0 and self._task is None:
             self._task = app.loop.create_task(self._run(interval))
@@ -92,25 +99,31 @@ class AnalyticsApi:
             await asyncio.sleep(interval)
 
 
-def install(app, *, require_role: Callable, faq_source: inbox.FaqSource | None = None) -> AnalyticsApi:
+def install(app: Sanic, *, require_role: RoleGuard, faq_source: inbox.FaqSource | None = None) -> AnalyticsApi:
     """Registers the analytics and inbox APIs, the dashboard page and the ingest task on the web app."""
     state = AnalyticsApi(app.ctx.settings, faq_source=faq_source)
     app.ctx.analytics = state
     for blueprint in blueprints(require_role=require_role):
         app.blueprint(blueprint)
 
-    @app.listener("after_server_start")
-    async def _start(app_, _loop):
+    async def _start(app_: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         state.start(app_)
 
-    @app.listener("before_server_stop")
-    async def _stop(_app, _loop):
+    app.listener(_start, "after_server_start")
+
+    async def _stop(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         await state.stop()
+
+    app.listener(_stop, "before_server_stop")
 
     return state
 
 
-def _int_arg(request, name: str, *, default: int | None, low: int, high: int) -> int | None:
+@overload
+def _int_arg(request: Request, name: str, *, default: int, low: int, high: int) -> int: ...
+@overload
+def _int_arg(request: Request, name: str, *, default: None, low: int, high: int) -> int | None: ...
+def _int_arg(request: Request, name: str, *, default: int | None, low: int, high: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
@@ -135,17 +148,18 @@ def _selection(body: dict[str, Any]) -> tuple[list[int], list[str]]:
     return list(ids or []), [t.strip() for t in texts or []]
 
 
-def blueprints(*, require_role: Callable) -> list[Blueprint]:
+def blueprints(*, require_role: RoleGuard) -> list[Blueprint]:
     api = Blueprint("analytics", url_prefix="/api")
     page = Blueprint("dashboard")
     editor = require_role("editor")
 
-    def state_of(request) -> AnalyticsApi:
-        return request.app.ctx.analytics
+    def state_of(request: Request) -> AnalyticsApi:
+        state: AnalyticsApi = request.app.ctx.analytics
+        return state
 
     @api.get("/analytics")
     @editor
-    async def analytics(request):
+    async def analytics(request: Request) -> HTTPResponse:
         state = state_of(request)
         days = _int_arg(request, "days", default=7, low=1, high=report.MAX_DAYS)
         faqs = await state.faqs()
@@ -154,7 +168,7 @@ def blueprints(*, require_role: Callable) -> list[Blueprint]:
 
     @api.get("/inbox")
     @editor
-    async def list_inbox(request):
+    async def list_inbox(request: Request) -> HTTPResponse:
         state = state_of(request)
         status = request.args.get("status") or "open"
         if status not in ("open", "resolved", "dismissed"):
@@ -169,7 +183,7 @@ def blueprints(*, require_role: Callable) -> list[Blueprint]:
 
     @api.post("/inbox/resolve")
     @editor
-    async def resolve(request):
+    async def resolve(request: Request) -> HTTPResponse:
         state = state_of(request)
         body = json_body(request)
         faq_id = body.get("faq_id")
@@ -183,7 +197,7 @@ def blueprints(*, require_role: Callable) -> list[Blueprint]:
 
     @api.post("/inbox/dismiss")
     @editor
-    async def dismiss(request):
+    async def dismiss(request: Request) -> HTTPResponse:
         state = state_of(request)
         ids, texts = _selection(json_body(request))
         changed = await state.call(inbox.dismiss, state.settings.database_url, ids=ids, texts=texts,
@@ -191,7 +205,7 @@ def blueprints(*, require_role: Callable) -> list[Blueprint]:
         return response.json({"dismissed": changed})
 
     @page.get("/dashboard")
-    async def dashboard_page(_request):
+    async def dashboard_page(_request: Request) -> HTTPResponse:
         return await response.file(DASHBOARD / "index.html")
 
     page.static("/dashboard/static", str(DASHBOARD / "static"), name="dashboard_static")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kefu.clock import as_utc
 from kefu.events import EXTERNAL_PREFIX, ConversationEvent
@@ -46,7 +47,7 @@ class Event:
     def is_customer_message(self) -> bool:
         if self.type != "user" or not (self.text or "").strip():
             return False
-        return not (self.text.startswith(EXTERNAL_PREFIX) or (self.intent or "").startswith("EXTERNAL_"))
+        return not ((self.text or "").startswith(EXTERNAL_PREFIX) or (self.intent or "").startswith("EXTERNAL_"))
 
 
 def _optional_text(value: Any, what: str) -> str | None:
@@ -88,12 +89,18 @@ class Unreadable:
     timestamp: None = None
 
 
-def _forget_events(db) -> None:
-    for instance in [obj for obj in db.identity_map.values() if isinstance(obj, ConversationEvent)]:
+#: a row of the events table as :func:`load_events` gives it
+EventRow = ConversationEvent | Unreadable
+
+
+def _forget_events(db: Session) -> None:
+    # the stubs leave IdentityMap.values() unannotated
+    for instance in [obj for obj in db.identity_map.values()  # type: ignore[no-untyped-call]
+                     if isinstance(obj, ConversationEvent)]:
         db.expunge(instance)
 
 
-def load_events(db, after: int, limit: int) -> list[ConversationEvent | Unreadable]:
+def load_events(db: Session, after: int, limit: int) -> list[ConversationEvent | Unreadable]:
     """At most ``limit`` rows with an id above ``after``, in id order (unloadable ones as :class:`Unreadable`)."""
     query = select(ConversationEvent).where(ConversationEvent.id > after).order_by(ConversationEvent.id).limit(limit)
     try:
@@ -113,9 +120,10 @@ def load_events(db, after: int, limit: int) -> list[ConversationEvent | Unreadab
     return rows
 
 
-def without_fresh_gaps(rows: list, after: int, now: dt.datetime) -> list:
+def without_fresh_gaps(rows: list[EventRow], after: int, now: dt.datetime) -> list[EventRow]:
     """The rows up to the first gap in ids that a slower writer may still fill."""
-    usable, expected = [], after + 1
+    usable: list[EventRow] = []
+    expected = after + 1
     for row in rows:
         if row.id != expected and isinstance(row.timestamp, dt.datetime) and as_utc(row.timestamp) > now - GAP_GRACE:
             break

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from analytics.models import AnalyticsMark, ConversationSession
 from handoff.models import Handoff
@@ -25,7 +26,7 @@ HANDOFF_MARGIN = dt.timedelta(minutes=5)
 HANDOFF_SKEW = dt.timedelta(seconds=5)
 
 
-def sync_handoffs(db, senders: Iterable[str], now: dt.datetime) -> int:
+def sync_handoffs(db: Session, senders: Iterable[str], now: dt.datetime) -> int:
     """Copies the changed handoffs (and those of ``senders``) onto their sessions; returns how many."""
     mark = db.get(AnalyticsMark, HANDOFFS_MARK)
     if mark is None:
@@ -47,7 +48,7 @@ def sync_handoffs(db, senders: Iterable[str], now: dt.datetime) -> int:
     return copied
 
 
-def attach(db, handoff: Handoff) -> bool:
+def attach(db: Session, handoff: Handoff) -> bool:
     """Copies ``handoff`` onto its session; False when it has none yet or the session has an earlier one."""
     created = as_utc(handoff.created_at)
     session = db.execute(

@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Boolean, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.grouping import Group, Question, group_questions
 from analytics.models import ITEM_STATUSES, UnansweredMessage
 from kefu.clock import as_utc, utcnow
-from kefu.db import session_scope
+from kefu.db import rowcount, session_scope
 from kefu.privacy import mask_pii
 from kefu.text import normalize
 
@@ -38,7 +39,8 @@ def file_faqs(content_dir: Path) -> FaqSource:
         if key != cache["key"]:
             cache["faqs"] = load_catalogue(content_dir)[0].faqs
             cache["key"] = key
-        return cache["faqs"]
+        faqs: Sequence[Any] = cache["faqs"]
+        return faqs
 
     return load
 
@@ -61,8 +63,8 @@ def inbox_groups(database_url: str, faqs: Sequence[Any] = (), *, status: str = "
     return group_questions(load_questions(database_url, statuses=(status,), since=since), faqs)[:limit]
 
 
-def _matching(ids: Sequence[int] | None, texts: Sequence[str] | None):
-    conditions = []
+def _matching(ids: Sequence[int] | None, texts: Sequence[str] | None) -> ColumnElement[Boolean]:
+    conditions: list[ColumnElement[Boolean]] = []
     if ids:
         conditions.append(UnansweredMessage.id.in_(list(ids)))
     if texts:
@@ -76,12 +78,12 @@ def _close(database_url: str, status: str, *, ids: Sequence[int] | None, texts: 
     if status not in ITEM_STATUSES or not (ids or texts):
         return 0
     with session_scope(database_url) as db:
-        return db.execute(
+        return rowcount(db.execute(
             update(UnansweredMessage)
             .where(UnansweredMessage.status == "open", _matching(ids, texts))
             .values(status=status, resolved_faq_id=faq_id, resolved_at=utcnow(), resolved_by=by[:64])
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
 
 
 def resolve(database_url: str, *, faq_id: str, by: str, ids: Sequence[int] | None = None,

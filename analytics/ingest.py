@@ -29,7 +29,7 @@ from analytics.models import AnalyticsMark
 from analytics.sessions import SessionTally
 from handoff.models import Handoff
 from kefu.clock import as_utc, utcnow
-from kefu.db import session_scope
+from kefu.db import rowcount, session_scope
 from kefu.events import ConversationEvent
 from kefu.settings import current
 
@@ -73,10 +73,10 @@ def ingest_once(database_url: str, *, batch_size: int = BATCH_SIZE, now: dt.date
     now = as_utc(now) if now else utcnow()
     result = IngestResult()
     with session_scope(database_url) as db:
-        locked = db.execute(
+        locked = rowcount(db.execute(
             update(AnalyticsMark).where(AnalyticsMark.name == EVENTS_MARK).values(updated_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if not locked:
             db.add(AnalyticsMark(name=EVENTS_MARK, last_id=0, updated_at=now))
             db.flush()

@@ -19,6 +19,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from analytics.events import Event, MalformedEvent, parse_event
 from analytics.models import MAX_TEXT, ConversationSession, FaqAnswer, UnansweredMessage
@@ -46,7 +47,7 @@ class SessionTally:
         unanswered: inbox items added.
     """
 
-    def __init__(self, db, zone: ZoneInfo) -> None:
+    def __init__(self, db: Session, zone: ZoneInfo) -> None:
         self.db = db
         self.zone = zone
         self.sessions: dict[str, ConversationSession] = {}
@@ -72,7 +73,7 @@ class SessionTally:
 
     def open_session(self, event: Event) -> ConversationSession:
         key = f"{event.sender_id}#{event.id}"
-        session = self.db.execute(
+        session: ConversationSession | None = self.db.execute(
             select(ConversationSession).where(ConversationSession.session_key == key)
         ).scalar_one_or_none()
         if session is None:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,8 +27,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.latency import MESSAGES  # noqa: E402
-from tests.stack import http, make_stack  # noqa: E402
+from bench.latency import MESSAGES
+from tests.stack import http, make_stack
 
 
 def _first_answer(stack, timeout: float = 300) -> float:

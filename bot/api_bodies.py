@@ -47,7 +47,7 @@ def _events(value: Any, *, allow_one: bool, allow_empty: bool = False) -> Proble
         try:
             Event.resolve_by_type(item["event"])
             parsed = Event.from_parameters(item)
-        except Exception:  # an unknown type raises, a malformed one raises or gives None
+        except Exception:  # noqa: BLE001 - an unknown type raises, a malformed one raises (anything) or gives None
             parsed = None
         if parsed is None:
             return _bad("event", f"item {position} is not a valid '{item['event'][:40]}' event")

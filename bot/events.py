@@ -110,7 +110,7 @@ class KefuEventBroker(EventBroker):
             try:
                 record_events(self.database_url, batch)
                 return
-            except Exception as error:  # the conversation goes on; its record is retried
+            except Exception as error:  # noqa: BLE001 - the conversation goes on; its record is retried
                 if attempt == len(RETRY_PAUSES) - 1:
                     logger.error("event broker: %d conversation events (of %s) could not be stored: %s",
                                  len(batch), ", ".join(sorted({str(e.get("sender_id"))[:8] + "…" for e in batch})),

@@ -124,7 +124,7 @@ class _Body:
         """The JSON value (Sanic's parser, as ``request.json``); raises ``ValueError`` if malformed."""
         try:
             return self.request.json
-        except Exception as error:  # Sanic's InvalidUsage, or the parser's own error
+        except Exception as error:  # noqa: BLE001 - Sanic's InvalidUsage, or the parser's own error
             raise ValueError(str(error)) from None
 
     def arg(self, name: str) -> str | None:

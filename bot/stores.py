@@ -135,7 +135,7 @@ def _event_of(row) -> tuple[Event | None, str]:
     try:
         data = json.loads(row.data)
         event = Event.from_parameters(data) if isinstance(data, dict) else None
-    except Exception as error:  # broken JSON, a known event with missing or wrong fields
+    except Exception as error:  # noqa: BLE001 - broken JSON, a known event with missing or wrong fields
         return None, type(error).__name__
     return event, "unknown event type" if isinstance(data, dict) else "not an event"
 

@@ -38,17 +38,24 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, ParamSpec, TypeVar
 
-from sanic import Blueprint, response
+from sanic import Blueprint, Request, Sanic, response
+from sanic.response import HTTPResponse
 
+from faq.problems import Problem
 from faq.publishing import Publisher, Retrainer
 from faq.store import FaqStore
 from kefu.botapi import BotApiError, BotServers, BotUnreachable
 from kefu.inputs import InvalidInput, json_body, number_field, require_text
+from kefu.routes import RoleGuard
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 EDITOR_PAGE = Path(__file__).resolve().parent / "editor"
 #: Path segments under /api/faqs that are routes, so no FAQ may be called that.
@@ -56,7 +63,7 @@ RESERVED_IDS = {"categories", "check", "preview", "publish", "publications"}
 PREVIEW_TIMEOUT = 10.0
 
 
-def install(app, *, require_role: Callable, bots: BotServers | None = None,
+def install(app: Sanic, *, require_role: RoleGuard, bots: BotServers | None = None,
             retrainer: Retrainer | None = None) -> Publisher:
     """Registers the FAQ API, the publisher task and the editor page.
 
@@ -71,18 +78,19 @@ def install(app, *, require_role: Callable, bots: BotServers | None = None,
     publisher = Publisher(settings, bots=bots, retrainer=retrainer)
     app.ctx.faq_store, app.ctx.faq_publisher = store, publisher
 
-    @app.listener("after_server_start")
-    async def _start(app_, _loop):
+    async def _start(app_: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         app_.ctx.faq_publisher_task = app_.add_task(publisher.run_forever(), name="faq_publisher")
+
+    app.listener(_start, "after_server_start")
 
     api = Blueprint("faq_api", url_prefix="/api/faqs")
     readers = require_role("editor", "agent")
     writers = require_role("editor")
 
-    async def call(function, *args, **kwargs):
+    async def call(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args, **kwargs))
 
-    def expected_version(request, body: dict[str, Any] | None = None) -> int | None:
+    def expected_version(request: Request, body: dict[str, Any] | None = None) -> int | None:
         raw = (body or {}).get("version")
         if raw is None:
             raw = request.headers.get("if-match", "").strip('"') or request.args.get("version")
@@ -97,25 +105,26 @@ def install(app, *, require_role: Callable, bots: BotServers | None = None,
             raise InvalidInput("id", f"'{faq_id}' is reserved; choose another id")
         return faq_id
 
-    def author(request) -> str:
-        return request.ctx.principal.username
+    def author(request: Request) -> str:
+        username: str = request.ctx.principal.username
+        return username
 
-    def with_warnings(entry: dict[str, Any], problems) -> dict[str, Any]:
+    def with_warnings(entry: dict[str, Any], problems: Iterable[Problem]) -> dict[str, Any]:
         return {**entry, "warnings": [p.as_dict() for p in problems if p.level == "warning"]}
 
     @api.get("", strict_slashes=False)
     @readers
-    async def list_faqs(request):
+    async def list_faqs(request: Request) -> HTTPResponse:
         return response.json(await call(store.entries, category=request.args.get("category") or None))
 
     @api.get("/categories")
     @readers
-    async def categories(_request):
+    async def categories(_request: Request) -> HTTPResponse:
         return response.json(await call(store.categories))
 
     @api.post("", strict_slashes=False)
     @writers
-    async def create(request):
+    async def create(request: Request) -> HTTPResponse:
         body = json_body(request)
         if isinstance(body.get("id"), str):
             checked_id(body["id"])
@@ -124,12 +133,12 @@ def install(app, *, require_role: Callable, bots: BotServers | None = None,
 
     @api.get("/<faq_id:str>")
     @readers
-    async def get(_request, faq_id: str):
+    async def get(_request: Request, faq_id: str) -> HTTPResponse:
         return response.json(await call(store.get, faq_id))
 
     @api.put("/<faq_id:str>")
     @writers
-    async def put(request, faq_id: str):
+    async def put(request: Request, faq_id: str) -> HTTPResponse:
         body = json_body(request)
         version = expected_version(request, body)
         entry, problems = await call(store.update, faq_id, body, author(request), expected_version=version)
@@ -137,19 +146,19 @@ def install(app, *, require_role: Callable, bots: BotServers | None = None,
 
     @api.delete("/<faq_id:str>")
     @writers
-    async def delete(request, faq_id: str):
+    async def delete(request: Request, faq_id: str) -> HTTPResponse:
         version = expected_version(request)
         await call(store.delete, faq_id, author(request), expected_version=version)
         return response.json({"deleted": faq_id})
 
     @api.get("/<faq_id:str>/history")
     @writers
-    async def history(_request, faq_id: str):
+    async def history(_request: Request, faq_id: str) -> HTTPResponse:
         return response.json(await call(store.history, faq_id))
 
     @api.post("/<faq_id:str>/restore")
     @writers
-    async def restore(request, faq_id: str):
+    async def restore(request: Request, faq_id: str) -> HTTPResponse:
         body = json_body(request)
         version = body.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
@@ -159,7 +168,7 @@ def install(app, *, require_role: Callable, bots: BotServers | None = None,
 
     @api.post("/check")
     @writers
-    async def check(request):
+    async def check(request: Request) -> HTTPResponse:
         body = json_body(request)
         existing = body.pop("existing", None)  # the id of the entry being edited, if any
         if existing is not None and not isinstance(existing, str):
@@ -173,32 +182,32 @@ def install(app, *, require_role: Callable, bots: BotServers | None = None,
 
     @api.post("/preview")
     @writers
-    async def preview(request):
+    async def preview(request: Request) -> HTTPResponse:
         body = json_body(request)
         text = require_text(body, "text", max_length=500)
         return response.json(await _preview(bots, settings.database_url, text))
 
     @api.post("/publish")
     @writers
-    async def publish(request):
+    async def publish(request: Request) -> HTTPResponse:
         publication = await call(store.request_publish, author(request))
         publisher.wake()
         return response.json(publication.as_json(), status=202)
 
     @api.get("/publish/<job:str>")
     @writers
-    async def publish_status(_request, job: str):
+    async def publish_status(_request: Request, job: str) -> HTTPResponse:
         return response.json((await call(store.publication, job)).as_json())
 
     @api.get("/publications")
     @writers
-    async def publications(_request):
+    async def publications(_request: Request) -> HTTPResponse:
         return response.json([p.as_json() for p in await call(store.publications)])
 
     page = Blueprint("faq_editor")
 
     @page.get("/faq")
-    async def editor(_request):
+    async def editor(_request: Request) -> HTTPResponse:
         return await response.file(EDITOR_PAGE / "index.html")
 
     page.static("/faq/static", str(EDITOR_PAGE / "static"), name="faq_static")

@@ -18,7 +18,8 @@ LANGUAGE_SLOT = "language"
 
 def _examples_block(examples: list[str]) -> LiteralScalarString:
     unique = list(dict.fromkeys(e.strip() for e in examples if e.strip()))
-    return LiteralScalarString("".join(f"- {text}\n" for text in unique))
+    block: LiteralScalarString = LiteralScalarString("".join(f"- {text}\n" for text in unique))
+    return block
 
 
 def render_training_data(catalogue: Catalogue) -> str:
@@ -42,7 +43,7 @@ def render_training_data(catalogue: Catalogue) -> str:
         for faq in catalogue.faqs
     }
     yaml = YAML()
-    yaml.width = 10_000  # one line per answer
+    yaml.width = 10_000  # type: ignore[assignment]  # one line per answer (ruamel declares it None)
     yaml.allow_unicode = True
     stream = io.StringIO()
     yaml.dump({"version": "3.1", "nlu": nlu, "responses": responses}, stream)

@@ -15,7 +15,9 @@ from faq.problems import Problem
 class FaqNotFound(LookupError):
     """No such entry, version of an entry or publish job; the message names it ("FAQ 'x' not found")."""
 
-    details: dict[str, Any] = {}
+    @property
+    def details(self) -> dict[str, Any]:
+        return {}
 
 
 class FaqConflict(Exception):

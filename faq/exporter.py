@@ -16,10 +16,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from faq.compiler import write_if_changed
-from faq.model import ENTRY_FIELDS, ID_PATTERN, Catalogue
+from faq.model import ENTRY_FIELDS, ID_PATTERN, Catalogue, Category
 
 
-def render_category(category) -> str:
+def render_category(category: Category) -> str:
     data = CommentedMap()
     data["category"] = category.name
     data["title_zh"] = category.title_zh
@@ -33,7 +33,7 @@ def render_category(category) -> str:
         entries.append(entry)
     data["faqs"] = entries
     yaml = YAML()
-    yaml.width = 10_000
+    yaml.width = 10_000  # type: ignore[assignment]  # ruamel declares it None
     yaml.allow_unicode = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     stream = io.StringIO()

@@ -36,15 +36,17 @@ class LiveContent:
     seq: int
     content_hash: str
     faqs: dict[str, dict[str, Any]]
-    _indexes: dict[frozenset, tuple] = field(default_factory=dict, repr=False)
+    _indexes: dict[frozenset[str], tuple[QuestionIndex, np.ndarray[Any, np.dtype[np.bool_]]]] = field(
+        default_factory=dict, repr=False)
 
     def answer(self, faq_id: str, language: str | None) -> str | None:
         faq = self.faqs.get(faq_id)
         if faq is None:
             return None
-        return faq["answer_en"] if language == "en" else faq["answer_zh"]
+        answer: str = faq["answer_en"] if language == "en" else faq["answer_zh"]
+        return answer
 
-    def question_index(self, trained: frozenset) -> tuple[QuestionIndex, np.ndarray]:
+    def question_index(self, trained: frozenset[str]) -> tuple[QuestionIndex, np.ndarray[Any, np.dtype[np.bool_]]]:
         """Every published question, and which of them a model trained on ``trained``
         (normalised example keys per FAQ id: ``"<id>\\0<key>"``) has not learnt (new entries,
         new variants)."""
@@ -85,7 +87,7 @@ class LiveContentCache:
                 if self._failing:
                     logger.info("FAQ content: the database answers again")
                 self._failing = False
-            except Exception as error:  # keep answering with what we have
+            except Exception as error:  # noqa: BLE001 - any database failure: keep answering with what we have
                 if not self._failing:
                     logger.warning("FAQ content: cannot read the published content (%s); keeping publication %s",
                                    type(error).__name__, self._content.seq if self._content else "none")
@@ -98,6 +100,7 @@ class LiveContentCache:
         from faq.tables import FaqPublicationRow
         from kefu.db import session_scope
 
+        assert self.database_url  # only called with a database (see content())
         with session_scope(self.database_url) as session:
             head = session.execute(
                 sa.select(FaqPublicationRow.seq, FaqPublicationRow.content_hash)

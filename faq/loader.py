@@ -186,8 +186,10 @@ def _line_finder(node: Any) -> Callable[[str | None], int]:
     def line_of(field: str | None) -> int:
         try:
             if field is not None and field in node:
-                return node.lc.key(field)[0] + 1
-            return node.lc.line + 1
+                key_line: int = node.lc.key(field)[0]
+                return key_line + 1
+            line: int = node.lc.line
+            return line + 1
         except (AttributeError, KeyError, TypeError):
             return 0
 

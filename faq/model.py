@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Fields of an entry, as in the store's catalogue (``category`` comes from the file).
 ENTRY_FIELDS = (
@@ -52,7 +53,7 @@ class Faq:
         """The questions the bot learns to recognise: canonical questions, then variants."""
         return [self.question_zh, *self.examples_zh, self.question_en, *self.examples_en]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "category": self.category,

@@ -16,12 +16,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from faq.codec import content_hash
 from faq.errors import FaqNotFound
 from faq.tables import FaqPublicationRow
 from kefu.clock import as_utc, utcnow
-from kefu.db import session_scope
+from kefu.db import rowcount, session_scope
 
 #: Publication states; clients see ``queued`` as ``running`` (contract section 5).
 QUEUED, RUNNING, LIVE, FAILED = "queued", "running", "live", "failed"
@@ -117,14 +118,14 @@ class Publications:
             claimed = session.execute(update(FaqPublicationRow)
                                       .where(FaqPublicationRow.id == queued, FaqPublicationRow.status == QUEUED)
                                       .values(status=RUNNING, started_at=now, detail="validating the content"))
-            if claimed.rowcount != 1:
+            if rowcount(claimed) != 1:
                 return None
         return self.publication(queued)
 
     def publish_content(self, job: str, content: dict[str, Any], *, files_hash: str | None = None) -> None:
         """Freezes ``content`` as the job's: from now on the Rasa servers pick it up."""
         with session_scope(self.url) as session:
-            row = session.get(FaqPublicationRow, job)
+            row = _job_row(session, job)
             row.content, row.content_hash = content, content_hash(content)
             row.published_at = utcnow()
             row.files_hash = files_hash
@@ -132,14 +133,14 @@ class Publications:
 
     def finish(self, job: str, status: str, detail: str, *, model_status: str | None = None) -> None:
         with session_scope(self.url) as session:
-            row = session.get(FaqPublicationRow, job)
+            row = _job_row(session, job)
             row.status, row.detail, row.finished_at = status, detail, utcnow()
             if model_status:
                 row.model_status = model_status
 
     def set_model_status(self, job: str, status: str, detail: str = "") -> None:
         with session_scope(self.url) as session:
-            row = session.get(FaqPublicationRow, job)
+            row = _job_row(session, job)
             row.model_status, row.model_detail = status, detail
 
     def record_publication(self, author: str, content: dict[str, Any], *, files_hash: str | None,
@@ -165,14 +166,15 @@ class Publications:
 
     def mark_files_hash(self, job: str, files_hash: str) -> None:
         with session_scope(self.url) as session:
-            session.get(FaqPublicationRow, job).files_hash = files_hash
+            _job_row(session, job).files_hash = files_hash
 
     def content_of(self, job: str) -> dict[str, Any]:
         with session_scope(self.url) as session:
             row = session.get(FaqPublicationRow, job)
             if row is None or row.content is None:
                 raise FaqNotFound(f"publish job '{job}' has no published content")
-            return row.content
+            content: dict[str, Any] = row.content
+            return content
 
     def live(self) -> tuple[Publication, dict[str, Any]] | None:
         """The newest published publication and its content."""
@@ -180,3 +182,11 @@ class Publications:
             row = session.execute(select(FaqPublicationRow).where(FaqPublicationRow.published_at.is_not(None))
                                   .order_by(FaqPublicationRow.seq.desc()).limit(1)).scalars().first()
             return (Publication.of(row), row.content) if row is not None else None
+
+
+def _job_row(session: Session, job: str) -> FaqPublicationRow:
+    """The row of a publish job that exists (the publisher's own); :class:`FaqNotFound` if not."""
+    row = session.get(FaqPublicationRow, job)
+    if row is None:
+        raise _not_found(job)
+    return row

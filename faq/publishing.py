@@ -32,8 +32,8 @@ from typing import Any, Protocol
 from faq.codec import catalogue_content, content_catalogue, content_hash
 from faq.compiler import render_training_data, write_if_changed
 from faq.loader import check_catalogue, load_catalogue, parse_entry
-from faq.live import REFRESH_SECONDS
 from faq.model import Catalogue
+from faq.problems import Problem
 from faq.publications import FAILED, LIVE
 from faq.store import FaqStore
 from kefu.botapi import BotServers
@@ -47,15 +47,13 @@ FILES_AUTHOR = "faq/content files"
 CONFIRM_SECONDS = 30.0
 
 
-def validate(catalogue: Catalogue) -> list:
+def validate(catalogue: Catalogue) -> list[Problem]:
     """The problems of a whole catalogue, exactly as ``python -m faq build`` would find them."""
-    problems = []
+    problems: list[Problem] = []
     for faq in catalogue.faqs:
         problems += parse_entry(faq.as_dict(), category=faq.category, file=f"faq {faq.id}")[1]
     problems += check_catalogue(catalogue)
     if not catalogue.faqs:
-        from faq.problems import Problem
-
         problems.append(Problem("api", 0, None, None, "there is nothing to publish.", "add at least one FAQ."))
     return problems
 
@@ -164,7 +162,7 @@ class Publisher:
         self.store = FaqStore(settings.database_url)
         self._wake = asyncio.Event()
         self._retrain_wanted: str | None = None
-        self._retrain_task: asyncio.Task | None = None
+        self._retrain_task: asyncio.Task[None] | None = None
 
     @property
     def retrain_enabled(self) -> bool:
@@ -223,8 +221,8 @@ class Publisher:
             raise
         except Exception as error:
             logger.exception("FAQ publication %s failed", job)
-            await loop.run_in_executor(None, lambda: store.finish(
-                job, FAILED, f"not published: internal error ({type(error).__name__}); the previous content stays live"))
+            failure = f"not published: internal error ({type(error).__name__}); the previous content stays live"
+            await loop.run_in_executor(None, lambda: store.finish(job, FAILED, failure))
 
     async def confirm(self, seq: int) -> list[str]:
         """Waits until every Rasa server answers with publication ``seq`` (or a newer one);

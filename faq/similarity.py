@@ -8,10 +8,14 @@ pipeline (questions published after the model was trained) and the unanswered-qu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from faq.model import Faq
 
 
 def normalise(text: str) -> str:
@@ -42,13 +46,13 @@ class QuestionIndex:
             self._matrix = self._vectorizer.fit_transform([text for _, text in self.items])
 
     @classmethod
-    def of_faqs(cls, faqs: Iterable) -> QuestionIndex:
+    def of_faqs(cls, faqs: Iterable[Faq]) -> QuestionIndex:
         return cls((faq.id, text) for faq in faqs for text in faq.training_examples())
 
     def __len__(self) -> int:
         return len(self.items)
 
-    def scores(self, text: str) -> np.ndarray:
+    def scores(self, text: str) -> np.ndarray[Any, np.dtype[np.float64]]:
         if self._vectorizer is None or not normalise(text):
             return np.zeros(len(self.items))
         vector = self._vectorizer.transform([text])

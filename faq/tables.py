@@ -10,70 +10,74 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from datetime import datetime
+from typing import Any
 
-from kefu.db import Base
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
+
+from kefu.db import Base, column
 
 
 class FaqCategoryRow(Base):
     __tablename__ = "faq_categories"
 
-    name = sa.Column(sa.String(63), primary_key=True)
-    title_zh = sa.Column(sa.String(100), nullable=False)
-    title_en = sa.Column(sa.String(100), nullable=False)
-    position = sa.Column(sa.Integer, nullable=False, default=0)
+    name: Mapped[str] = column(sa.String(63), primary_key=True)
+    title_zh: Mapped[str] = column(sa.String(100), nullable=False)
+    title_en: Mapped[str] = column(sa.String(100), nullable=False)
+    position: Mapped[int] = column(sa.Integer, nullable=False, default=0)
 
 
 class FaqEntryRow(Base):
     __tablename__ = "faq_entries"
 
-    id = sa.Column(sa.String(63), primary_key=True)
-    category = sa.Column(sa.String(63), nullable=False, index=True)
-    question_zh = sa.Column(sa.Text, nullable=False)
-    question_en = sa.Column(sa.Text, nullable=False)
-    examples_zh = sa.Column(sa.JSON, nullable=False)
-    examples_en = sa.Column(sa.JSON, nullable=False)
-    answer_zh = sa.Column(sa.Text, nullable=False)
-    answer_en = sa.Column(sa.Text, nullable=False)
-    position = sa.Column(sa.Integer, nullable=False, default=0)
-    version = sa.Column(sa.Integer, nullable=False)
-    deleted = sa.Column(sa.Boolean, nullable=False, default=False)
-    updated_by = sa.Column(sa.String(64), nullable=False)
-    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
+    id: Mapped[str] = column(sa.String(63), primary_key=True)
+    category: Mapped[str] = column(sa.String(63), nullable=False, index=True)
+    question_zh: Mapped[str] = column(sa.Text, nullable=False)
+    question_en: Mapped[str] = column(sa.Text, nullable=False)
+    examples_zh: Mapped[Any] = column(sa.JSON, nullable=False)
+    examples_en: Mapped[Any] = column(sa.JSON, nullable=False)
+    answer_zh: Mapped[str] = column(sa.Text, nullable=False)
+    answer_en: Mapped[str] = column(sa.Text, nullable=False)
+    position: Mapped[int] = column(sa.Integer, nullable=False, default=0)
+    version: Mapped[int] = column(sa.Integer, nullable=False)
+    deleted: Mapped[bool] = column(sa.Boolean, nullable=False, default=False)
+    updated_by: Mapped[str] = column(sa.String(64), nullable=False)
+    updated_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False)
 
 
 class FaqVersionRow(Base):
     __tablename__ = "faq_versions"
     __table_args__ = (sa.UniqueConstraint("faq_id", "version", name="uq_faq_versions_faq_version"),)
 
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
-    faq_id = sa.Column(sa.String(63), nullable=False)
-    version = sa.Column(sa.Integer, nullable=False)
+    id: Mapped[int] = column(sa.Integer, primary_key=True, autoincrement=True)
+    faq_id: Mapped[str] = column(sa.String(63), nullable=False)
+    version: Mapped[int] = column(sa.Integer, nullable=False)
     #: created, updated, deleted, restored, imported
-    action = sa.Column(sa.String(16), nullable=False)
-    data = sa.Column(sa.JSON, nullable=False)
-    author = sa.Column(sa.String(64), nullable=False)
-    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
+    action: Mapped[str] = column(sa.String(16), nullable=False)
+    data: Mapped[Any] = column(sa.JSON, nullable=False)
+    author: Mapped[str] = column(sa.String(64), nullable=False)
+    created_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False)
 
 
 class FaqPublicationRow(Base):
     __tablename__ = "faq_publications"
 
-    id = sa.Column(sa.String(32), primary_key=True)
+    id: Mapped[str] = column(sa.String(32), primary_key=True)
     #: order of the requests; the live content is the published one with the highest seq
-    seq = sa.Column(sa.Integer, nullable=False, unique=True)
-    status = sa.Column(sa.String(16), nullable=False, index=True)
-    detail = sa.Column(sa.Text, nullable=False, default="")
-    requested_by = sa.Column(sa.String(64), nullable=False)
-    requested_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
-    started_at = sa.Column(sa.DateTime(timezone=True))
+    seq: Mapped[int] = column(sa.Integer, nullable=False, unique=True)
+    status: Mapped[str] = column(sa.String(16), nullable=False, index=True)
+    detail: Mapped[str] = column(sa.Text, nullable=False, default="")
+    requested_by: Mapped[str] = column(sa.String(64), nullable=False)
+    requested_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False)
+    started_at: Mapped[datetime | None] = column(sa.DateTime(timezone=True))
     #: from this moment the Rasa servers answer with ``content``
-    published_at = sa.Column(sa.DateTime(timezone=True))
-    finished_at = sa.Column(sa.DateTime(timezone=True))
-    content = sa.Column(sa.JSON)
-    content_hash = sa.Column(sa.String(64))
+    published_at: Mapped[datetime | None] = column(sa.DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = column(sa.DateTime(timezone=True))
+    content: Mapped[Any] = column(sa.JSON)
+    content_hash: Mapped[str | None] = column(sa.String(64))
     #: hash of faq/content/*.yml when this publication came from (or was written to) the files
-    files_hash = sa.Column(sa.String(64))
+    files_hash: Mapped[str | None] = column(sa.String(64))
     #: none, pending, training, swapped, failed: the background retrain of this content
-    model_status = sa.Column(sa.String(16), nullable=False, default="none")
-    model_detail = sa.Column(sa.Text, nullable=False, default="")
+    model_status: Mapped[str] = column(sa.String(16), nullable=False, default="none")
+    model_detail: Mapped[str] = column(sa.Text, nullable=False, default="")

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from faq.codec import API_FILE, META_FIELDS, content_fields, entry_dict, faq_of, row_content
 from faq.errors import FaqConflict, FaqInvalid, FaqNotFound
@@ -62,9 +63,9 @@ class WorkingCopy:
 
     def categories(self) -> list[dict[str, Any]]:
         with session_scope(self.url) as session:
-            counts = dict(session.execute(
+            counts: dict[str, int] = {category: count for category, count in session.execute(
                 select(FaqEntryRow.category, sa.func.count()).where(FaqEntryRow.deleted.is_(False))
-                .group_by(FaqEntryRow.category)).all())
+                .group_by(FaqEntryRow.category)).all()}
             rows = session.execute(select(FaqCategoryRow).order_by(FaqCategoryRow.position, FaqCategoryRow.name))
             result = [{"name": r.name, "title_zh": r.title_zh, "title_en": r.title_en, "count": counts.get(r.name, 0)}
                       for r in rows.scalars()]
@@ -75,7 +76,8 @@ class WorkingCopy:
 
     def is_empty(self) -> bool:
         with session_scope(self.url) as session:
-            return session.execute(select(sa.func.count()).select_from(FaqEntryRow)).scalar_one() == 0
+            entries: int = session.execute(select(sa.func.count()).select_from(FaqEntryRow)).scalar_one()
+            return entries == 0
 
     def draft_catalogue(self) -> Catalogue:
         """The working copy as a catalogue, categories in their order."""
@@ -194,6 +196,8 @@ class WorkingCopy:
         faq, problems = self._checked(data, faq_id=faq_id)
         with session_scope(self.url) as session:
             row = session.get(FaqEntryRow, faq_id, with_for_update=True)
+            if row is None:  # a version outlives no entry: the entries table keeps deleted ones
+                raise _not_found(faq_id)
             self._ensure_category(session, faq.category)
             row.deleted = False
             self._apply(session, row, faq, author, utcnow(), "restored")
@@ -206,28 +210,29 @@ class WorkingCopy:
         now = utcnow()
         with session_scope(self.url) as session:
             for position, category in enumerate(catalogue.categories):
-                row = session.get(FaqCategoryRow, category.name)
-                if row is None:
+                category_row = session.get(FaqCategoryRow, category.name)
+                if category_row is None:
                     session.add(FaqCategoryRow(name=category.name, title_zh=category.title_zh,
                                                title_en=category.title_en, position=position))
                 else:
-                    row.title_zh, row.title_en, row.position = category.title_zh, category.title_en, position
-            rows = {row.id: row for row in session.execute(select(FaqEntryRow)).scalars()}
+                    category_row.title_zh, category_row.title_en = category.title_zh, category.title_en
+                    category_row.position = position
+            rows: dict[str, FaqEntryRow] = {row.id: row for row in session.execute(select(FaqEntryRow)).scalars()}
             seen = set()
             for category in catalogue.categories:
                 for position, faq in enumerate(category.faqs):
                     seen.add(faq.id)
-                    row = rows.get(faq.id)
-                    if row is not None and not row.deleted and row_content(row) == faq.as_dict():
-                        row.position = position
+                    entry_row = rows.get(faq.id)
+                    if entry_row is not None and not entry_row.deleted and row_content(entry_row) == faq.as_dict():
+                        entry_row.position = position
                         counts["unchanged"] += 1
                         continue
-                    if row is None:
-                        row = FaqEntryRow(id=faq.id, version=0)
-                        session.add(row)
-                    counts["created" if row.version == 0 or row.deleted else "updated"] += 1
-                    row.deleted = False
-                    self._apply(session, row, faq, author, now, "imported", position=position)
+                    if entry_row is None:
+                        entry_row = FaqEntryRow(id=faq.id, version=0)
+                        session.add(entry_row)
+                    counts["created" if entry_row.version == 0 or entry_row.deleted else "updated"] += 1
+                    entry_row.deleted = False
+                    self._apply(session, entry_row, faq, author, now, "imported", position=position)
             for faq_id, row in rows.items():
                 if faq_id not in seen and not row.deleted:
                     row.deleted, row.version, row.updated_by, row.updated_at = True, row.version + 1, author, now
@@ -238,15 +243,15 @@ class WorkingCopy:
 
     # -- internals -----------------------------------------------------------------------
     @staticmethod
-    def _ensure_category(session, name: str) -> None:
+    def _ensure_category(session: Session, name: str) -> None:
         if session.get(FaqCategoryRow, name) is None:
             position = session.execute(select(sa.func.coalesce(sa.func.max(FaqCategoryRow.position), 0))).scalar_one()
             session.add(FaqCategoryRow(name=name, title_zh=name, title_en=name, position=position + 1))
             session.flush()
 
     @staticmethod
-    def _locked(session, faq_id: str, expected_version: int | None) -> FaqEntryRow:
-        row = session.get(FaqEntryRow, faq_id, with_for_update=True)
+    def _locked(session: Session, faq_id: str, expected_version: int | None) -> FaqEntryRow:
+        row: FaqEntryRow | None = session.get(FaqEntryRow, faq_id, with_for_update=True)
         if row is None or (row.deleted and expected_version is None):
             raise _not_found(faq_id)
         if expected_version is not None and row.version != expected_version:
@@ -260,7 +265,7 @@ class WorkingCopy:
         return row
 
     @staticmethod
-    def _apply(session, row: FaqEntryRow, faq: Faq, author: str, now: dt.datetime, action: str,
+    def _apply(session: Session, row: FaqEntryRow, faq: Faq, author: str, now: dt.datetime, action: str,
                position: int | None = None) -> None:
         row.category = faq.category
         row.question_zh, row.question_en = faq.question_zh, faq.question_en

@@ -48,7 +48,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sanic import Blueprint, response
+from sanic import Blueprint, Request, Sanic, response
+from sanic.response import HTTPResponse
 
 from handoff.live import LiveFeed
 from handoff.models import Handoff
@@ -60,8 +61,10 @@ from handoff.store import HandoffConflict, HandoffNotFound
 from handoff.tickets import TicketNotFound
 from handoff.upkeep import RatingRequests, Upkeep, in_thread
 from kefu.auth import display_name
+from kefu.botapi import BotServers
 from kefu.clock import utcnow
-
+from kefu.routes import ErrorHelpers, RoleGuard
+from kefu.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +111,7 @@ ERRORS: dict[type[Exception], ErrorAnswer] = {
 class HandoffApi:
     """State shared by the routes of one web app: service, Rasa client, live feed, upkeep."""
 
-    def __init__(self, settings, *, customer_panel: CustomerPanel | None = None,
+    def __init__(self, settings: Settings, *, customer_panel: CustomerPanel | None = None,
                  service: HandoffService | None = None, bot: RasaConversations | None = None) -> None:
         self.settings = settings
         self.service = service or HandoffService.create(settings.database_url)
@@ -117,12 +120,12 @@ class HandoffApi:
         self.ratings = RatingRequests(self.service.store, lambda: self.bot)
         self.customer_panel = customer_panel
         self._display_names: dict[str, str] = {}
-        self._upkeep: asyncio.Task | None = None
+        self._upkeep: asyncio.Task[None] | None = None
 
     @property
     def bot(self) -> RasaConversations:
         if self._bot is None:
-            self._bot = RasaConversations(self.settings.bot_url, self.settings.bot_api_token)
+            self._bot = RasaConversations(BotServers.from_settings(self.settings))
         return self._bot
 
     def display_name(self, username: str) -> str:
@@ -133,7 +136,7 @@ class HandoffApi:
     def object_of(self, handoff: Handoff) -> dict[str, Any]:
         return handoff_json(handoff, self.service.transcript(handoff))
 
-    def start_upkeep(self, app) -> None:
+    def start_upkeep(self, app: Sanic) -> None:
         if self._upkeep is None:
             quiet = dt.timedelta(minutes=self.settings.handoff_abandon_after_minutes)
             self._upkeep = app.loop.create_task(Upkeep(self.service, self.ratings, abandon_after=quiet).run())
@@ -145,7 +148,7 @@ class HandoffApi:
             await self._bot.close()
 
 
-def install(app, *, require_role: Callable, errors, customer_panel: CustomerPanel | None = None) -> HandoffApi:
+def install(app: Sanic, *, require_role: RoleGuard, errors: ErrorHelpers, customer_panel: CustomerPanel | None = None) -> HandoffApi:
     """Registers the handoff API, the live feed and the console on the web app (its domain errors
     are answered as :data:`ERRORS` says once the web app registers that table)."""
     state = HandoffApi(app.ctx.settings, customer_panel=customer_panel)
@@ -153,29 +156,32 @@ def install(app, *, require_role: Callable, errors, customer_panel: CustomerPane
     for blueprint in blueprints(require_role=require_role, errors=errors):
         app.blueprint(blueprint)
 
-    @app.listener("after_server_start")
-    async def _start(app_, _loop):
+    async def _start(app_: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         state.start_upkeep(app_)
 
-    @app.listener("before_server_stop")
-    async def _stop(_app, _loop):
+    app.listener(_start, "after_server_start")
+
+    async def _stop(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         await state.stop()
+
+    app.listener(_stop, "before_server_stop")
 
     return state
 
 
-def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
+def blueprints(*, require_role: RoleGuard, errors: ErrorHelpers) -> list[Blueprint]:
     api = Blueprint("handoffs", url_prefix="/api")
     console = Blueprint("console")
     agent = require_role("agent")
 
-    def state_of(request) -> HandoffApi:
-        return request.app.ctx.handoffs
+    def state_of(request: Request) -> HandoffApi:
+        state: HandoffApi = request.app.ctx.handoffs
+        return state
 
     # ------------------------------------------------------------------ queue
     @api.get("/handoffs")
     @agent
-    async def list_handoffs(request):
+    async def list_handoffs(request: Request) -> HTTPResponse:
         state = state_of(request)
         raw = request.args.get("status")
         statuses = DEFAULT_LIST
@@ -190,14 +196,14 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
 
     @api.get("/handoffs/<handoff_id:int>")
     @agent
-    async def get_handoff(request, handoff_id: int):
+    async def get_handoff(request: Request, handoff_id: int) -> HTTPResponse:
         state = state_of(request)
         handoff = await in_thread(state.service.store.get, handoff_id)
         return response.json(await in_thread(state.object_of, handoff))
 
     @api.get("/handoffs/<handoff_id:int>/details")
     @agent
-    async def details(request, handoff_id: int):
+    async def details(request: Request, handoff_id: int) -> HTTPResponse:
         state = state_of(request)
         handoff = await in_thread(state.service.store.get, handoff_id)
         transitions = await in_thread(state.service.store.transitions, handoff_id)
@@ -215,14 +221,14 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
     # ------------------------------------------------------------------ agent actions
     @api.post("/handoffs/<handoff_id:int>/claim")
     @agent
-    async def claim(request, handoff_id: int):
+    async def claim(request: Request, handoff_id: int) -> HTTPResponse:
         state = state_of(request)
         handoff = await in_thread(state.service.claim, handoff_id, request.ctx.principal.username)
         return response.json(await in_thread(state.object_of, handoff))
 
     @api.post("/handoffs/<handoff_id:int>/messages")
     @agent
-    async def post_message(request, handoff_id: int):
+    async def post_message(request: Request, handoff_id: int) -> HTTPResponse:
         state = state_of(request)
         body = errors.json_body(request)
         handoff, text = await in_thread(state.service.check_can_write, handoff_id,
@@ -234,7 +240,7 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
 
     @api.post("/handoffs/<handoff_id:int>/resolve")
     @agent
-    async def resolve(request, handoff_id: int):
+    async def resolve(request: Request, handoff_id: int) -> HTTPResponse:
         state = state_of(request)
         handoff = await in_thread(state.service.resolve, handoff_id, request.ctx.principal.username)
         await state.ratings.send(handoff)  # when the Rasa server cannot take it now, the upkeep retries
@@ -242,7 +248,7 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
 
     @api.post("/handoffs/<handoff_id:int>/release")
     @agent
-    async def release(request, handoff_id: int):
+    async def release(request: Request, handoff_id: int) -> HTTPResponse:
         state = state_of(request)
         handoff = await in_thread(state.service.release, handoff_id, request.ctx.principal.username)
         return response.json(await in_thread(state.object_of, handoff))
@@ -250,7 +256,7 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
     # ------------------------------------------------------------------ complaints
     @api.get("/complaints")
     @agent
-    async def list_complaints(request):
+    async def list_complaints(request: Request) -> HTTPResponse:
         state = state_of(request)
         raw = request.args.get("status")
         statuses = [s.strip() for s in raw.split(",")] if raw else None
@@ -261,7 +267,7 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
 
     @api.post("/complaints/<ticket_id:int>/follow-up")
     @agent
-    async def follow_up(request, ticket_id: int):
+    async def follow_up(request: Request, ticket_id: int) -> HTTPResponse:
         state = state_of(request)
         note = errors.require_text(errors.json_body(request), "note", max_length=2000)
         ticket = await in_thread(state.service.follow_up, ticket_id, request.ctx.principal.username, note)
@@ -270,7 +276,7 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
     # ------------------------------------------------------------------ live feed
     @api.get("/handoffs/stream")
     @require_role("agent", query_token=True)  # an EventSource sends no headers: the only ?token= route
-    async def stream(request):
+    async def stream(request: Request) -> HTTPResponse | None:
         # Ends when its token expires or the account is deleted or its role changes (checked
         # every STREAM_CHECK seconds through ``request.ctx.still_valid``, from the auth decorator).
         state = state_of(request)
@@ -297,10 +303,11 @@ def blueprints(*, require_role: Callable, errors) -> list[Blueprint]:
             await stream_response.eof()
         finally:
             state.feed.unsubscribe(queue)
+        return None  # the stream was the response
 
     # ------------------------------------------------------------------ console
     @console.get("/console")
-    async def console_page(_request):
+    async def console_page(_request: Request) -> HTTPResponse:
         return await response.file(CONSOLE / "index.html", headers={"Cache-Control": "no-cache"})
 
     console.static("/console/static", str(CONSOLE / "static"), name="console_static")

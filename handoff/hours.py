@@ -1,21 +1,21 @@
 """Service hours of the human agents (default 9:00-22:00, Asia/Shanghai).
 
 Configured by ``HANDOFF_SERVICE_HOURS`` (``"09:00-22:00"``; ``"00:00-24:00"`` for always open)
-and ``HANDOFF_TIMEZONE`` (an IANA zone name, default ``Asia/Shanghai``).
+and ``HANDOFF_TIMEZONE`` (an IANA zone name, default ``Asia/Shanghai``), which ``kefu.settings``
+validates at start; :meth:`ServiceHours.parse` reads them with the settings' own checks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from kefu.settings import SettingsError, current
+from kefu.settings import current
+from kefu.settings_values import daily_span, time_zone
 
 DEFAULT_HOURS = "09:00-22:00"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
 @dataclass(frozen=True)
@@ -33,20 +33,9 @@ class ServiceHours:
         Raises:
             SettingsError: naming the variable and the expected form.
         """
-        match = _SPAN.match(span or "")
-        if not match:
-            raise SettingsError(f"HANDOFF_SERVICE_HOURS={span!r}: use the form 09:00-22:00.")
-        oh, om, ch, cm = (int(g) for g in match.groups())
-        closes = ch * 60 + cm
-        if oh > 23 or om > 59 or cm > 59 or closes > 1440 or closes <= oh * 60 + om:
-            raise SettingsError(f"HANDOFF_SERVICE_HOURS={span!r}: opening must come before closing, "
-                                "within one day (closing may be 24:00).")
-        try:
-            zone = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(f"HANDOFF_TIMEZONE={timezone!r} is not a known time zone "
-                                "(use an IANA name such as Asia/Shanghai).") from None
-        return cls(dt.time(oh, om), closes, zone)
+        opens, closes = daily_span("HANDOFF_SERVICE_HOURS", span)
+        zone = ZoneInfo(time_zone("HANDOFF_TIMEZONE", timezone, DEFAULT_TIMEZONE))
+        return cls(dt.time(opens // 60, opens % 60), closes, zone)
 
     @classmethod
     def from_environment(cls) -> ServiceHours:

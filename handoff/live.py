@@ -43,18 +43,18 @@ class LiveFeed:
     def __init__(self, transcripts: Transcripts, *, interval: float = POLL_INTERVAL) -> None:
         self.transcripts = transcripts
         self.interval = interval
-        self._subscribers: set[asyncio.Queue] = set()
-        self._task: asyncio.Task | None = None
+        self._subscribers: set[asyncio.Queue[FeedItem]] = set()
+        self._task: asyncio.Task[None] | None = None
         self._cursor: tuple[int, int] | None = None
 
-    def subscribe(self) -> asyncio.Queue:
-        queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
+    def subscribe(self) -> asyncio.Queue[FeedItem]:
+        queue: asyncio.Queue[FeedItem] = asyncio.Queue(maxsize=QUEUE_LIMIT)
         self._subscribers.add(queue)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[FeedItem]) -> None:
         self._subscribers.discard(queue)
 
     async def _run(self) -> None:
@@ -78,6 +78,7 @@ class LiveFeed:
             self._cursor = None
 
     def _poll(self) -> list[FeedItem]:
+        assert self._cursor is not None  # set by _run before it polls
         transition_id, event_id = self._cursor
         transitions, messages = self.transcripts.changes_since(transition_id, event_id, now=utcnow())
         items = []

@@ -11,8 +11,9 @@ import datetime as dt
 import logging
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 from handoff import complaints
 from handoff.hours import ServiceHours
@@ -89,7 +90,7 @@ class HandoffService:
         self.clock = clock
 
     @classmethod
-    def create(cls, database_url: str, **kwargs) -> HandoffService:
+    def create(cls, database_url: str, **kwargs: Any) -> HandoffService:
         """The service on the app database at ``database_url`` (keyword arguments as for the class)."""
         return cls(HandoffStore(database_url), **kwargs)
 
@@ -101,7 +102,7 @@ class HandoffService:
     def request(
         self, *, sender_id: str, channel: str, reason: Reason | str, language: str | None = None,
         customer_id: str | None = None, order_id: str | None = None, trigger_text: str | None = None,
-        transcript: list[dict] | None = None, member_level: str | None = None,
+        transcript: list[dict[str, Any]] | None = None, member_level: str | None = None,
     ) -> HandoffRequest:
         """Puts a conversation in the queue (service hours) or takes a callback request (outside).
 
@@ -143,7 +144,7 @@ class HandoffService:
         position = self.queue_position(handoff)
         return HandoffRequest(handoff, created, position, self.estimate_wait(position), None, ticket_id)
 
-    def _open_ticket(self, handoff: Handoff, transcript: list[dict], now: dt.datetime) -> ComplaintTicket:
+    def _open_ticket(self, handoff: Handoff, transcript: list[dict[str, Any]], now: dt.datetime) -> ComplaintTicket:
         summary = handoff.trigger_text or next(
             (line["text"] for line in reversed(transcript) if line.get("role") == "customer"), "")
         return self.tickets.create(handoff, category=complaints.categorize(summary), summary=summary,

@@ -11,6 +11,7 @@ the console's live feed) are read by :mod:`handoff.transcripts`.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from sqlalchemy.orm import aliased
 from handoff.models import HELD_STATUSES, OPEN_STATUSES, Handoff, HandoffTransition
 from handoff.states import HandoffError, Status, check_transition
 from kefu.clock import as_utc
-from kefu.db import get_engine, session_scope
+from kefu.db import get_engine, rowcount, session_scope
 from kefu.events import ConversationEvent
 
 #: How long a process sending a rating question keeps it to itself (then another may try again).
@@ -165,7 +166,7 @@ class HandoffStore:
                 select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status.in_(OPEN_STATUSES))
             ).scalars().first()
 
-    def list(self, statuses: Iterable[str] | None = None, *, limit: int = 200) -> list[Handoff]:
+    def list(self, statuses: Iterable[str] | None = None, *, limit: int = 200) -> builtins.list[Handoff]:
         """Handoffs in queue order: priority first (complaints first), then oldest first.
 
         Final statuses (resolved, abandoned) are listed newest first.
@@ -211,22 +212,23 @@ class HandoffStore:
                 values["ended_at"] = at
             if target is Status.WAITING and current_status is Status.ACTIVE:
                 values.update(claimed_by=None, claimed_at=None)
-            changed = session.execute(
+            changed = rowcount(session.execute(
                 update(Handoff)
                 .where(Handoff.id == handoff_id, Handoff.status == current_status.value)
                 .values(**values)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if changed != 1:
                 session.rollback()
                 latest = session.get(Handoff, handoff_id, populate_existing=True)
+                assert latest is not None  # handoffs are never deleted
                 session.expunge(latest)
                 raise HandoffConflict(f"Handoff {handoff_id} changed meanwhile; it is now {latest.status}.", latest)
             session.add(HandoffTransition(handoff_id=handoff_id, from_status=current_status.value,
                                           to_status=target.value, actor=actor, note=note, at=at))
         return self.get(handoff_id)
 
-    def transitions(self, handoff_id: int) -> list[HandoffTransition]:
+    def transitions(self, handoff_id: int) -> builtins.list[HandoffTransition]:
         with session_scope(self.database_url) as session:
             return list(session.execute(
                 select(HandoffTransition).where(HandoffTransition.handoff_id == handoff_id)
@@ -236,7 +238,7 @@ class HandoffStore:
     def waiting_ahead(self, handoff: Handoff) -> int:
         """How many waiting handoffs will be served before this one."""
         with session_scope(self.database_url) as session:
-            return session.execute(
+            ahead: int = session.execute(
                 select(func.count()).select_from(Handoff).where(
                     Handoff.status == Status.WAITING.value,
                     Handoff.id != handoff.id,
@@ -248,8 +250,9 @@ class HandoffStore:
                     ),
                 )
             ).scalar_one()
+        return ahead
 
-    def recent_handling(self, *, since: dt.datetime, limit: int = 20) -> tuple[list[float], int]:
+    def recent_handling(self, *, since: dt.datetime, limit: int = 20) -> tuple[builtins.list[float], int]:
         """Minutes agents spent on recently resolved handoffs, and how many agents claimed since."""
         with session_scope(self.database_url) as session:
             rows = session.execute(
@@ -265,7 +268,7 @@ class HandoffStore:
         minutes = [(as_utc(end) - as_utc(start)).total_seconds() / 60 for start, end in rows if start and end]
         return minutes, agents
 
-    def stale_waiting(self, *, quiet_since: dt.datetime) -> list[Handoff]:
+    def stale_waiting(self, *, quiet_since: dt.datetime) -> builtins.list[Handoff]:
         """Waiting handoffs whose customer has written nothing since ``quiet_since``."""
         last_message = (
             select(func.max(ConversationEvent.timestamp))
@@ -282,7 +285,7 @@ class HandoffStore:
             ).scalars().all())
 
     # ------------------------------------------------------------------ the rating question
-    def ratings_to_request(self, *, since: dt.datetime, now: dt.datetime) -> list[Handoff]:
+    def ratings_to_request(self, *, since: dt.datetime, now: dt.datetime) -> builtins.list[Handoff]:
         """Handoffs resolved since ``since`` whose rating question has not reached the Rasa server
         (and that nobody is sending now), unless their conversation is held again."""
         reopened = aliased(Handoff)
@@ -303,14 +306,14 @@ class HandoffStore:
         """Takes the sending of a handoff's rating question (a conditional UPDATE, so one process
         sends it); False when it was sent already or another process is sending it."""
         with get_engine(self.database_url).begin() as connection:
-            return connection.execute(
+            return rowcount(connection.execute(
                 update(Handoff).where(
                     Handoff.id == handoff_id, Handoff.status == Status.RESOLVED.value,
                     Handoff.rating_requested_at.is_(None),
                     sa.or_(Handoff.rating_requesting_since.is_(None),
                            Handoff.rating_requesting_since < at - RATING_REQUEST_LEASE),
                 ).values(rating_requesting_since=at)
-            ).rowcount == 1
+            )) == 1
 
     def finish_rating_request(self, handoff_id: int, at: dt.datetime | None) -> None:
         """Records that the rating question reached the Rasa server (``at``), or, with ``None``, that
@@ -324,7 +327,7 @@ class HandoffStore:
     def record_rating(self, sender_id: str, rating: int, at: dt.datetime) -> Handoff | None:
         """Stores the rating on the conversation's latest resolved handoff without one."""
         with session_scope(self.database_url) as session:
-            handoff = session.execute(
+            handoff: Handoff | None = session.execute(
                 select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status == Status.RESOLVED.value,
                                       Handoff.rating.is_(None))
                 .order_by(Handoff.ended_at.desc(), Handoff.id.desc()).limit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -47,7 +48,7 @@ class ComplaintTickets:
                 select(ComplaintTicket).where(ComplaintTicket.handoff_id == handoff_id)
             ).scalars().first()
 
-    def list(self, statuses: Iterable[str] | None = None, *, limit: int = 200) -> list[ComplaintTicket]:
+    def list(self, statuses: Iterable[str] | None = None, *, limit: int = 200) -> builtins.list[ComplaintTicket]:
         query = select(ComplaintTicket)
         if statuses:
             query = query.where(ComplaintTicket.status.in_(list(statuses)))
@@ -55,7 +56,7 @@ class ComplaintTickets:
             return list(session.execute(query.order_by(ComplaintTicket.id.desc()).limit(limit)).scalars().all())
 
     def update(self, ticket_id: int, *, at: dt.datetime, status: str | None = None,
-               note: str | None = None, transcript: list[dict[str, Any]] | None = None) -> ComplaintTicket:
+               note: str | None = None, transcript: builtins.list[dict[str, Any]] | None = None) -> ComplaintTicket:
         """Changes a ticket.
 
         Raises:

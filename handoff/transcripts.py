@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from handoff.models import OPEN_STATUSES, Handoff, HandoffTransition
 from kefu import events as conversation
 from kefu.clock import as_utc
-from kefu.events import ConversationEvent, TranscriptLine
 from kefu.db import session_scope
+from kefu.events import ConversationEvent, TranscriptLine
 
 #: How far back a transcript reaches when the conversation's session start is unknown.
 TRANSCRIPT_FALLBACK_WINDOW = dt.timedelta(hours=6)

@@ -16,11 +16,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import select
+from sqlalchemy.orm import Mapped
 
-from kefu.db import Base, session_scope
+from kefu.db import Base, column, session_scope
 from kefu.tokens import ROLES, Principal
 
 __all__ = ["ROLES", "AccountRoles", "Principal", "User", "authenticate", "current_role", "display_name",
@@ -37,16 +39,16 @@ class User(Base):
 
     __tablename__ = "users"
 
-    id = sa.Column(sa.Integer, primary_key=True)
+    id: Mapped[int] = column(sa.Integer, primary_key=True)
     #: login name, unique
-    username = sa.Column(sa.String(64), nullable=False, unique=True)
+    username: Mapped[str] = column(sa.String(64), nullable=False, unique=True)
     #: one of ROLES: agents work the handoff queue, editors own the FAQ content
-    role = sa.Column(sa.String(16), nullable=False)
+    role: Mapped[str] = column(sa.String(16), nullable=False)
     #: "scrypt$<salt b64>$<hash b64>"
-    password_hash = sa.Column(sa.String(200), nullable=False)
+    password_hash: Mapped[str] = column(sa.String(200), nullable=False)
     #: name shown to customers when the agent writes to them
-    display_name = sa.Column(sa.String(64), nullable=False, default="")
-    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+    display_name: Mapped[str] = column(sa.String(64), nullable=False, default="")
+    created_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
 def hash_password(password: str) -> str:

@@ -104,15 +104,18 @@ class BotServers:
         Raises:
             BotApiError: the server answered with an error; BotUnreachable: none could be reached.
         """
+        parsed: dict[str, Any]
         if server is not None:
-            return await self._call(server, "POST", "model/parse", {"text": text}, timeout=timeout)
-        return await self._any("POST", "model/parse", {"text": text}, timeout=timeout)
+            parsed = await self._call(server, "POST", "model/parse", {"text": text}, timeout=timeout)
+        else:
+            parsed = await self._any("POST", "model/parse", {"text": text}, timeout=timeout)
+        return parsed
 
     async def parse_each(self, text: str, *, timeout: float | None = None) -> dict[str, dict[str, Any] | BotApiError]:
         """``text`` parsed by every server at once: server URL → its parse, or what went wrong."""
         results = await asyncio.gather(*(self.parse(text, server=url, timeout=timeout) for url in self.urls),
                                        return_exceptions=True)
-        return {url: _failure(url, result) or result for url, result in zip(self.urls, results)}
+        return {url: _failure(url, result) or _parsed(result) for url, result in zip(self.urls, results)}
 
     async def load_model(self, model_file: Path | str, *,
                          timeout: float = LOAD_MODEL_SECONDS) -> dict[str, BotApiError | None]:
@@ -215,6 +218,12 @@ def _named(channel: str) -> str:
     if not channel or channel == "latest":
         raise ValueError("name the conversation's own channel (rest, socketio, telegram, wechat), never 'latest'")
     return channel
+
+
+def _parsed(result: dict[str, Any] | BaseException) -> dict[str, Any]:
+    """A parse of :meth:`BotServers.parse_each` that did not fail (:func:`_failure` said so)."""
+    assert not isinstance(result, BaseException)
+    return result
 
 
 def _failure(url: str, result: Any) -> BotApiError | None:

@@ -13,14 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import select
+from sqlalchemy.orm import Mapped, Session
 
 from kefu.clock import as_utc, utcnow
-from kefu.db import Base, get_engine
+from kefu.db import Base, column, get_engine
 
 #: Text kept per event; longer texts are cut (the tracker store keeps the original).
 MAX_EVENT_TEXT = 10_000
@@ -39,28 +41,28 @@ class ConversationEvent(Base):
     __tablename__ = "conversation_events"
     __table_args__ = (sa.Index("ix_conversation_events_sender_ts", "sender_id", "timestamp"),)
 
-    id = sa.Column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
     #: the conversation (Rasa's sender id: REST ``sender``, Socket.IO session, Telegram chat ...)
-    sender_id = sa.Column(sa.String(255), nullable=False, index=True)
+    sender_id: Mapped[str] = column(sa.String(255), nullable=False, index=True)
     #: Rasa's event type: ``user``, ``bot``, ``action``, ``slot``, ``session_started``, ``pause``,
     #: ``resume``, ``active_loop`` ...
-    type = sa.Column(sa.String(32), nullable=False)
+    type: Mapped[str] = column(sa.String(32), nullable=False)
     #: when Rasa created the event (UTC)
-    timestamp = sa.Column(sa.DateTime(timezone=True), nullable=False, index=True)
+    timestamp: Mapped[dt.datetime] = column(sa.DateTime(timezone=True), nullable=False, index=True)
     #: what the customer wrote (``user``) or what was sent to them (``bot``); else empty
-    text = sa.Column(sa.Text)
+    text: Mapped[str | None] = column(sa.Text)
     #: ``user`` events: the intent NLU predicted and its confidence
-    intent = sa.Column(sa.String(128))
-    confidence = sa.Column(sa.Float)
+    intent: Mapped[str | None] = column(sa.String(128))
+    confidence: Mapped[float | None] = column(sa.Float)
     #: ``action`` events: the action's name; ``slot`` events: the slot's name
-    name = sa.Column(sa.String(128))
+    name: Mapped[str | None] = column(sa.String(128))
     #: the channel a ``user`` message came in on (``rest``, ``socketio``, ``telegram`` ...)
-    input_channel = sa.Column(sa.String(64))
+    input_channel: Mapped[str | None] = column(sa.String(64))
     #: ``bot`` events: their metadata (``{"agent": "<name>"}`` for an agent's message);
     #: ``user`` events: the message metadata, without credentials
-    event_metadata = sa.Column("metadata", sa.JSON)
+    event_metadata: Mapped[Any] = column("metadata", sa.JSON)
     #: the whole event as Rasa serialised it (parse data, slot values ...), without credentials
-    data = sa.Column(sa.JSON)
+    data: Mapped[Any] = column(sa.JSON)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -77,7 +79,7 @@ def without_secrets(value: Any) -> Any:
     copy made); else a copy of the parts that change. Whatever stores or publishes events (the
     tracker store, every event broker, ``conversation_events``) passes them through this first."""
     if isinstance(value, dict):
-        cleaned: dict | None = None
+        cleaned: dict[str, Any] | None = None
         for position, (key, item) in enumerate(value.items()):
             if _is_secret_key(key):
                 if cleaned is None:
@@ -125,9 +127,7 @@ def event_row(event: dict[str, Any]) -> dict[str, Any]:
         row["event_metadata"] = clean.get("metadata") or None
     elif kind == "bot":
         row["event_metadata"] = clean.get("metadata") or None
-    elif kind == "action":
-        row["name"] = (event.get("name") or None) and str(event["name"])[:128]
-    elif kind == "slot":
+    elif kind == "action" or kind == "slot":
         row["name"] = (event.get("name") or None) and str(event["name"])[:128]
     return row
 
@@ -176,7 +176,7 @@ def line_of(event: ConversationEvent) -> TranscriptLine | None:
                           agent=str(agent) if agent else None)
 
 
-def session_start(session, sender_id: str, at: dt.datetime) -> dt.datetime | None:
+def session_start(session: Session, sender_id: str, at: dt.datetime) -> dt.datetime | None:
     """When the Rasa session that was running at ``at`` started (``None`` if unknown)."""
     stamp = session.execute(
         select(sa.func.max(ConversationEvent.timestamp)).where(
@@ -185,11 +185,12 @@ def session_start(session, sender_id: str, at: dt.datetime) -> dt.datetime | Non
             ConversationEvent.timestamp <= at,
         )
     ).scalar_one_or_none()
-    return as_utc(stamp)
+    started: dt.datetime | None = as_utc(stamp)
+    return started
 
 
 def transcript(
-    session, sender_id: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
+    session: Session, sender_id: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
     limit: int = 500,
 ) -> list[TranscriptLine]:
     """The messages of a conversation between two times, oldest first (at most ``limit``, the newest)."""

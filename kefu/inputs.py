@@ -100,7 +100,7 @@ def json_body(request: Any) -> dict[str, Any]:
     """The request's JSON object, or :class:`InvalidInput` naming the body as the culprit."""
     try:
         body = request.json
-    except Exception:  # Sanic raises InvalidUsage on bad JSON
+    except Exception:  # noqa: BLE001 - Sanic raises InvalidUsage on bad JSON, its parser anything else
         raise InvalidInput("body", "must be valid JSON") from None
     if not isinstance(body, dict):
         raise InvalidInput("body", "must be a JSON object")

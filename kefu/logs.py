@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from kefu.privacy import mask_pii
 
@@ -53,7 +54,7 @@ def redact(text: str, secrets: list[str] | None = None) -> str:
 _JSON_ESCAPE = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})", re.IGNORECASE)
 
 
-def _unescaped(match: re.Match) -> str:
+def _unescaped(match: re.Match[str]) -> str:
     if match.group(3) is None:
         code = 0x10000 + ((int(match.group(1), 16) - 0xD800) << 10) + int(match.group(2), 16) - 0xDC00
     else:
@@ -93,11 +94,11 @@ def install(secret_values: Iterable[str] = ()) -> None:
     _process_secrets[:] = secrets
     make_record = logging.getLogRecordFactory()
 
-    def masking_record(*args, **kwargs) -> logging.LogRecord:
+    def masking_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string: leave it to logging to report
+        except Exception:  # noqa: BLE001 - a broken format string (any error): leave it to logging to report
             return record
         cleaned = clean(message, secrets)
         if cleaned != message or record.args:

@@ -8,13 +8,15 @@ import time.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import select, update
+from sqlalchemy.orm import Mapped
 
 from kefu.clock import utcnow
-from kefu.db import Base, get_engine, session_scope
+from kefu.db import Base, column, get_engine, rowcount, session_scope
 
 
 class OutboxMessage(Base):
@@ -23,14 +25,14 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (sa.Index("ix_outbox_messages_pending", "sender_id", "delivered_at"),)
 
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = column(sa.Integer, primary_key=True, autoincrement=True)
     #: the customer's conversation (REST ``sender``)
-    sender_id = sa.Column(sa.String(255), nullable=False)
+    sender_id: Mapped[str] = column(sa.String(255), nullable=False)
     #: the message exactly as the REST channel returns it (``{"recipient_id", "text", ...}``)
-    payload = sa.Column(sa.JSON, nullable=False)
-    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    payload: Mapped[Any] = column(sa.JSON, nullable=False)
+    created_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
     #: when a REST call returned it; ``NULL`` while pending
-    delivered_at = sa.Column(sa.DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = column(sa.DateTime(timezone=True))
 
 
 def put_outbox(database_url: str, sender_id: str, payload: dict[str, Any]) -> None:
@@ -54,7 +56,7 @@ def take_outbox(database_url: str, sender_id: str) -> list[dict[str, Any]]:
             return delivered
         now = utcnow()
         for message_id, payload in pending:
-            claimed = connection.execute(_CLAIM, {"message_id": message_id, "now": now}).rowcount
+            claimed = rowcount(connection.execute(_CLAIM, {"message_id": message_id, "now": now}))
             if claimed:
                 delivered.append(payload)
     return delivered

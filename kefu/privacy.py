@@ -87,11 +87,11 @@ def _mask_digits(text: str, keep: int = 4) -> str:
     return "".join(ch if (i in visible or not ch.isdigit()) else "*" for i, ch in enumerate(text))
 
 
-def _keep_tail(match: re.Match) -> str:
+def _keep_tail(match: re.Match[str]) -> str:
     return _mask_digits(match.group(0))
 
 
-def _hk_number(match: re.Match) -> str:
+def _hk_number(match: re.Match[str]) -> str:
     """An 8-digit number masked when a phone word comes shortly before it."""
     before = match.string[max(0, match.start() - 24):match.start()]
     return _mask_digits(match.group(0)) if _PHONE_WORD_BEFORE.search(before) else match.group(0)

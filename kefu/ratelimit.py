@@ -38,8 +38,13 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kefu.settings import Settings, current
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.commands.core import AsyncScript
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +113,8 @@ class RateLimiter:
         self.local_when_redis_down = local_when_redis_down
         self._buckets: OrderedDict[str, tuple[float, float, float]] = OrderedDict()
         self._lock = threading.Lock()
-        self._redis = None
-        self._script = None
+        self._redis: Redis[bytes] | None = None
+        self._script: AsyncScript | None = None
         self._redis_failed_at = 0.0
 
     @property
@@ -163,9 +168,10 @@ class RateLimiter:
         if self._redis_failed_at and time.monotonic() - self._redis_failed_at < 5:
             return None
         try:
-            if self._redis is None:
+            if self._redis is None or self._script is None:
                 from redis import asyncio as aioredis
 
+                assert self.redis_url is not None  # only called with a Redis URL
                 self._redis = aioredis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=2)
                 self._script = self._redis.register_script(_LUA)
             allowed, notify, tokens = await self._script(
@@ -208,7 +214,7 @@ def account_login_limiter(settings: Settings) -> RateLimiter:
 
 def account_key(username: str) -> str:
     """The bucket key of a user name: a hash, so Redis and memory hold no user names."""
-    return hashlib.sha256(f"kefu-login-account:{username}".encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"kefu-login-account:{username}".encode()).hexdigest()[:32]
 
 
 _shared: dict[str, RateLimiter] = {}

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Literal
+from typing import Literal, Protocol
 
 Region = Literal["hk", "tw"]
 REGIONS: tuple[Region, ...] = ("hk", "tw")
@@ -53,7 +53,7 @@ _CANTONESE = re.compile(
     ])
 )
 _TAIWANESE = re.compile(
-    "|".join([
+    "|".join([  # noqa: FLY002 - one alternative a line, each with its comment
         r"[\u3105-\u312f\u31a0-\u31bf]",  # bopomofo typed for a syllable: 可以ㄇ, 好ㄉ
         r"安安|宅配|超商|客訴|客诉|鑑賞期|鉴赏期|統編|统编|載具|载具|保固|紅利|红利|黑貓(?!投訴)|黑猫(?!投诉)|蝦皮|虾皮",
         r"[末後后][三四3４4]碼|[末後后][三四3４4]码",
@@ -126,11 +126,18 @@ TAIWAN_PHRASES = {
 _TAIWAN_PHRASE = re.compile("|".join(sorted(map(re.escape, TAIWAN_PHRASES), key=len, reverse=True)))
 
 
-@functools.lru_cache(maxsize=None)
-def _converter(config: str):
+class _Converter(Protocol):
+    """An OpenCC converter (``opencc.OpenCC``; the library ships no types)."""
+
+    def convert(self, text: str) -> str: ...
+
+
+@functools.cache
+def _converter(config: str) -> _Converter:
     import opencc  # imported lazily: importing this module must stay cheap
 
-    return opencc.OpenCC(f"{config}.json")
+    converter: _Converter = opencc.OpenCC(f"{config}.json")
+    return converter
 
 
 def to_regional(text: str, region: str | None = None) -> str:

@@ -23,7 +23,7 @@ def _parses(url: str | None) -> bool:
         return True
     try:
         parse_url(url.encode("utf-8"))
-    except Exception:  # UnicodeEncodeError (surrogates) or HttpParserInvalidURLError
+    except Exception:  # noqa: BLE001 - UnicodeEncodeError (surrogates) or httptools' HttpParserInvalidURLError
         return False
     return True
 
@@ -38,11 +38,11 @@ def install() -> None:
 
     original = Http.error_response
 
-    async def error_response(self, exception: Exception) -> None:
+    async def error_response(self: Http, exception: Exception) -> None:
         if self.request is None and not _parses(self.url):
             self.url = None  # the stand-in request gets Sanic's neutral "*" target
             exception = InvalidUsage("the request line is not a valid URL: percent-encode it")
         await original(self, exception)
 
-    Http.error_response = error_response
+    Http.error_response = error_response  # type: ignore[method-assign]  # the patch itself
     _installed = True

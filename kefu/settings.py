@@ -19,8 +19,10 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from kefu import settings_values as values
 from kefu.keys import ACTION_SERVER, MIN_MASTER_BYTES, derive_key, derive_text
@@ -61,6 +63,13 @@ def _time_zone(name: str, default: str) -> str:
     return values.time_zone(name, _env(name), default)
 
 
+
+def _secret() -> Any:
+    """A setting whose value is a secret: never in the settings' repr, and redacted from every
+    log line (:meth:`Settings.secret_values` collects every field declared so)."""
+    return field(default=None, repr=False, metadata={"secret": True})
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a Kefu process needs to know about its deployment."""
@@ -78,7 +87,7 @@ class Settings:
     demo_shop: bool = False
     #: ``KEFU_REST_TOKEN``: when set, REST callers must send ``Authorization: Bearer <it>``
     #: (for shops whose REST callers are their own servers)
-    rest_token: str | None = field(default=None, repr=False)
+    rest_token: str | None = _secret()
     #: ``KEFU_VERIFICATION_MINUTES``: how long a passed order check lets an anonymous shopper
     #: see (and cancel or return) that order before the phone digits are asked again
     verification_minutes: int = 15
@@ -87,7 +96,7 @@ class Settings:
     customer_token_public_key: str | None = field(default=None, repr=False)
     #: ``KEFU_CUSTOMER_TOKEN_SECRET``: a shared secret (at least 32 bytes) for HS256 customer
     #: tokens; neither set: a sub-key of KEFU_SECRET_KEY (the demo storefront's)
-    customer_token_secret: str | None = field(default=None, repr=False)
+    customer_token_secret: str | None = _secret()
     #: ``KEFU_STAFF_RECHECK_SECONDS``: how long a web process trusts what it read of a staff
     #: account (deleted or demoted → its tokens refused within this many seconds; 1 to 60)
     staff_recheck_seconds: int = 60
@@ -106,14 +115,14 @@ class Settings:
     #: ``WECHAT_REQUIRE_ENCRYPTION``: refuse plaintext pushes (default: on when an
     #: EncodingAESKey is set)
     wechat_require_encryption: bool = False
-    telegram_token: str | None = None
-    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_token: str | None = _secret()
+    telegram_webhook_secret: str | None = _secret()
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_mode: str = "webhook"
-    wechat_token: str | None = field(default=None, repr=False)
+    wechat_token: str | None = _secret()
     wechat_app_id: str | None = None
-    wechat_app_secret: str | None = field(default=None, repr=False)
-    wechat_encoding_aes_key: str | None = field(default=None, repr=False)
+    wechat_app_secret: str | None = _secret()
+    wechat_encoding_aes_key: str | None = _secret()
     wechat_api_url: str = "https://api.weixin.qq.com"
     #: the FAQ content files (``KEFU_FAQ_DIR``): imported at start, written by ``python -m faq export``
     faq_dir: Path | None = None
@@ -127,12 +136,12 @@ class Settings:
     log_level: str = "INFO"
     #: ``BOT_API_TOKEN``, ``KEFU_SECRET_KEY``, ``KEFU_ACTION_SECRET`` as the environment gives them
     #: (``None``: the generated files under ``var/``, or a sub-key; see the properties below)
-    given_bot_api_token: str | None = field(default=None, repr=False)
-    given_secret_key: str | None = field(default=None, repr=False)
-    given_action_secret: str | None = field(default=None, repr=False)
+    given_bot_api_token: str | None = _secret()
+    given_secret_key: str | None = _secret()
+    given_action_secret: str | None = _secret()
     #: ``DEMO_AGENT_PASSWORD``, ``DEMO_EDITOR_PASSWORD`` (else generated once into var/)
-    demo_agent_password: str | None = field(default=None, repr=False)
-    demo_editor_password: str | None = field(default=None, repr=False)
+    demo_agent_password: str | None = _secret()
+    demo_editor_password: str | None = _secret()
     #: ``KEFU_BOT_URLS``: the Rasa servers the web app talks to (:attr:`bot_urls`)
     configured_bot_urls: tuple[str, ...] = ()
     #: ``KEFU_FAQ_RETRAIN``: retrain the model in the background after a publication
@@ -223,14 +232,23 @@ class Settings:
             read_secret("KEFU_SECRET_KEY", self.var_dir / "secret_key", create=True)
 
     def secret_values(self) -> list[str]:
-        """The values of every secret this process knows (log lines never show them), longest first."""
-        found = [self.given_bot_api_token, self.given_secret_key, self.given_action_secret, self.rest_token,
-                 self.customer_token_secret, self.demo_agent_password, self.demo_editor_password,
-                 self.telegram_token, self.telegram_webhook_secret, self.wechat_token, self.wechat_app_secret,
-                 self.wechat_encoding_aes_key]
+        """The values of every secret this process knows (log lines never show them), longest first:
+        every field declared a secret (:func:`_secret`), the password of every ``*_url`` setting
+        (``DATABASE_URL``, ``REDIS_URL``, ...), the generated secrets under ``var/`` and the action
+        server's secret when it is derived from the master key."""
+        found: list[str | None] = [getattr(self, f.name) for f in fields(self) if f.metadata.get("secret")]
+        for f in fields(self):
+            url = getattr(self, f.name)
+            if f.name.endswith("_url") and isinstance(url, str):
+                password = urlsplit(url).password
+                found += [password, unquote(password)] if password else []
         for name, path in (("BOT_API_TOKEN", "bot_api_token"), ("KEFU_SECRET_KEY", "secret_key")):
             if (self.var_dir / path).exists():
                 found.append(read_secret(name, self.var_dir / path))
+        try:
+            found.append(self.action_secret)
+        except SettingsError:  # no master key yet (before the launcher's first start)
+            pass
         return sorted({value for value in found if value and len(value) >= 6}, key=len, reverse=True)
 
 

@@ -116,7 +116,14 @@ def service_hours(name: str, raw: str | None, default: str) -> str:
     """Daily opening hours ``HH:MM-HH:MM`` within one day (closing may be 24:00)."""
     if raw is None:
         return default
-    match = _SPAN.match(raw)
+    daily_span(name, raw)
+    return raw.strip()
+
+
+def daily_span(name: str, raw: str) -> tuple[int, int]:
+    """The opening and the closing of ``HH:MM-HH:MM`` in minutes after midnight (closing may be
+    24:00, 1440); :class:`SettingsError` naming ``name`` and the form when it is not one day's span."""
+    match = _SPAN.match(raw or "")
     if not match:
         raise SettingsError(f"{name}={raw!r}: use the form 09:00-22:00 (00:00-24:00: always open).")
     oh, om, ch, cm = (int(g) for g in match.groups())
@@ -124,7 +131,7 @@ def service_hours(name: str, raw: str | None, default: str) -> str:
     if oh > 23 or om > 59 or cm > 59 or closes > 1440 or closes <= oh * 60 + om:
         raise SettingsError(f"{name}={raw!r}: the opening must come before the closing, within one day; "
                             "use the form 09:00-22:00 (closing may be 24:00).")
-    return raw.strip()
+    return oh * 60 + om, closes
 
 
 def time_zone(name: str, raw: str | None, default: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Literal
+from typing import Literal, Protocol
 
 from kefu.regional import detect_region, to_regional
 
@@ -58,11 +58,18 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _SPACES = re.compile(r"\s+")
 
 
-@functools.lru_cache(maxsize=None)
-def _converter(config: str):
+class _Converter(Protocol):
+    """An OpenCC converter (``opencc.OpenCC``; the library ships no types)."""
+
+    def convert(self, text: str) -> str: ...
+
+
+@functools.cache
+def _converter(config: str) -> _Converter:
     import opencc  # imported lazily: importing this module must stay cheap
 
-    return opencc.OpenCC(f"{config}.json")
+    converter: _Converter = opencc.OpenCC(f"{config}.json")
+    return converter
 
 
 def _clean_char(char: str) -> str:

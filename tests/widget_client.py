@@ -46,7 +46,7 @@ class WidgetClient:
         self.client: socketio.AsyncClient | None = None
 
     @classmethod
-    async def open(cls, url: str, session_id: Any = NEW, *, source_ip: str | None = None) -> "WidgetClient":
+    async def open(cls, url: str, session_id: Any = NEW, *, source_ip: str | None = None) -> WidgetClient:
         """A connected client that asked for a session (a new one, or ``session_id``)."""
         widget = cls(url, source_ip=source_ip)
         await widget.connect()

@@ -21,12 +21,13 @@ burst of parallel guesses, each of which finds the ones before it already counte
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from kefu.clock import utcnow
 from kefu.db import session_scope
@@ -144,7 +145,7 @@ class FailureCounter:
             ).scalar_one_or_none()
         return int(value or 0)
 
-    def _add(self, session, scope: str, key: str, now: datetime) -> int:
+    def _add(self, session: Session, scope: str, key: str, now: datetime) -> int:
         """One more failure, in one statement; returns the count (the row stays locked by this
         transaction until it ends, so the count read back is this statement's)."""
         table = VerificationFailure.__table__

@@ -10,18 +10,20 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped
 from sqlalchemy.types import TypeDecorator
 
-from kefu.db import Base
+from kefu.db import Base, column
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime stored as UTC (naive UTC on SQLite, which keeps no zone)."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -29,7 +31,7 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
@@ -41,10 +43,10 @@ class VerificationFailure(Base):
     __tablename__ = "verification_failures"
 
     #: ``conversation`` or ``order``
-    scope = sa.Column(sa.String(16), primary_key=True)
+    scope: Mapped[str] = column(sa.String(16), primary_key=True)
     #: the sender id (conversation) or the order number tried (order)
-    subject = sa.Column(sa.String(255), primary_key=True)
+    subject: Mapped[str] = column(sa.String(255), primary_key=True)
     #: wrong answers since ``first_failed_at`` (checks under way count until they pass)
-    failures = sa.Column(sa.Integer, nullable=False)
+    failures: Mapped[int] = column(sa.Integer, nullable=False)
     #: start of the counting window
-    first_failed_at = sa.Column(UTCDateTime, nullable=False)
+    first_failed_at: Mapped[datetime] = column(UTCDateTime, nullable=False)

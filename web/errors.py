@@ -34,8 +34,20 @@ from sanic.exceptions import SanicException
 from kefu import inputs
 from kefu.inputs import InvalidInput, json_body, require_text
 
-__all__ = ["ApiError", "ErrorTable", "DomainErrors", "install", "unauthorized", "forbidden", "not_found",
-           "conflict", "invalid", "json_body", "whole_number", "require_text"]
+__all__ = [
+    "ApiError",
+    "DomainErrors",
+    "ErrorTable",
+    "conflict",
+    "forbidden",
+    "install",
+    "invalid",
+    "json_body",
+    "not_found",
+    "require_text",
+    "unauthorized",
+    "whole_number",
+]
 
 logger = logging.getLogger("web")
 
@@ -98,7 +110,8 @@ class DomainErrors:
         for table in tables:
             for error_class, answer in table.items():
                 if not (isinstance(error_class, type) and issubclass(error_class, BaseException)):
-                    raise ValueError(f"error table key {error_class!r} is not an exception class")
+                    # a wrong table at start: a ValueError, like every other check of the tables here
+                    raise ValueError(f"error table key {error_class!r} is not an exception class")  # noqa: TRY004
                 pair = isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], int) and callable(answer[1])
                 if not (isinstance(answer, int) or callable(answer) or pair):
                     raise ValueError(f"{error_class.__name__}: answer {answer!r} is neither a status, a function "

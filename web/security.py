@@ -29,7 +29,7 @@ OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
 def inline_script_hashes(html: str) -> list[str]:
     """CSP ``'sha256-...'`` sources of the page's inline ``<script>`` elements."""
     hashes = []
-    for body in re.findall(r"<script>(.*?)</script>", html, flags=re.S):
+    for body in re.findall(r"<script>(.*?)</script>", html, flags=re.DOTALL):
         digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
         hashes.append(f"'sha256-{digest}'")
     return hashes

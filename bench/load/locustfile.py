@@ -25,7 +25,6 @@ import uuid
 
 from locust import HttpUser, events, task
 
-
 PORTS = [int(p) for p in os.environ.get("KEFU_LOAD_PORTS", "5005").split(",")]
 OUT = os.environ.get("KEFU_LOAD_OUT")
 THINK = float(os.environ.get("KEFU_LOAD_THINK", "0.5"))
@@ -83,7 +82,6 @@ class Shopper(HttpUser):
 def _dump(**_kwargs) -> None:
     if OUT:
         with open(OUT, "w", encoding="utf-8") as handle:
-            for record in RESULTS:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in RESULTS)
 
 

@@ -42,7 +42,7 @@ class SeenCache:
 
     def _expire(self, now: float) -> None:
         while self._seen:
-            key, stamp = next(iter(self._seen.items()))
+            _key, stamp = next(iter(self._seen.items()))
             if now - stamp < self.ttl and len(self._seen) <= self.capacity:
                 break
             self._seen.popitem(last=False)

@@ -26,10 +26,37 @@ REPLIES: dict[str, tuple[str, str]] = {
     # a sticker, photo, voice message, location ... on Telegram or WeChat
     "text_only": ("抱歉，我目前只能看懂文字消息。请用文字描述您的问题，我马上为您解答。",
                   "Sorry, I can only read text messages for now. Please type your question and I'll help right away."),
-    # processing the message failed in the channel (the Rasa server's own faults have bot.faults)
+    # processing the message failed in the channel (the Rasa server's own faults: FAULT_REPLIES below)
     "failed": ("抱歉，系统开小差了，请稍后再试。", "Sorry, something went wrong; please try again."),
     # who wrote an agent's message when it names no agent (Telegram and WeChat prefix the text with it)
     "agent": ("客服", "Agent"),
+}
+
+#: What the Rasa server says when it cannot do its part (``bot.patches.faults``), by case and
+#: language: name → {"zh-Hans", "zh-Hant", "en"} (written out: the quotes differ between the two
+#: scripts, which a character conversion would not give).
+FAULT_REPLIES: dict[str, dict[str, str]] = {
+    # the database or Redis is unavailable
+    "apology": {
+        "zh-Hans": "抱歉，系统出了点技术问题，请稍后再试。",
+        "zh-Hant": "抱歉，系統出了點技術問題，請稍後再試。",
+        "en": "Sorry, we have a technical problem; please try again in a moment.",
+    },
+    # the action server is unreachable or failing: a human is offered (with a button)
+    "actions_down": {
+        "zh-Hans": "抱歉，这项服务暂时无法使用，请稍后再试。需要的话我可以为您转接人工客服：请说“转人工”。",
+        "zh-Hant": "抱歉，這項服務暫時無法使用，請稍後再試。需要的話我可以為您轉接人工客服：請說「轉人工」。",
+        "en": "Sorry, this service is unavailable right now; please try again in a moment. "
+              "I can connect you with a human agent: say \"human\" (转人工).",
+    },
+    # the button's title and payload
+    "human_button": {"zh-Hans": "转人工", "zh-Hant": "轉人工", "en": "human"},
+    # even the handoff cannot be queued (no human to offer then)
+    "handoff_down": {
+        "zh-Hans": "抱歉，人工客服暂时无法接入，请稍后再试。",
+        "zh-Hant": "抱歉，人工客服暫時無法接入，請稍後再試。",
+        "en": "Sorry, I can't reach our agents right now; please try again in a few minutes.",
+    },
 }
 
 

@@ -315,7 +315,7 @@ class TelegramInput(GatedChannel, InputChannel):
                 return response.json({"error": "the body must be a Telegram Update with an update_id"}, status=400)
             try:
                 update = Update.de_json(data, self.bot)
-            except Exception:
+            except Exception:  # noqa: BLE001 - python-telegram-bot raises anything on a malformed update
                 logger.warning("telegram: update %s could not be read; ignored", data.get("update_id"))
                 return response.json({"ok": True})
             self._process(update, on_new_message, request.app)

@@ -104,7 +104,7 @@ class CallbackPayloads:
         self._long: OrderedDict[str, str] = OrderedDict()
 
     def _tag(self, chat: int | str, payload: str) -> str:
-        mac = hmac.new(self._key, f"{chat}\n{payload}".encode("utf-8"), hashlib.sha256).digest()
+        mac = hmac.new(self._key, f"{chat}\n{payload}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac[:TAG_BYTES]).decode("ascii")
 
     def data_for(self, chat: int | str, payload: str) -> str:

@@ -34,7 +34,7 @@ REDIS_PAUSE = 5.0
 
 def query_key(timestamp: str, nonce: str, signature: str) -> str:
     """The identity of a signed query (the signature as WeChat's check reads it: case-insensitive)."""
-    raw = f"{timestamp}\n{nonce}\n{signature.strip().lower()}".encode("utf-8")
+    raw = f"{timestamp}\n{nonce}\n{signature.strip().lower()}".encode()
     return hashlib.sha256(raw).hexdigest()
 
 
@@ -76,7 +76,7 @@ class ReplayCache:
     def _admit_local(self, key: str, digest: str, until: float) -> bool:
         now = time.time()
         while self._seen:
-            oldest, (_digest, expires) = next(iter(self._seen.items()))
+            _oldest, (_digest, expires) = next(iter(self._seen.items()))
             if expires > now and len(self._seen) < self.capacity:
                 break
             self._seen.popitem(last=False)

@@ -61,7 +61,7 @@ class ReplyCoordinator:
     def _forget_old(self) -> None:
         now = time.monotonic()
         while self._exchanges:
-            key, exchange = next(iter(self._exchanges.items()))
+            _key, exchange = next(iter(self._exchanges.items()))
             if now - exchange.started < self.keep_seconds and len(self._exchanges) <= self.capacity:
                 break
             self._exchanges.popitem(last=False)

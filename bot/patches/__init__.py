@@ -38,7 +38,7 @@ from typing import Any
 
 from bot.patches.versions import RASA, RASA_SDK, UnsupportedRasa, check_rasa, check_rasa_sdk
 
-__all__ = ["RASA", "RASA_SDK", "ORDER", "UnsupportedRasa", "install"]
+__all__ = ["ORDER", "RASA", "RASA_SDK", "UnsupportedRasa", "install"]
 
 logger = logging.getLogger(__name__)
 

@@ -18,13 +18,21 @@ Measured: a turn at a history of 90–100 events 35 → 24 ms. :func:`install` r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from rasa.shared.core import constants as core_constants
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActionReverted, ActiveLoop, Restarted, SessionStarted
-from rasa.shared.core.events import UserUttered, UserUtteranceReverted
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.patches import registry, replay
@@ -76,7 +84,7 @@ def _step(domain: Domain, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
     if ignore_rule_only_turns:
         if not variables["turn_was_hidden"]:
             variables["last_ml_action_sub_state"] = domain._get_prev_action_sub_state(tr)
-        if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+        if not tr.followup_action and tr.latest_action_name != tr.active_loop_name:
             variables["turn_was_hidden"] = hide_rule_turn
         if variables["turn_was_hidden"]:
             return

@@ -24,6 +24,7 @@ import functools
 import logging
 from typing import Any
 
+from bot.channels.system_replies import FAULT_REPLIES
 from bot.patches import registry
 
 logger = logging.getLogger(__name__)
@@ -31,31 +32,9 @@ logger = logging.getLogger(__name__)
 #: Custom actions the Rasa server may run itself when the action server cannot.
 IN_PROCESS_ACTIONS = frozenset({"action_handoff_request"})
 
-#: What the shopper is told, by case and language. (Kept here, in one table, while the system
-#: replies of the channels are gathered in one module; the redesign's lead moves it there.)
-SENTENCES: dict[str, dict[str, str]] = {
-    # the database or Redis is unavailable
-    "apology": {
-        "zh-Hans": "抱歉，系统出了点技术问题，请稍后再试。",
-        "zh-Hant": "抱歉，系統出了點技術問題，請稍後再試。",
-        "en": "Sorry, we have a technical problem; please try again in a moment.",
-    },
-    # the action server is unreachable or failing: a human is offered (with a button)
-    "actions_down": {
-        "zh-Hans": "抱歉，这项服务暂时无法使用，请稍后再试。需要的话我可以为您转接人工客服：请说“转人工”。",
-        "zh-Hant": "抱歉，這項服務暫時無法使用，請稍後再試。需要的話我可以為您轉接人工客服：請說「轉人工」。",
-        "en": "Sorry, this service is unavailable right now; please try again in a moment. "
-              "I can connect you with a human agent: say \"human\" (转人工).",
-    },
-    # the button's title and payload
-    "human_button": {"zh-Hans": "转人工", "zh-Hant": "轉人工", "en": "human"},
-    # even the handoff cannot be queued (no human to offer then)
-    "handoff_down": {
-        "zh-Hans": "抱歉，人工客服暂时无法接入，请稍后再试。",
-        "zh-Hant": "抱歉，人工客服暫時無法接入，請稍後再試。",
-        "en": "Sorry, I can't reach our agents right now; please try again in a few minutes.",
-    },
-}
+#: What the shopper is told, by case and language: the Rasa server's fault replies, kept with the
+#: channels' own in :mod:`bot.channels.system_replies`.
+SENTENCES = FAULT_REPLIES
 APOLOGY = SENTENCES["apology"]
 ACTIONS_DOWN = SENTENCES["actions_down"]
 HUMAN_BUTTON = SENTENCES["human_button"]
@@ -175,7 +154,7 @@ def install() -> None:
             return await original_run(self, output_channel, nlg, tracker, domain)
         except ActionExecutionRejection:
             raise
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any failure of the action server is answered the same way
             logger.error("custom action %s failed (%s); the action server is down or failing",
                          self.name(), type(error.__cause__ or error).__name__)
             if self.name() in IN_PROCESS_ACTIONS:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import operator
 import threading
 from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 #: Remembered keys (a conversation and a kind of request) per cache; least recently used dropped.
 CACHE_SIZE = 4000

@@ -159,7 +159,8 @@ def banner_lines(settings: Settings, now: dt.datetime | None = None) -> list[str
         f"  Dashboard                    {web}/dashboard",
         f"  Rasa server (REST channel)   http://localhost:{settings.bot_port}/webhooks/rest/webhook",
         # a secret given by the environment is the operator's: not repeated in the output
-        f"  Rasa HTTP API token          {'(BOT_API_TOKEN)' if settings.given_bot_api_token else settings.bot_api_token}",
+        (f"  Rasa HTTP API token          "
+         f"{'(BOT_API_TOKEN)' if settings.given_bot_api_token else settings.bot_api_token}"),
         f"  Widget for any shop page     <script src=\"{web}/widget.js\" defer></script>",
         *duty_lines(settings, now),
     ]

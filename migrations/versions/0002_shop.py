@@ -4,8 +4,8 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # Column types as stored: money as whole fen (shop.demo.models.Money), times as UTC (shop.demo.models.UTCDateTime).
 MONEY = sa.Integer

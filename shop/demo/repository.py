@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from kefu.db import session_scope
+from kefu.db import rowcount, session_scope
 from kefu.settings import Settings
 from shop import policy
 from shop.demo.models import AfterSalesRequest, Customer, Order
@@ -191,12 +191,12 @@ class DemoShop:
             ).one_or_none()
             if before is None:
                 return CancelResult(False, None)
-            changed = session.execute(
+            changed = rowcount(session.execute(
                 update(Order)
                 .where(Order.order_id == order_id, Order.status.in_(policy.CANCELLABLE))
                 .values(status="cancelled", cancelled_at=moment)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if changed != 1:
                 status = session.execute(select(Order.status).where(Order.order_id == order_id)).scalar_one()
                 return CancelResult(False, status)
@@ -236,10 +236,10 @@ class DemoShop:
             check = _view(order).return_check(today)
             if not check.ok:
                 return AfterSalesResult(False, None, None, (), check)
-            changed = session.execute(
+            changed = rowcount(session.execute(
                 update(Order).where(Order.order_id == order_id, Order.status == "delivered")
                 .values(status="return_requested").execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if changed != 1:
                 return AfterSalesResult(False, None, None, (), policy.ReturnCheck("in_progress"))
             request = AfterSalesRequest(order_id=order_id, kind=kind, reason=reason, skus=" ".join(check.eligible),

@@ -162,8 +162,8 @@ class WeChatSide:
 
     def open_reply(self, body: str) -> str:
         """Decrypts an encrypted reply as WeChat does (checking its signature)."""
-        from wechatpy.utils import to_text
         import xmltodict
+        from wechatpy.utils import to_text
 
         fields = xmltodict.parse(body)["xml"]
         return to_text(self.crypto.decrypt_message(body, fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"]))

@@ -170,8 +170,8 @@ def test_concurrent_retries_of_one_msgid_are_processed_once(wechat, channels_sta
 @pytest.mark.parametrize("msg_type, body", [
     ("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/x.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId>"),
     ("voice", "<MediaId><![CDATA[m2]]></MediaId><Format><![CDATA[amr]]></Format>"),
-    ("location", "<Location_X>31.23</Location_X><Location_Y>121.47</Location_Y><Scale>15</Scale>"
-                 "<Label><![CDATA[上海市]]></Label>"),
+    ("location", ("<Location_X>31.23</Location_X><Location_Y>121.47</Location_Y><Scale>15</Scale>"
+                 "<Label><![CDATA[上海市]]></Label>")),
     ("video", "<MediaId><![CDATA[m3]]></MediaId><ThumbMediaId><![CDATA[t3]]></ThumbMediaId>"),
 ])
 def test_non_text_gets_a_polite_text_please(wechat, channels_stack, msg_type, body):

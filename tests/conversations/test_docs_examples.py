@@ -119,7 +119,7 @@ def test_the_readme_marks_its_first_chat():
 def test_readme_example_answers_as_the_readme_says(stack, number):
     command, expected = readme_examples()[number]
     run = subprocess.run(["bash", "-c", for_stack(command, stack)], capture_output=True, text=True, timeout=60,
-                         cwd=stack.var_dir.parent)
+                         check=False, cwd=stack.var_dir.parent)
     assert run.returncode == 0, (command, run.stderr)
     answer = compact(run.stdout)
     assert holds(answer, expected), f"README.md: {command}\n  says: {expected}\n  gave: {answer}"

@@ -13,8 +13,8 @@ import pytest
 
 from actions.orders.labels import STATUS_LABELS
 from faq.loader import load_catalogue
-from kefu.tokens import CustomerTokens, customer_key
 from kefu.settings import ROOT
+from kefu.tokens import CustomerTokens, customer_key
 from shop.demo import DemoShop
 
 pytestmark = pytest.mark.stack
@@ -146,7 +146,7 @@ def test_two_vague_replies_in_a_row_get_a_human_and_keep_the_order(stack, shop):
     assert "确认要取消" in stack.say(conversation, "然后呢")
     handed = stack.say(conversation, "还有呢")  # not understood twice in a row: the contract's handoff
     assert "已取消" not in handed and "确认要取消" not in handed
-    status, waiting = stack.api("GET", "/api/handoffs?status=waiting", token=stack.login("agent"))
+    _status, waiting = stack.api("GET", "/api/handoffs?status=waiting", token=stack.login("agent"))
     assert [h["reason"] for h in waiting if h["sender_id"] == conversation] == ["low_confidence"]
     assert shop.get_order(order_id="261122000102").status == "pending_payment"
 

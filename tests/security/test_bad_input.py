@@ -121,8 +121,8 @@ def raw_request(port: int, method: str, target: str, body: bytes | None = None,
             while chunk := sock.recv(65536):
                 reply += chunk
                 if time.monotonic() > deadline:  # e.g. an event stream that a bad query opened
-                    raise socket.timeout
-        except socket.timeout:
+                    raise TimeoutError
+        except TimeoutError:
             return 599, f"no complete answer in {ANSWER_SECONDS} s: {reply[:200]!r}"
     head, _, payload = reply.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])

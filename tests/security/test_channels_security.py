@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from kefu.text import normalize
 from tests.channels.conftest import (
     new_openid,
     push_to,
@@ -16,7 +17,6 @@ from tests.channels.conftest import (
     user_texts,
     wechat_text,
 )
-from kefu.text import normalize
 from tests.fakes import wait_for
 from tests.stack import Stack, http
 
@@ -107,7 +107,8 @@ def test_a_forged_button_press_is_answered_and_ignored(telegram, fake_telegram, 
         press = telegram.button_press(chat, data)
         assert telegram.post(press)[0] == 200
         # answered, so that the customer's client stops spinning
-        wait_for(lambda: fake_telegram.calls_of("answerCallbackQuery", callback_query_id=press["callback_query"]["id"]))
+        wait_for(lambda press=press: fake_telegram.calls_of("answerCallbackQuery",
+                                                            callback_query_id=press["callback_query"]["id"]))
     time.sleep(2)
     assert user_texts(channels_stack, sender) == ["你好"]
     assert len(fake_telegram.sent_texts(chat)) == sent_before and not restarted(channels_stack, sender)

@@ -34,7 +34,7 @@ def test_a_signed_in_shoppers_token_is_used_but_never_stored(stack):
 
     events = stack.tracker(sender)["events"]
     said = [e for e in events if e.get("event") == "user"]
-    assert [e["text"] for e in said][0] == "我的订单"  # the conversation itself is kept ...
+    assert next(e["text"] for e in said) == "我的订单"  # the conversation itself is kept ...
     assert all("customer_token" not in (e.get("metadata") or {}) for e in said)  # ... its credential not
     signature = token.rsplit(".", 1)[1]
     files = stored_files(stack)

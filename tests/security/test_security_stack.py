@@ -76,7 +76,7 @@ def check_flood(stack: Stack, ports: list[int], *, burst: int, per_minute: float
     token = stack.extra.get("token") or stack.token
 
     def user_messages():
-        status, tracker = http("GET", f"{stack.bot_url}/conversations/{flooder}/tracker?token={token}")
+        _status, tracker = http("GET", f"{stack.bot_url}/conversations/{flooder}/tracker?token={token}")
         texts = [e["text"] for e in tracker.get("events", []) if e.get("event") == "user"]
         return texts if len(texts) >= len(accepted) else None
 

@@ -91,11 +91,11 @@ def test_helm_names_each_rasa_replica_for_the_web_app():
 
 def test_nginx_balances_both_replicas_and_upgrades_websockets():
     conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
-    upstream = re.search(r"upstream rasa \{(.*?)\}", conf, re.S).group(1)
+    upstream = re.search(r"upstream rasa \{(.*?)\}", conf, re.DOTALL).group(1)
     replicas = [name for name in compose()["services"] if re.fullmatch(r"rasa\d+", name)]
     assert sorted(re.findall(r"server (\w+):5005;", upstream)) == sorted(replicas)
     assert "ip_hash" not in upstream and "sticky" not in upstream  # plain round robin
-    socketio = re.search(r"location /socket.io/ \{(.*?)\}", conf, re.S).group(1)
+    socketio = re.search(r"location /socket.io/ \{(.*?)\}", conf, re.DOTALL).group(1)
     assert "proxy_set_header Upgrade $http_upgrade" in socketio and "Connection $connection_upgrade" in socketio
     assert "actions" not in conf
     # tokens travel in query strings (Rasa API, the console's live feed): never in the access log
@@ -108,7 +108,7 @@ def test_nginx_keeps_rasas_http_api_off_the_internet():
     """The chat port publishes the channels; Rasa's admin API (load/unload models, read and write
     any conversation) is answered 404 by nginx itself, whatever token a caller holds."""
     conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
-    chat = re.search(r"server \{\s*listen 5005;(.*?)\n    \}", conf, re.S).group(1)
+    chat = re.search(r"server \{\s*listen 5005;(.*?)\n    \}", conf, re.DOTALL).group(1)
     blocked = re.search(r"location ~ \^/\(([a-z|]+)\)\(/\|\$\) \{\s*default_type application/json;\s*"
                         r"return 404 ", chat)
     assert blocked and {"model", "conversations", "domain", "status"} <= set(blocked.group(1).split("|"))
@@ -140,7 +140,8 @@ def test_helm_renders():
 
 
 def _compose_cli() -> list[str] | None:
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], check=False,
+                                                 capture_output=True).returncode == 0:
         return ["docker", "compose"]
     return ["docker-compose"] if shutil.which("docker-compose") else None
 
@@ -186,7 +187,7 @@ def test_the_action_secret_is_required_where_it_is_used_and_only_there():
         assert value.startswith("${KEFU_ACTION_SECRET:?"), (name, value)
     for name in ("web", "migrate", "nginx"):
         assert "KEFU_ACTION_SECRET" not in (services[name].get("environment") or {}), name
-    assert re.search(r"^KEFU_ACTION_SECRET=$", (DEPLOY / ".env.example").read_text(), re.M)
+    assert re.search(r"^KEFU_ACTION_SECRET=$", (DEPLOY / ".env.example").read_text(), re.MULTILINE)
     values = (CHART / "values.yaml").read_text()
     assert "KEFU_ACTION_SECRET" in values  # listed among the Secret's keys
     policy = yaml.safe_load((CHART / "templates" / "networkpolicy.yaml").read_text().replace("{{", "#").replace("}}", ""))
@@ -197,7 +198,7 @@ def test_the_action_secret_is_required_where_it_is_used_and_only_there():
     assert sources == ["rasa"]
 
 
-CREDENTIAL = re.compile(r"PASSWORD|SECRET|TOKEN|KEY|PASS\b", re.I)
+CREDENTIAL = re.compile(r"PASSWORD|SECRET|TOKEN|KEY|PASS\b", re.IGNORECASE)
 
 
 def _deployment_files() -> list[Path]:
@@ -215,7 +216,7 @@ def test_no_credential_has_a_default_value():
             if CREDENTIAL.search(name) and default.strip():
                 found.append(f"{path.relative_to(ROOT)}: ${{{name}:-{default}}}")
         # literal values given to credential keys (KEY: value / KEY=value)
-        for key, value in re.findall(r"^[ \t]*([A-Z][A-Z0-9_]*)[ \t]*[:=][ \t]*(\S.*)$", text, re.M):
+        for key, value in re.findall(r"^[ \t]*([A-Z][A-Z0-9_]*)[ \t]*[:=][ \t]*(\S.*)$", text, re.MULTILINE):
             value = value.strip().strip("'\"")
             if CREDENTIAL.search(key) and value and not value.startswith(("${", "#")) and "valueFrom" not in value:
                 found.append(f"{path.relative_to(ROOT)}: {key}={value}")
@@ -233,4 +234,4 @@ def test_compose_and_helm_leave_the_demo_shop_off():
         default = re.fullmatch(r"\$\{KEFU_DEMO_SHOP:-(\w*)\}", value)
         assert default and default.group(1).lower() in FALSE_WORDS + ("",), (name, value)
     assert str(yaml.safe_load((CHART / "values.yaml").read_text())["env"]["KEFU_DEMO_SHOP"]).lower() in FALSE_WORDS
-    assert re.search(r"^KEFU_DEMO_SHOP=(0|false|off|no)?$", (DEPLOY / ".env.example").read_text(), re.M)
+    assert re.search(r"^KEFU_DEMO_SHOP=(0|false|off|no)?$", (DEPLOY / ".env.example").read_text(), re.MULTILINE)

@@ -39,8 +39,8 @@ def rel(path: Path) -> str:
 
 # -- Markdown as data ------------------------------------------------------------------------
 
-FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.S | re.M)
-INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.S)
+FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.DOTALL | re.MULTILINE)
+INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 
 
 def code_blocks(text: str, *languages: str) -> list[str]:
@@ -99,6 +99,15 @@ def test_docs_by_reader_exist():
         assert (ROOT / name).is_file(), f"{name} is missing"
     for reader in ("editors", "agents", "developers", "operators"):
         assert list((ROOT / "docs" / reader).glob("*.md")), f"docs/{reader}/ has no page"
+
+
+def test_the_docs_index_lists_every_page():
+    """docs/README.md is where a reader finds a page: each page under docs/ is linked from it."""
+    index = ROOT / "docs" / "README.md"
+    listed = {(index.parent / target.split("#")[0]).resolve()
+              for target in links(index.read_text(encoding="utf-8")) if target.endswith(".md") or ".md#" in target}
+    missing = [rel(page) for page in sorted((ROOT / "docs").rglob("*.md")) if page != index and page not in listed]
+    assert not missing, f"docs/README.md does not list {', '.join(missing)}"
 
 
 def test_readme_is_short():
@@ -245,7 +254,7 @@ def test_curl_json_bodies_parse(page: Path):
 # -- environment variables ----------------------------------------------------------------------
 
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*[A-Z0-9]$")
-SKIP_DIRS = {".venv", ".venv-audit", "models", "var", "results", "node_modules", ".git"}
+SKIP_DIRS = {".venv", ".venv-audit", ".venv-tools", "models", "var", "results", "node_modules", ".git"}
 
 #: Read by the project's code, but not settings: the parent process sets them for its child.
 INTERNAL = {
@@ -444,7 +453,7 @@ def other_env_reads() -> dict[str, set[str]]:
                          if not line.lstrip().startswith("#"))  # comments read nothing
         names = set(SHELL_READ.findall(text))
         if path.name == "Makefile":  # make variables a command line may set: NAME ?= default
-            names |= set(re.findall(r"^([A-Z][A-Z0-9_]*)\s*\?=", text, re.M))
+            names |= set(re.findall(r"^([A-Z][A-Z0-9_]*)\s*\?=", text, re.MULTILINE))
         for name in names:
             reads.setdefault(name, set()).add(rel(path))
     return reads

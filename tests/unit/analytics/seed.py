@@ -116,7 +116,7 @@ def handoff(url: str, conversation: Conversation, reason: str, *, wait: float | 
 def seed(url: str, today: dt.date = TODAY) -> None:
     """Seven conversations over three days up to ``today`` (plus one where the customer never wrote,
     and one of the week before)."""
-    DAY1, DAY2, DAY3 = today - dt.timedelta(days=2), today - dt.timedelta(days=1), today  # noqa: N806
+    DAY1, DAY2, DAY3 = today - dt.timedelta(days=2), today - dt.timedelta(days=1), today
     conversations: list[Conversation] = []
 
     # day 1: two contained conversations

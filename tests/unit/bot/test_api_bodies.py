@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pytest
 
@@ -65,7 +66,7 @@ def test_bodies_rasa_would_answer_with_a_500_are_named(method, route, raw, param
 
 def test_an_action_the_domain_does_not_have_is_a_404():
     class Domain:
-        action_names_or_texts = ["action_listen", "action_handoff_request"]
+        action_names_or_texts: ClassVar[list[str]] = ["action_listen", "action_handoff_request"]
 
     class Agent:
         domain = Domain()

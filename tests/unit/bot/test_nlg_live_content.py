@@ -31,8 +31,8 @@ def test_an_answer_published_on_postgres_given_as_postgres_url_is_what_the_bot_s
         postgres_server, monkeypatch, tmp_path):
     """Issue 17: ``DATABASE_URL=postgres://...`` (Heroku's spelling, which the settings accept)
     left the Rasa server's live FAQ content unreadable, so an edited answer never went live."""
-    from tests.conftest import create_postgres_database, drop_postgres_database
     from migrations import migrate
+    from tests.conftest import create_postgres_database, drop_postgres_database
 
     url = create_postgres_database(postgres_server)
     try:

@@ -17,7 +17,7 @@ from kefu.settings import ROOT
 def run_faq(command: str, content, tmp_path) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "KEFU_VAR_DIR": str(tmp_path / "var")}
     return subprocess.run([sys.executable, "-m", "faq", command, "--content", str(content)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
 
 
 def test_import_publishes_the_files_and_export_writes_them_back(tmp_path):

@@ -95,7 +95,7 @@ def test_the_export_command_explains_the_refusal(tmp_path):
     before = {p.name: p.read_bytes() for p in files.iterdir()}
     env = {**os.environ, "DATABASE_URL": url, "KEFU_VAR_DIR": str(tmp_path / "var")}
     result = subprocess.run([sys.executable, "-m", "faq", "export", "--content", str(files)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+                            check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "'../../escaped'" in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert not (tmp_path / "escaped.yml").exists()

@@ -100,4 +100,4 @@ def test_the_channel_is_always_named(stack):
     bots = BotServers([stack.bot_url], stack.token)
     for channel in ("latest", ""):
         with pytest.raises(ValueError, match="never 'latest'"):
-            run(using(bots, lambda b: b.send_bot_message("someone", "hi", channel=channel)))
+            run(using(bots, lambda b, channel=channel: b.send_bot_message("someone", "hi", channel=channel)))

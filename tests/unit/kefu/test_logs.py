@@ -101,3 +101,73 @@ def test_personal_data_quoted_as_json_escapes_is_masked_too(captured):
     assert "电话 **** 3456" in out and "澳门***" in out and "上海市***" in out
     # control and format characters stay escaped: no line can be forged into the log
     assert "\\n" in out and "\\u202e" in out and '\\"quote\\"' in out
+
+
+#: Every secret setting, with a value in the shape it has; the two URLs carry a password.
+SECRETS = {
+    "KEFU_REST_TOKEN": "rest-token-Secret-4711",
+    "KEFU_CUSTOMER_TOKEN_SECRET": "customer-token-secret-0123456789abcdefghij",
+    "TELEGRAM_TOKEN": "987654321:tg-Secret-token-0123456789abcdefghijk",
+    "TELEGRAM_WEBHOOK_SECRET": "tg-webhook-Secret-0815",
+    "WECHAT_TOKEN": "wechat-token-Secret-42",
+    "WECHAT_APP_SECRET": "wechat-app-Secret-0123456789abcdef",
+    "WECHAT_ENCODING_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "KEFU_SECRET_KEY": "master-key-Secret-0123456789abcdefghijklmnop",
+    "BOT_API_TOKEN": "bot-api-token-Secret-1234",
+    "DEMO_AGENT_PASSWORD": "agent-pass-Secret-99",
+    "DEMO_EDITOR_PASSWORD": "editor-pass-Secret-98",
+}
+URL_PASSWORDS = {"DATABASE_URL": ("postgresql://kefu:{}@127.0.0.1:5432/kefu", "db-pass-Secret-77"),
+                 "REDIS_URL": ("redis://:{}@127.0.0.1:6379/0", "redis-pass-Secret-88")}
+
+
+@pytest.fixture
+def every_secret(monkeypatch, tmp_path):
+    """The masking installed with settings that give every secret (the action server's secret
+    left to be derived from the master key, as by default)."""
+    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("KEFU_ACTION_SECRET", raising=False)
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    for name, (url, password) in URL_PASSWORDS.items():
+        monkeypatch.setenv(name, url.format(password))
+    factory = logging.getLogRecordFactory()
+    monkeypatch.setattr(logs, "_installed", False)
+    monkeypatch.setattr(logs, "_process_secrets", [])
+    settings = load_settings()
+    logs.install(settings.secret_values())
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("kefu.test_logs.secrets")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield settings, logger, stream
+    logger.removeHandler(handler)
+    logging.setLogRecordFactory(factory)
+
+
+def test_every_secret_setting_is_redacted_when_logged_bare(every_secret):
+    """Each secret logged on its own (no ``token=`` around it for a pattern to find) shows as
+    <redacted>: the list comes from the settings, so none is forgotten."""
+    settings, logger, stream = every_secret
+    values = {**SECRETS, **{name: password for name, (_url, password) in URL_PASSWORDS.items()},
+              "KEFU_ACTION_SECRET (derived)": settings.action_secret}
+    for name, value in values.items():
+        logger.warning("%s is %s", name, value)
+    out = stream.getvalue()
+    for name, value in values.items():
+        assert value not in out, name
+    assert out.count("<redacted>") == len(values)
+
+
+def test_every_setting_named_like_a_secret_is_declared_one():
+    """A new setting called *token, *secret, *password or *key is a secret unless it is public:
+    declared with ``_secret()`` it is redacted from the logs without another list to keep."""
+    from dataclasses import fields
+
+    from kefu.settings import Settings
+
+    public = {"customer_token_public_key"}
+    for field in fields(Settings):
+        if any(word in field.name for word in ("token", "secret", "password", "_key")) and field.name not in public:
+            assert field.metadata.get("secret"), f"Settings.{field.name} is not declared a secret"

@@ -95,12 +95,11 @@ def parcel_app() -> Sanic:
 
 @pytest.fixture
 async def parcels():
-    async with serving(parcel_app()) as url:
-        async with aiohttp.ClientSession() as session:
-            async def get(kind: str) -> tuple[int, dict]:
-                async with session.get(f"{url}/parcels/{kind}") as reply:
-                    return reply.status, await reply.json()
-            yield get
+    async with serving(parcel_app()) as url, aiohttp.ClientSession() as session:
+        async def get(kind: str) -> tuple[int, dict]:
+            async with session.get(f"{url}/parcels/{kind}") as reply:
+                return reply.status, await reply.json()
+        yield get
 
 
 async def test_a_listed_error_is_answered_with_its_status_and_message(parcels):

@@ -205,7 +205,7 @@ async def test_rating_is_stored_on_the_resolved_handoff(app_database, clock):
     service.resolve(handoff.id, "agent")
     rated = rating_tracker("5")
     rated.slots["handoff_rating"] = 5
-    messages, events = await run(ActionHandoffRatingSubmit(), rated)
+    messages, _events = await run(ActionHandoffRatingSubmit(), rated)
     assert messages == [{"response": "utter_handoff_rating_thanks", "handoff_rating": 5, **{
         k: messages[0][k] for k in messages[0] if k not in ("response", "handoff_rating")}}]
     assert store(app_database).get(handoff.id).rating == 5

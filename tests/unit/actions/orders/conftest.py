@@ -20,9 +20,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from kefu.keys import CUSTOMER_TOKENS, derive_text
 from kefu.settings import ROOT
-from migrations import migrate
 from kefu.text import normalize
 from kefu.tokens import CustomerTokens
+from migrations import migrate
 from shop.demo import DemoShop
 from shop.demo.seed import seed_demo_shop
 from shop.policy import shop_today

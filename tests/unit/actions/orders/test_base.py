@@ -44,7 +44,7 @@ def test_the_five_actions_on_the_verified_order_share_the_base():
 
 @pytest.mark.parametrize("name", CASES)
 def test_an_unverified_shopper_gets_the_refusal_and_nothing_changes(chat, shop, name):
-    order_id, phone = CASES[name][5]
+    order_id, _phone = CASES[name][5]
     before = shop.get_order(order_id=order_id).status
     for slots in ({"order_id": order_id}, verified(order_id, "0000")):  # never checked; the wrong digits
         run = run_case(chat, name, slots)

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from bot.channels.metadata import (MAX_METADATA_BYTES, METADATA_KEYS, MetadataError, checked_metadata,
-                                   cleaned_metadata)
+from bot.channels.metadata import MAX_METADATA_BYTES, METADATA_KEYS, MetadataError, checked_metadata, cleaned_metadata
 from kefu.tokens import CustomerTokens, Principal, StaffTokens
 
 KEY = "k" * 40

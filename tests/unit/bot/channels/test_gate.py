@@ -9,12 +9,12 @@ import datetime as dt
 from types import SimpleNamespace
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import InMemoryLockStore as KefuInMemoryLockStore
+from rasa.core.lock_store import RedisLockStore as KefuRedisLockStore
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.gate import Gate
-from rasa.core.lock_store import InMemoryLockStore as KefuInMemoryLockStore
-from rasa.core.lock_store import RedisLockStore as KefuRedisLockStore
 from handoff.states import Status
 from handoff.store import HandoffStore, NewHandoff
 from kefu.ratelimit import RateLimiter

@@ -115,12 +115,12 @@ async def test_coordinator_never_sends_both_ways():
     for delay in (0.0, 0.05, 0.1, 0.15, 0.2):
         delivered: list[str] = []
 
-        async def deliver(sender, texts):
+        async def deliver(sender, texts, delivered=delivered):
             delivered.extend(texts)
 
         coordinator = ReplyCoordinator(deliver)
 
-        async def run_bot():
+        async def run_bot(delay=delay):
             await asyncio.sleep(delay)
             return ["answer"]
 

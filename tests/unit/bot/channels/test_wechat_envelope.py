@@ -4,7 +4,6 @@ de-duplication bound to the follower. Served in-process with the channel's real 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import socket
 import time

@@ -8,7 +8,6 @@ import asyncio
 import uuid
 
 import pytest
-
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
 from bot.patches import lock_tickets

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -39,14 +40,14 @@ def test_policy_featurizers_get_rasas_states(seed, monkeypatch):
         if rng.random() > 0.3:
             continue
         featurizer = MaxHistoryTrackerFeaturizer(max_history=rng.choice([None, 1, 2, 3, 5]))
-        options = dict(use_text_for_last_user_input=rng.random() < 0.5, ignore_rule_only_turns=rng.random() < 0.5,
-                       rule_only_data=RULE_ONLY, ignore_action_unlikely_intent=rng.random() < 0.5)
+        options = {"use_text_for_last_user_input": rng.random() < 0.5, "ignore_rule_only_turns": rng.random() < 0.5,
+                       "rule_only_data": RULE_ONLY, "ignore_action_unlikely_intent": rng.random() < 0.5}
         expected = memoization_states.rasa_prediction_states(featurizer, [tracker], DOMAIN, **options)  # Rasa all along
         with monkeypatch.context() as patch:
             patch.setattr(Domain, "states_for_tracker_history", dialogue_states.states_for_tracker_history)
             got = memoization_states.max_history_prediction_states(featurizer, [tracker], DOMAIN, **options)
         assert got == expected
-        shared = lambda s: [a.get("user") is not None and a.get("user") is b.get("user") for a, b in zip(s, s[1:])]  # noqa: E731
+        shared = lambda s: [a.get("user") is not None and a.get("user") is b.get("user") for a, b in itertools.pairwise(s)]
         assert shared(got[0]) == shared(expected[0])
         compared += 1
     assert compared > 30

@@ -32,7 +32,7 @@ def test_the_patched_modules_deep_copy_only_for_debug_lines(module_name):
 
 
 def test_above_debug_the_copies_are_skipped_and_at_debug_they_are_made(restored):
-    import rasa.core.processor as processor
+    from rasa.core import processor
 
     events = [{"event": "user", "text": "你好"}]
     assert quiet_debug.install(logging.INFO) is True

@@ -79,7 +79,7 @@ async def test_after_a_new_session_the_cached_tracker_predicts_like_a_fresh_read
     await turn(replica, "c5", "new session")
     again = await replica.retrieve("c5")
     fresh = await store(url).retrieve("c5")
-    applied = lambda t: [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in t.applied_events()]  # noqa: E731
+    applied = lambda t: [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in t.applied_events()]
     assert applied(again) == applied(fresh)
     assert [e.text for e in fresh.events if isinstance(e, UserUttered)] == ["new session"]
     assert again.get_slot("language") == fresh.get_slot("language") == "zh-Hans"
