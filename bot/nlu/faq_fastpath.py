@@ -51,9 +51,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from faq.similarity import Match
-
 from bot.nlu.classifier import NEAREST_KEY
+from faq.similarity import Match
 
 logger = logging.getLogger(__name__)
 

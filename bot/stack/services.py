@@ -71,7 +71,8 @@ class Service:
         output.log_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             self.command, cwd=root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent, text=True, errors="replace",
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - it only calls prctl(), async-signal-safe
+            text=True, errors="replace",
         )
         threading.Thread(target=self._relay, args=(self.process, output), daemon=True).start()
 
