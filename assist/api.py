@@ -42,7 +42,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sanic import Blueprint, response
+from sanic import Blueprint, Request, Sanic, response
+from sanic.response import HTTPResponse
 
 from assist import canned, drafts, outcomes, preferences
 from assist.canned import CannedReplies, CannedReplyNotFound, ShortcutTaken
@@ -56,6 +57,7 @@ from faq.model import ID_PATTERN
 from handoff.models import Handoff
 from kefu.db import session_scope
 from kefu.inputs import InvalidInput, json_body, number_field
+from kefu.routes import RoleGuard
 from kefu.text import to_traditional
 from shop.adapter import ShopAdapter
 
@@ -168,7 +170,7 @@ class AssistApi:
         return drafts.list_drafts(self.database_url, status=status)
 
 
-def install(app: Any, *, require_role: Callable[..., Any], shop: ShopAdapter | None = None,
+def install(app: Sanic, *, require_role: RoleGuard, shop: ShopAdapter | None = None,
             faq_source: FaqSource | None = None) -> AssistApi:
     """Registers the assist routes and the console script's static files on the web app."""
     state = AssistApi(app.ctx.settings, shop=shop, faq_source=faq_source)
@@ -181,41 +183,41 @@ def _handoff_id(raw: int) -> int:
     return number_field(raw, "handoff_id", low=1, high=2**31 - 1)
 
 
-def blueprint(*, require_role: Callable[..., Any]) -> Blueprint:
+def blueprint(*, require_role: RoleGuard) -> Blueprint:
     bp = Blueprint("assist")
     agent = require_role("agent")
     editor = require_role("editor")
 
-    def state_of(request: Any) -> AssistApi:
+    def state_of(request: Request) -> AssistApi:
         state: AssistApi = request.app.ctx.assist
         return state
 
-    def user(request: Any) -> str:
+    def user(request: Request) -> str:
         return str(request.ctx.principal.username)
 
     # ------------------------------------------------------------------ canned replies
     @bp.get("/api/assist/canned")
     @agent
-    async def list_canned(request: Any) -> Any:
+    async def list_canned(request: Request) -> HTTPResponse:
         return response.json(await state_of(request).call(state_of(request).canned.list))
 
     @bp.post("/api/assist/canned")
     @agent
-    async def create_canned(request: Any) -> Any:
+    async def create_canned(request: Request) -> HTTPResponse:
         state = state_of(request)
         data = canned.reply_input(json_body(request))
         return response.json(await state.call(state.canned.create, data, user(request)), status=201)
 
     @bp.put("/api/assist/canned/<reply_id:int>")
     @agent
-    async def update_canned(request: Any, reply_id: int) -> Any:
+    async def update_canned(request: Request, reply_id: int) -> HTTPResponse:
         state = state_of(request)
         data = canned.reply_input(json_body(request))
         return response.json(await state.call(state.canned.update, reply_id, data, user(request)))
 
     @bp.delete("/api/assist/canned/<reply_id:int>")
     @agent
-    async def delete_canned(request: Any, reply_id: int) -> Any:
+    async def delete_canned(request: Request, reply_id: int) -> HTTPResponse:
         state = state_of(request)
         await state.call(state.canned.delete, reply_id)
         return response.empty(status=204)
@@ -223,14 +225,14 @@ def blueprint(*, require_role: Callable[..., Any]) -> Blueprint:
     # ------------------------------------------------------------------ the agent's preferences
     @bp.get("/api/assist/me")
     @agent
-    async def get_me(request: Any) -> Any:
+    async def get_me(request: Request) -> HTTPResponse:
         state = state_of(request)
         language = await state.call(preferences.language_of, state.database_url, user(request))
         return response.json({"username": user(request), "language": language})
 
     @bp.put("/api/assist/me")
     @agent
-    async def put_me(request: Any) -> Any:
+    async def put_me(request: Request) -> HTTPResponse:
         state = state_of(request)
         language = json_body(request).get("language")
         if language not in preferences.LANGUAGES:
@@ -241,13 +243,13 @@ def blueprint(*, require_role: Callable[..., Any]) -> Blueprint:
     # ------------------------------------------------------------------ one conversation
     @bp.get("/api/assist/handoffs/<handoff_id:int>")
     @agent
-    async def view(request: Any, handoff_id: int) -> Any:
+    async def view(request: Request, handoff_id: int) -> HTTPResponse:
         state = state_of(request)
         return response.json(await state.call(state.view, _handoff_id(handoff_id), user(request)))
 
     @bp.get("/api/assist/handoffs/<handoff_id:int>/summary")
     @agent
-    async def summary(request: Any, handoff_id: int) -> Any:
+    async def summary(request: Request, handoff_id: int) -> HTTPResponse:
         state = state_of(request)
         found = await state.call(load, state.database_url, _handoff_id(handoff_id))
         language = await state.call(preferences.language_of, state.database_url, user(request))
@@ -255,7 +257,7 @@ def blueprint(*, require_role: Callable[..., Any]) -> Blueprint:
 
     @bp.get("/api/assist/handoffs/<handoff_id:int>/suggestions")
     @agent
-    async def suggestions(request: Any, handoff_id: int) -> Any:
+    async def suggestions(request: Request, handoff_id: int) -> HTTPResponse:
         state = state_of(request)
         found = await state.call(load, state.database_url, _handoff_id(handoff_id))
         verified = await state.call(state.verified, found)
@@ -264,7 +266,7 @@ def blueprint(*, require_role: Callable[..., Any]) -> Blueprint:
 
     @bp.post("/api/assist/handoffs/<handoff_id:int>/suggestions/outcome")
     @agent
-    async def outcome(request: Any, handoff_id: int) -> Any:
+    async def outcome(request: Request, handoff_id: int) -> HTTPResponse:
         state = state_of(request)
         source, ref, what = outcomes.outcome_input(json_body(request))
         await state.call(load, state.database_url, _handoff_id(handoff_id))  # 404 for an unknown handoff
@@ -274,7 +276,7 @@ def blueprint(*, require_role: Callable[..., Any]) -> Blueprint:
 
     @bp.get("/api/assist/suggestions/rates")
     @editor
-    async def rates(request: Any) -> Any:
+    async def rates(request: Request) -> HTTPResponse:
         state = state_of(request)
         raw = request.args.get("days")
         days = number_field(raw.strip(), "days", low=1, high=366) if raw else 7
@@ -283,7 +285,7 @@ def blueprint(*, require_role: Callable[..., Any]) -> Blueprint:
     # ------------------------------------------------------------------ FAQ drafts
     @bp.get("/api/assist/drafts")
     @editor
-    async def list_drafts(request: Any) -> Any:
+    async def list_drafts(request: Request) -> HTTPResponse:
         state = state_of(request)
         status = request.args.get("status") or "open"
         if status not in drafts.STATUSES:
@@ -292,7 +294,7 @@ def blueprint(*, require_role: Callable[..., Any]) -> Blueprint:
 
     @bp.post("/api/assist/drafts/<draft_id:int>/use")
     @editor
-    async def use_draft(request: Any, draft_id: int) -> Any:
+    async def use_draft(request: Request, draft_id: int) -> HTTPResponse:
         state = state_of(request)
         faq_id = json_body(request).get("faq_id")
         if not isinstance(faq_id, str) or not ID_PATTERN.match(faq_id):
@@ -302,7 +304,7 @@ def blueprint(*, require_role: Callable[..., Any]) -> Blueprint:
 
     @bp.post("/api/assist/drafts/<draft_id:int>/dismiss")
     @editor
-    async def dismiss_draft(request: Any, draft_id: int) -> Any:
+    async def dismiss_draft(request: Request, draft_id: int) -> HTTPResponse:
         state = state_of(request)
         return response.json(await state.call(drafts.close_draft, state.database_url, draft_id, status="dismissed",
                                               by=user(request)))

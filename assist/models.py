@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 
 from kefu.clock import utcnow
-from kefu.db import Base
+from kefu.db import Base, column
 
 _BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
@@ -15,19 +18,19 @@ class CannedReply(Base):
 
     __tablename__ = "assist_canned_replies"
 
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = column(sa.Integer, primary_key=True, autoincrement=True)
     #: what follows the ``/`` in the reply box: letters, digits, ``_`` or ``-`` (Chinese too), unique
-    shortcut = sa.Column(sa.String(32), nullable=False, unique=True)
+    shortcut: Mapped[str] = column(sa.String(32), nullable=False, unique=True)
     #: a short name shown in the completion list
-    title = sa.Column(sa.String(80), nullable=False, default="")
+    title: Mapped[str] = column(sa.String(80), nullable=False, default="")
     #: the reply in Chinese and in English; ``{name}`` and ``{order}`` are filled from the
     #: conversation's verified data
-    text_zh = sa.Column(sa.Text, nullable=False, default="")
-    text_en = sa.Column(sa.Text, nullable=False, default="")
-    created_by = sa.Column(sa.String(64), nullable=False)
-    updated_by = sa.Column(sa.String(64), nullable=False)
-    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    text_zh: Mapped[str] = column(sa.Text, nullable=False, default="")
+    text_en: Mapped[str] = column(sa.Text, nullable=False, default="")
+    created_by: Mapped[str] = column(sa.String(64), nullable=False)
+    updated_by: Mapped[str] = column(sa.String(64), nullable=False)
+    created_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class AgentPreference(Base):
@@ -35,10 +38,10 @@ class AgentPreference(Base):
 
     __tablename__ = "assist_agent_preferences"
 
-    username = sa.Column(sa.String(64), primary_key=True)
+    username: Mapped[str] = column(sa.String(64), primary_key=True)
     #: ``zh`` (the default) or ``en``
-    language = sa.Column(sa.String(8), nullable=False, default="zh")
-    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    language: Mapped[str] = column(sa.String(8), nullable=False, default="zh")
+    updated_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class SuggestionOutcome(Base):
@@ -46,16 +49,16 @@ class SuggestionOutcome(Base):
 
     __tablename__ = "assist_suggestion_outcomes"
 
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
-    handoff_id = sa.Column(sa.Integer, nullable=False, index=True)
-    username = sa.Column(sa.String(64), nullable=False)
+    id: Mapped[int] = column(sa.Integer, primary_key=True, autoincrement=True)
+    handoff_id: Mapped[int] = column(sa.Integer, nullable=False, index=True)
+    username: Mapped[str] = column(sa.String(64), nullable=False)
     #: ``faq`` (a published FAQ answer) or ``agent_reply`` (what an agent answered a similar message)
-    source = sa.Column(sa.String(16), nullable=False)
+    source: Mapped[str] = column(sa.String(16), nullable=False)
     #: the FAQ id or the agent reply's event id
-    ref = sa.Column(sa.String(64), nullable=False, default="")
+    ref: Mapped[str] = column(sa.String(64), nullable=False, default="")
     #: ``sent`` (as it was), ``edited`` (changed, then sent) or ``ignored``
-    outcome = sa.Column(sa.String(16), nullable=False)
-    at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    outcome: Mapped[str] = column(sa.String(16), nullable=False)
+    at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
 
 
 class FaqDraft(Base):
@@ -66,26 +69,26 @@ class FaqDraft(Base):
 
     __tablename__ = "assist_faq_drafts"
 
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = column(sa.Integer, primary_key=True, autoincrement=True)
     #: the shopper's unanswered ``user`` event (one draft per message)
-    question_event_id = sa.Column(_BIGINT, nullable=False, unique=True)
+    question_event_id: Mapped[int] = column(_BIGINT, nullable=False, unique=True)
     #: the agent's ``bot`` event that answered it
-    reply_event_id = sa.Column(_BIGINT, nullable=False)
-    sender_id = sa.Column(sa.String(255), nullable=False)
+    reply_event_id: Mapped[int] = column(_BIGINT, nullable=False)
+    sender_id: Mapped[str] = column(sa.String(255), nullable=False)
     #: the question and the answer with personal data masked
-    question = sa.Column(sa.Text, nullable=False)
-    answer = sa.Column(sa.Text, nullable=False)
+    question: Mapped[str] = column(sa.Text, nullable=False)
+    answer: Mapped[str] = column(sa.Text, nullable=False)
     #: ``zh`` or ``en``: the language of the question and the answer
-    language = sa.Column(sa.String(8), nullable=False)
+    language: Mapped[str] = column(sa.String(8), nullable=False)
     #: the category of the FAQ closest to the question (a guess), "" when none is close
-    category = sa.Column(sa.String(64), nullable=False, default="")
+    category: Mapped[str] = column(sa.String(64), nullable=False, default="")
     #: an existing FAQ close enough that the question may be a variant of it, and how close
-    close_faq_id = sa.Column(sa.String(64))
-    close_score = sa.Column(sa.Float)
+    close_faq_id: Mapped[str | None] = column(sa.String(64))
+    close_score: Mapped[float | None] = column(sa.Float)
     #: open, used (turned into an FAQ or a variant) or dismissed
-    status = sa.Column(sa.String(16), nullable=False, default="open", index=True)
-    faq_id = sa.Column(sa.String(64))
-    resolved_by = sa.Column(sa.String(64))
-    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
-    resolved_at = sa.Column(sa.DateTime(timezone=True))
+    status: Mapped[str] = column(sa.String(16), nullable=False, default="open", index=True)
+    faq_id: Mapped[str | None] = column(sa.String(64))
+    resolved_by: Mapped[str | None] = column(sa.String(64))
+    created_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    resolved_at: Mapped[datetime | None] = column(sa.DateTime(timezone=True))
 

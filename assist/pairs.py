@@ -38,7 +38,8 @@ def is_agent_message(event: ConversationEvent) -> bool:
 
 
 def is_shopper_message(event: ConversationEvent) -> bool:
-    return (event.type == "user" and bool((event.text or "").strip()) and not event.text.startswith(EXTERNAL_PREFIX)
+    text = event.text or ""
+    return (event.type == "user" and bool(text.strip()) and not text.startswith(EXTERNAL_PREFIX)
             and not (event.intent or "").startswith("EXTERNAL_"))
 
 

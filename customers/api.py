@@ -23,7 +23,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from sanic import Blueprint, Request, response
+from sanic import Blueprint, Request, Sanic, response
 from sanic.response import HTTPResponse
 
 from customers import privacy
@@ -32,6 +32,7 @@ from customers.followups import MAX_NOTE, FollowUpDone, FollowUpNotFound, follow
 from kefu.auth import display_name
 from kefu.botapi import BotApiError, BotServers
 from kefu.inputs import InvalidInput, json_body, number_field, require_text
+from kefu.routes import RoleGuard
 from kefu.settings import Settings
 from shop.adapter import ShopAdapter
 
@@ -78,7 +79,7 @@ def _customer_id(raw: str) -> str:
     return raw
 
 
-def install(app: Any, *, require_role: Callable[..., Any], settings: Settings, shop: ShopAdapter,
+def install(app: Sanic, *, require_role: RoleGuard, settings: Settings, shop: ShopAdapter,
             bots: BotServers) -> Care:
     """Registers the routes; returns the :class:`Care` they use (also ``app.ctx.care``)."""
     care = app.ctx.care = Care(settings.database_url, shop)
@@ -86,7 +87,7 @@ def install(app: Any, *, require_role: Callable[..., Any], settings: Settings, s
     return care
 
 
-def blueprint(care: Care, *, require_role: Callable[..., Any], settings: Settings, bots: BotServers) -> Blueprint:
+def blueprint(care: Care, *, require_role: RoleGuard, settings: Settings, bots: BotServers) -> Blueprint:
     bp = Blueprint("customers", url_prefix="/api")
     staff = require_role("agent")  # agents and admins
     admin = require_role("admin")

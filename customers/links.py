@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from customers.models import LINKED_BY, CustomerIdentity
 from kefu.clock import as_utc, utcnow
-from kefu.db import session_scope
+from kefu.db import rowcount, session_scope
 from kefu.events import ConversationEvent
 
 
@@ -121,6 +121,6 @@ class CustomerLinks:
     def forget(self, customer_id: str) -> int:
         """Removes the customer's links (erasure); returns how many."""
         with session_scope(self.database_url) as session:
-            return session.execute(
+            return rowcount(session.execute(
                 sa.delete(CustomerIdentity).where(CustomerIdentity.customer_id == customer_id)
-            ).rowcount
+            ))

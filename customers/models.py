@@ -7,10 +7,13 @@ profile language, orders) is read from the shop through the shop adapter every t
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 
 from kefu.clock import utcnow
-from kefu.db import Base
+from kefu.db import Base, column
 
 #: How a channel identity came to be linked to a customer.
 LINKED_BY = ("customer_token", "order_check")
@@ -23,19 +26,19 @@ class CustomerIdentity(Base):
 
     __tablename__ = "customer_identities"
 
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = column(sa.Integer, primary_key=True, autoincrement=True)
     #: the shop's customer number
-    customer_id = sa.Column(sa.String(64), nullable=False, index=True)
+    customer_id: Mapped[str] = column(sa.String(64), nullable=False, index=True)
     #: ``socketio`` (widget), ``telegram``, ``wechat``, ``rest`` ...
-    channel = sa.Column(sa.String(64), nullable=False, default="")
+    channel: Mapped[str] = column(sa.String(64), nullable=False, default="")
     #: the conversation's Rasa sender id (``tg:…``, ``wx:…``, a widget session ...): one customer each
-    sender_id = sa.Column(sa.String(255), nullable=False, unique=True)
+    sender_id: Mapped[str] = column(sa.String(255), nullable=False, unique=True)
     #: ``customer_token`` (signed-in widget session) or ``order_check`` (passed the phone check)
-    linked_by = sa.Column(sa.String(16), nullable=False)
-    linked_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    linked_by: Mapped[str] = column(sa.String(16), nullable=False)
+    linked_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
     #: the latest message known from this identity (updated on each link; the conversation events
     #: may know a later one, :mod:`customers.links` reads both)
-    last_seen = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class FollowUp(Base):
@@ -43,18 +46,18 @@ class FollowUp(Base):
 
     __tablename__ = "customer_follow_ups"
 
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
-    customer_id = sa.Column(sa.String(64), nullable=False, index=True)
-    note = sa.Column(sa.Text, nullable=False)
-    due = sa.Column(sa.Date)
+    id: Mapped[int] = column(sa.Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = column(sa.String(64), nullable=False, index=True)
+    note: Mapped[str] = column(sa.Text, nullable=False)
+    due: Mapped[date | None] = column(sa.Date)
     #: user name of the agent who is to follow up (default: who opened it)
-    assignee = sa.Column(sa.String(64))
-    created_by = sa.Column(sa.String(64), nullable=False)
+    assignee: Mapped[str | None] = column(sa.String(64))
+    created_by: Mapped[str] = column(sa.String(64), nullable=False)
     #: open or done
-    status = sa.Column(sa.String(8), nullable=False, default="open")
-    outcome = sa.Column(sa.Text)
-    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
-    done_at = sa.Column(sa.DateTime(timezone=True))
+    status: Mapped[str] = column(sa.String(8), nullable=False, default="open")
+    outcome: Mapped[str | None] = column(sa.Text)
+    created_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    done_at: Mapped[datetime | None] = column(sa.DateTime(timezone=True))
 
 
 class FollowUpMessage(Base):
@@ -62,11 +65,11 @@ class FollowUpMessage(Base):
 
     __tablename__ = "customer_follow_up_messages"
 
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
-    follow_up_id = sa.Column(sa.Integer, sa.ForeignKey("customer_follow_ups.id", ondelete="CASCADE"),
-                             nullable=False, index=True)
-    channel = sa.Column(sa.String(64), nullable=False)
-    sender_id = sa.Column(sa.String(255), nullable=False)
-    text = sa.Column(sa.Text, nullable=False)
-    sent_by = sa.Column(sa.String(64), nullable=False)
-    sent_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = column(sa.Integer, primary_key=True, autoincrement=True)
+    follow_up_id: Mapped[int] = column(sa.Integer, sa.ForeignKey("customer_follow_ups.id", ondelete="CASCADE"),
+                                       nullable=False, index=True)
+    channel: Mapped[str] = column(sa.String(64), nullable=False)
+    sender_id: Mapped[str] = column(sa.String(255), nullable=False)
+    text: Mapped[str] = column(sa.Text, nullable=False)
+    sent_by: Mapped[str] = column(sa.String(64), nullable=False)
+    sent_at: Mapped[datetime] = column(sa.DateTime(timezone=True), nullable=False, default=utcnow)

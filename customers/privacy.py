@@ -29,7 +29,7 @@ from sqlalchemy import select
 from analytics.models import ConversationSession
 from customers.models import CustomerIdentity, FollowUp, FollowUpMessage
 from handoff.models import ComplaintTicket, Handoff
-from kefu.db import get_engine, session_scope
+from kefu.db import get_engine, rowcount, session_scope
 from kefu.events import ConversationEvent, line_of
 
 #: What an erased conversation's sender id becomes (with a random suffix), in the rows kept.
@@ -114,10 +114,10 @@ def erase(database_url: str, customer_id: str, *, tracker_store_url: str | None 
         db.execute(sa.delete(FollowUpMessage).where(
             FollowUpMessage.follow_up_id.in_(select(FollowUp.id).where(FollowUp.customer_id == customer_id)))
             .execution_options(synchronize_session=False))
-        follow_ups = db.execute(sa.delete(FollowUp).where(FollowUp.customer_id == customer_id)
-                                .execution_options(synchronize_session=False)).rowcount
-        links = db.execute(sa.delete(CustomerIdentity).where(CustomerIdentity.customer_id == customer_id)
-                           .execution_options(synchronize_session=False)).rowcount
+        follow_ups = rowcount(db.execute(sa.delete(FollowUp).where(FollowUp.customer_id == customer_id)
+                                         .execution_options(synchronize_session=False)))
+        links = rowcount(db.execute(sa.delete(CustomerIdentity).where(CustomerIdentity.customer_id == customer_id)
+                                    .execution_options(synchronize_session=False)))
     removed = _delete_conversations(database_url, senders) if senders else 0
     if tracker_store_url and tracker_store_url != database_url and senders:
         removed += _delete_conversations(tracker_store_url, senders)
