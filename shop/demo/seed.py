@@ -30,6 +30,7 @@ from kefu.db import session_scope
 from kefu.settings import Settings
 from shop import policy
 from shop.adapter import SETTING, adapter_class
+from shop.demo.catalogue_seed import CATALOGUE, CATALOGUE_MODELS, load_catalogue_rows
 from shop.demo.models import (
     AfterSalesRequest,
     Customer,
@@ -38,7 +39,6 @@ from shop.demo.models import (
     OrderItem,
     Product,
 )
-from shop.demo.catalogue_seed import CATALOGUE, CATALOGUE_MODELS, load_catalogue_rows
 from shop.demo.repository import DemoShop
 
 logger = logging.getLogger(__name__)
