@@ -43,6 +43,8 @@ class ActionProductAnswer(Action):
             replies.price(dispatcher, shop, None, question.text, english, lang)
             return events
         if not products:
+            if question.kind == "size":  # "我165 50公斤穿哪个尺码" with no product: the shop's size guide
+                dispatcher.utter_message(response="utter_faq/size_guide")
             dispatcher.utter_message(response="utter_product_ask_which_product")
             return events
         focus = products[0]
@@ -53,7 +55,7 @@ class ActionProductAnswer(Action):
             else:
                 replies.compare(dispatcher, products[0], products[1], question.text, english)
         elif question.kind == "stock":
-            replies.stock(dispatcher, shop, focus, question.text, english, lang)
+            replies.stock(dispatcher, shop, focus, question.text, english, lang, question.before)
         elif question.kind == "size":
             replies.size(dispatcher, focus, question.text, english)
         elif question.kind == "price":

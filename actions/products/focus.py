@@ -50,6 +50,9 @@ class Question:
     #: a shared name still to be resolved
     ambiguous: Mention | None = None
     picks: list[str] = field(default_factory=list)
+    #: the shopper's message before, whose colour and size a follow-up on the same product keeps
+    #: ("大衣有没有黑色M码" → "那L码呢": black, L)
+    before: str = ""
 
 
 def read_question(tracker: Tracker, shop: ShopCatalogue) -> Question:
@@ -65,7 +68,15 @@ def read_question(tracker: Tracker, shop: ShopCatalogue) -> Question:
         return _resolve(Question(str(pending.get("kind", "fact")), str(pending.get("text", "")), picks=picks),
                         shop, None)
     kind = KINDS.get(intent) or followup_kind(text, tracker.get_slot(KIND_SLOT), bool(focus))
-    return _resolve(Question(kind, text), shop, focus)
+    question = _resolve(Question(kind, text), shop, focus)
+    if intent == "product_followup" and question.skus[:1] == [focus]:
+        question.before = _previous_text(tracker)
+    return question
+
+
+def _previous_text(tracker: Tracker) -> str:
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return str(users[-2].get("text") or "") if len(users) >= 2 else ""
 
 
 def followup_kind(text: str, before: str | None, focused: bool) -> str:

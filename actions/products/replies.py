@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.orders.labels import format_day, format_money
 from kefu.text import normalize
 from products import advice
-from products.facts import asked_fact, matching_variants, measurements, wanted_options
+from products.facts import Wanted, asked_fact, matching_variants, measurements, wanted_options
 from shop.adapter import ProductView, ShopCatalogue
 from shop.policy import shop_today
 from shop.views import MEMBER_LEVELS
@@ -50,9 +50,12 @@ def fact(dispatcher: CollectingDispatcher, product: ProductView, text: str, engl
 
 
 def stock(dispatcher: CollectingDispatcher, shop: ShopCatalogue, product: ProductView, text: str,
-          english: bool, language: str | None) -> None:
+          english: bool, language: str | None, before: str = "") -> None:
     variants = shop.list_variants(sku=product.sku)
     wanted = wanted_options(text, variants)
+    if before:  # a follow-up keeps the options it does not change
+        earlier = wanted_options(before, variants)
+        wanted = Wanted(wanted.colour or earlier.colour, wanted.size or earlier.size, wanted.model or earlier.model)
     chosen = matching_variants(variants, wanted) if wanted.any() else variants
     if not chosen:
         dispatcher.utter_message(response="utter_product_no_such_variant", product=name(product, english),
