@@ -30,7 +30,7 @@ def _answer(shop: Any, parse: dict[str, Any]) -> list[dict[str, Any]]:
     from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher
 
-    from actions.products.answer import ActionProductAnswer
+    from actions.product_answers.answer import ActionProductAnswer
 
     class Answer(ActionProductAnswer):
         def catalogue(self) -> Any:

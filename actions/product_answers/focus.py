@@ -64,7 +64,8 @@ def read_question(tracker: Tracker, shop: ShopCatalogue) -> Question:
     pending = tracker.get_slot(PENDING_SLOT) or None
     if intent == "product_pick" and isinstance(pending, dict):
         picked = next((e.get("value") for e in message.get("entities") or [] if e.get("entity") == SKU_SLOT), None)
-        picks = [*pending.get("picks", []), *([str(picked)] if picked else [])]
+        # the pipeline lower-cases the payload (bot/nlu/normalizer.py): SKUs are upper case
+        picks = [*pending.get("picks", []), *([str(picked).upper()] if picked else [])]
         return _resolve(Question(str(pending.get("kind", "fact")), str(pending.get("text", "")), picks=picks),
                         shop, None)
     kind = KINDS.get(intent) or followup_kind(text, tracker.get_slot(KIND_SLOT), bool(focus))

@@ -1,5 +1,5 @@
 """``action_product_answer``: every product question (intents ``product_*``), answered from the
-shop's catalogue through the adapter; see :mod:`actions.products.focus` for the product in focus."""
+shop's catalogue through the adapter; see :mod:`actions.product_answers.focus` for the product in focus."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders.access import language
-from actions.products import replies
-from actions.products.focus import KIND_SLOT, PENDING_SLOT, SKU_SLOT, Question, catalogue, read_question
+from actions.product_answers import replies
+from actions.product_answers.focus import KIND_SLOT, PENDING_SLOT, SKU_SLOT, Question, catalogue, read_question
 from kefu.text import to_traditional
 from shop.adapter import ShopCatalogue
 
