@@ -145,3 +145,22 @@ def test_a_new_mention_replaces_the_focus(stack, shop):
     stack.say(conversation, "羊毛大衣是什么面料")
     reply = stack.say(conversation, "那跑步鞋是什么面料")
     assert "羊绒10%" not in reply and (fact(shop, "LM-SH-005", "upper") in reply or UNKNOWN_ZH in reply)
+
+
+def test_stock_api_roles_and_input_then_the_bot_states_the_new_stock(stack, shop):
+    body = {"variant_sku": "LM-HM-026-220", "stock": 3}
+    assert stack.api("POST", "/api/shop/stock", body)[0] == 401
+    assert stack.api("POST", "/api/shop/stock", body, token="not-a-token")[0] == 401
+    assert stack.api("POST", "/api/shop/stock", body, token=stack.login("agent"))[0] == 403
+    editor = stack.login("editor")
+    for bad in (-1, "3", 2.5, True, None):
+        status, answer = stack.api("POST", "/api/shop/stock", {"variant_sku": "LM-HM-026-220", "stock": bad},
+                                   token=editor)
+        assert status == 422 and "stock" in str(answer), (bad, status, answer)
+    assert stack.api("POST", "/api/shop/stock", {"variant_sku": "LM-NOPE-1", "stock": 1}, token=editor)[0] == 404
+    before = stack.say(sender(), "白鹅绒羽绒被220×240cm的有货吗")
+    assert "暂时缺货" in before
+    assert stack.api("POST", "/api/shop/stock", body, token=editor) == (200, {"variant_sku": "LM-HM-026-220", "stock": 3})
+    after = stack.say(sender(), "白鹅绒羽绒被220×240cm的有货吗")
+    assert "仅剩3件" in after and "暂时缺货" not in after
+    assert stack.api("POST", "/api/shop/stock", body, token=stack.login("admin"))[0] == 200
