@@ -40,7 +40,7 @@ WRONG_SHAPES = [b"[]", b"null", b'"x"', b"{}", b"[1]", b"3",
 WEB_JSON_ROUTES = {"api/auth/login", "api/faqs", "api/faqs/check", "api/faqs/preview", "api/inbox/resolve",
                    "api/inbox/dismiss", "api/faqs/<faq_id:str>", "api/faqs/<faq_id:str>/restore",
                    "api/handoffs/<handoff_id:int>/messages", "api/complaints/<ticket_id:int>/follow-up",
-                   "demo/customer-token"}
+                   "demo/customer-token", "api/shop/stock"}
 #: ... and those that take none (a body is ignored). Publishing is never sent here: on the shared
 #: stack it would publish and retrain.
 WEB_NO_BODY_ROUTES = {"api/faqs/publish", "api/handoffs/<handoff_id:int>/claim",
