@@ -101,8 +101,11 @@ def asked_fact(message: str, product: ProductView | None = None) -> AskedFact | 
 
 
 def _occurs(word: str, text: str) -> bool:
+    """Chinese words anywhere; English words from a word's start, and short ones (age, fly, lid)
+    as whole words only ("age" is not in "agent"); a longer stem may run on (pregnan → pregnancy)."""
     if word.isascii():
-        return re.search(rf"(?<![a-z]){re.escape(word)}", text) is not None
+        end = r"(?![a-z])" if len(word) <= 4 else ""
+        return re.search(rf"(?<![a-z]){re.escape(word)}{end}", text) is not None
     return word in text
 
 

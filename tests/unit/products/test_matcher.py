@@ -136,3 +136,9 @@ def test_recommendations_never_put_out_of_stock_first(shop):
     assert flags == sorted(flags, reverse=True)
     cheap = recommend(products, stocked, need_of("学生用的 200以内", products))
     assert cheap and all(p.price_cny <= 200 and "学生" in p.suitable_for_zh for p in cheap)
+
+
+def test_short_english_fact_words_are_whole_words(shop):
+    coat = shop.get_product(sku="LM-AP-001")
+    assert asked_fact("can an agent help me", coat) is None  # "age" is not in "agent"
+    assert asked_fact("is it ok for pregnancy", shop.get_product(sku="LM-BT-015")).key == "pregnancy"
