@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("kefu.auth", "kefu.events", "kefu.outbox", "shop.demo.models", "handoff.models", "faq.tables",
-                 "analytics.models", "verification.models", "assist.models",
+MODEL_MODULES = ("kefu.auth", "kefu.events", "kefu.outbox", "shop.demo.models", "shop.demo.catalogue_models",
+                 "handoff.models", "faq.tables", "analytics.models", "verification.models", "assist.models",
                  "customers.models")
 
 

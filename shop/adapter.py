@@ -27,7 +27,10 @@ The contract, in short:
 
 Capabilities are Protocols of their own (:class:`ShopOrders`, :class:`ShopCustomers`);
 :class:`ShopAdapter` is their union and what ``SHOP_ADAPTER`` must satisfy. The product
-catalogue (pre-sales) and richer customer records arrive the same way, as parts of their own.
+catalogue (pre-sales, :class:`ShopCatalogue`) is an optional part: an adapter that defines any of
+its methods must define them all (checked at start, :func:`adapter_class`); one that defines none
+still serves orders, and product questions are then answered "not in the product details" with a
+human offered (:func:`catalogue_of`).
 """
 
 from __future__ import annotations
@@ -46,12 +49,20 @@ from shop.views import (
     AfterSalesView,
     CancelResult,
     CustomerView,
+    MemberBenefitView,
     MemberLevel,
     OrderLine,
     OrderView,
+    ProductFact,
+    ProductView,
+    PromotionView,
+    SharedAlias,
     ShopContractError,
     ShopError,
     ShopUnavailable,
+    SizeChart,
+    SizeRow,
+    VariantView,
 )
 
 __all__ = [
@@ -63,17 +74,27 @@ __all__ = [
     "AfterSalesView",
     "CancelResult",
     "CustomerView",
+    "MemberBenefitView",
     "MemberLevel",
     "OrderLine",
     "OrderStatus",
     "OrderView",
+    "ProductFact",
+    "ProductView",
+    "PromotionView",
+    "SharedAlias",
     "ShopAdapter",
+    "ShopCatalogue",
     "ShopContractError",
     "ShopCustomers",
     "ShopError",
     "ShopOrders",
     "ShopUnavailable",
+    "SizeChart",
+    "SizeRow",
+    "VariantView",
     "adapter_class",
+    "catalogue_of",
     "conformance_problems",
     "load_adapter",
 ]
@@ -170,6 +191,60 @@ class ShopCustomers(Protocol):
         """Customers by number: the demo storefront's login picker (only served while
         ``KEFU_DEMO_SHOP`` is on). A real shop, which leaves the demo login off, may return ``[]``."""
         ...
+
+
+@runtime_checkable
+class ShopCatalogue(Protocol):
+    """A shop's product knowledge, as pre-sales answers need it (optional; see the module docstring).
+
+    Facts are only ever taken from here: what a :class:`ProductView` does not hold, the bot says
+    it does not know. Names are the shop's own; the bot matches shoppers' words against
+    ``name_*`` and ``aliases_*`` (:mod:`products.matcher`), rebuilding its matcher whenever
+    :meth:`catalogue_version` changes, without retraining.
+    """
+
+    def list_products(self) -> list[ProductView]:
+        """Every product on sale, by SKU."""
+        ...
+
+    def get_product(self, *, sku: str) -> ProductView | None:
+        """The product with this SKU, or ``None``."""
+        ...
+
+    def find_products(self, *, name: str) -> list[ProductView]:
+        """Products whose SKU, name or one of whose aliases is exactly ``name`` (case and
+        simplified/traditional forms ignored); several when an alias is shared (耳机); ``[]`` for none."""
+        ...
+
+    def list_variants(self, *, sku: str) -> list[VariantView]:
+        """The product's variants with their stock now, in the shop's order; ``[]`` for an unknown SKU."""
+        ...
+
+    def shared_aliases(self) -> list[SharedAlias]:
+        """The names several products share, with the question that tells them apart."""
+        ...
+
+    def promotions_on(self, *, day: date) -> list[PromotionView]:
+        """The promotions in force on ``day`` (shop's date): none that has ended or not yet begun."""
+        ...
+
+    def member_benefits(self, *, level: MemberLevel) -> MemberBenefitView | None:
+        """What this membership tier gives, or ``None`` when the shop has no such tier."""
+        ...
+
+    def list_member_benefits(self) -> list[MemberBenefitView]:
+        """Every tier, lowest first."""
+        ...
+
+    def catalogue_version(self) -> str:
+        """A short string that changes whenever names or aliases change (e.g. a digest or the
+        time of the last edit); the bot rebuilds its product matcher when it does."""
+        ...
+
+
+def catalogue_of(adapter: object) -> ShopCatalogue | None:
+    """The adapter's product catalogue, or ``None`` when the shop connected none."""
+    return adapter if isinstance(adapter, ShopCatalogue) else None
 
 
 @runtime_checkable
@@ -272,6 +347,9 @@ def adapter_class(settings: Settings) -> type:
         raise SettingsError(f"{where}: {class_name!r} is a {type(found).__name__}, not a class; "
                             "name the adapter class.")
     problems = conformance_problems(found)
+    catalogue = protocol_methods(ShopCatalogue)
+    if any(inspect.getattr_static(found, name, None) is not None for name in catalogue):
+        problems += [f"catalogue: {problem}" for problem in conformance_problems(found, ShopCatalogue)]
     if problems:
         raise SettingsError(f"{where}: {class_name} does not implement the ShopAdapter Protocol "
                             f"(shop/adapter.py): {'; '.join(problems)}.")

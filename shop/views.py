@@ -208,3 +208,156 @@ class CustomerView:
         _check(self.member_level in MEMBER_LEVELS,
                f"CustomerView.member_level={self.member_level!r}: map the shop's tier onto one of "
                f"{', '.join(MEMBER_LEVELS)}")
+
+
+# ------------------------------------------------------------------ the product catalogue (pre-sales)
+
+
+@dataclass(frozen=True)
+class ProductFact:
+    """One fact of a product's details. ``key`` means the same fact on every product
+    (``battery_life``, ``waterproof``, ``material`` ...), so that two products compare."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    value_zh: str
+    value_en: str
+
+
+@dataclass(frozen=True)
+class VariantView:
+    """One buyable variant of a product (a colour, a size, a model) and its stock."""
+
+    variant_sku: str
+    sku: str
+    #: the options that tell it apart: ``colour_zh``/``colour_en``, ``size``, ``model``, ``spec_zh``/``spec_en`` ...
+    options: tuple[tuple[str, str], ...]
+    #: pieces in stock now (never negative)
+    stock: int
+    #: when an out-of-stock variant is expected back (shop's date), ``None`` when unknown or in stock
+    restock_date: date | None = None
+    note_zh: str = ""
+    note_en: str = ""
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.stock, int) and self.stock >= 0,
+               f"VariantView.stock={self.stock!r}: give the pieces in stock as an integer ≥ 0")
+
+    def option(self, name: str) -> str:
+        """The option's value (``""`` when the variant has none)."""
+        return dict(self.options).get(name, "")
+
+
+@dataclass(frozen=True)
+class SizeRow:
+    """A size and the body measurements it fits: ``(column, low, high)``, inclusive."""
+
+    size: str
+    ranges: tuple[tuple[str, float, float], ...]
+
+
+@dataclass(frozen=True)
+class SizeChart:
+    """A product's size chart and fit note (apparel, intimates, footwear)."""
+
+    fit_zh: str
+    fit_en: str
+    note_zh: str
+    note_en: str
+    rows: tuple[SizeRow, ...]
+    #: a usual shoe size (EU) → the size to take: ``(("42", "43"), ...)``
+    usual: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductView:
+    """A product as pre-sales answers about it: names, price, facts and what it suits."""
+
+    sku: str
+    name_zh: str
+    name_en: str
+    category: str
+    #: today's price, yuan
+    price_cny: Decimal
+    #: the crossed-out price while on sale, else ``None``
+    list_price_cny: Decimal | None = None
+    brand: str = ""
+    brand_zh: str = ""
+    description_zh: str = ""
+    description_en: str = ""
+    #: names shoppers use for it, matched whole
+    aliases_zh: tuple[str, ...] = ()
+    aliases_en: tuple[str, ...] = ()
+    facts: tuple[ProductFact, ...] = ()
+    size_chart: SizeChart | None = None
+    warranty_months: int | None = None
+    shelf_life_zh: str = ""
+    shelf_life_en: str = ""
+    no_reason_return: str = "yes"
+    #: SKUs bought together with it or recommended with it
+    goes_with: tuple[str, ...] = ()
+    suitable_for_zh: tuple[str, ...] = ()
+    suitable_for_en: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("price_cny", "list_price_cny"):
+            value = getattr(self, name)
+            _check(value is None and name == "list_price_cny" or isinstance(value, Decimal),
+                   f"ProductView.{name}={value!r}: give yuan as a Decimal")
+
+    def fact(self, key: str) -> ProductFact | None:
+        """The fact with this key, or ``None`` when the catalogue does not hold it."""
+        return next((fact for fact in self.facts if fact.key == key), None)
+
+
+@dataclass(frozen=True)
+class SharedAlias:
+    """Names several products share (耳机, 手表, 外套), with the question that tells them apart."""
+
+    skus: tuple[str, ...]
+    aliases_zh: tuple[str, ...]
+    aliases_en: tuple[str, ...]
+    ask_zh: str
+    ask_en: str
+
+
+@dataclass(frozen=True)
+class PromotionView:
+    """A promotion with its dates (inclusive, shop's time zone) and its rule as the shopper reads it."""
+
+    promotion_id: str
+    name_zh: str
+    name_en: str
+    starts: date
+    ends: date
+    categories: tuple[str, ...]
+    skus: tuple[str, ...]
+    exclude_skus: tuple[str, ...]
+    rule_zh: str
+    rule_en: str
+    stacks_with_coupons: bool
+    stacking_zh: str
+    stacking_en: str
+
+    def in_force(self, day: date) -> bool:
+        return self.starts <= day <= self.ends
+
+    def applies_to(self, product: ProductView) -> bool:
+        if product.sku in self.exclude_skus:
+            return False
+        return product.sku in self.skus or product.category in self.categories
+
+
+@dataclass(frozen=True)
+class MemberBenefitView:
+    """What a membership tier gives."""
+
+    level: MemberLevel
+    name_zh: str
+    name_en: str
+    benefits_zh: tuple[str, ...]
+    benefits_en: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _check(self.level in MEMBER_LEVELS, f"MemberBenefitView.level={self.level!r}: one of {', '.join(MEMBER_LEVELS)}")

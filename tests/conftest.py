@@ -215,3 +215,14 @@ def pytest_terminal_summary(terminalreporter):
                     f"fallback {region['fallback_rate']:.1%}; polite messages taken for a complaint: "
                     f"{len(polite['taken_for_complaint'])} of {polite['messages']}"
                 )
+    products = REPORTS.get("products")
+    if products:
+        terminalreporter.section("Product facts on the held-out set (tests/nlu/heldout_products.yml)")
+        terminalreporter.write_line(
+            f"{products['questions']} questions: fact accuracy {products['fact_accuracy']:.1%}, invented facts "
+            f"{products['invented']}, unknown facts said to be unknown {products['unknown_honesty']:.1%} "
+            "(details: results/nlu-heldout-products.json)")
+        for lang, f in products["per_language"].items():
+            terminalreporter.write_line(
+                f"  {lang}: {f['questions']} questions: fact accuracy {f['fact_accuracy']:.1%}, invented {f['invented']}, "
+                f"unknown said to be unknown {f['unknown_honesty']:.1%}")

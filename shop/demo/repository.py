@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from kefu.db import rowcount, session_scope
 from kefu.settings import Settings
 from shop import policy
+from shop.demo.catalogue import DemoCatalogue
 from shop.demo.models import AfterSalesRequest, Customer, Order
 from shop.policy import MAX_REASON, is_order_id
 from shop.views import (
@@ -82,7 +83,7 @@ def _request(row: AfterSalesRequest) -> AfterSalesView:
                           row.status, row.created_at)
 
 
-class DemoShop:
+class DemoShop(DemoCatalogue):
     """Read-write access to the demo shop in the app database.
 
     Args:

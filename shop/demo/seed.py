@@ -1,4 +1,5 @@
-"""Seeds the demo shop from ``shop/demo/*.csv`` (a copy of the shared fixtures, same ids).
+"""Seeds the demo shop from ``shop/demo/*.csv`` and ``demo_catalogue.yml`` (copies of the shared
+fixtures, same ids; the catalogue through :mod:`shop.demo.catalogue_seed`).
 
 The fixtures are dated around 2026-11-22. Every date is moved by (day of seeding − 2026-11-22) so
 that each order keeps its age: the order delivered "two days ago" is two days old whenever the
@@ -29,6 +30,7 @@ from kefu.db import session_scope
 from kefu.settings import Settings
 from shop import policy
 from shop.adapter import SETTING, adapter_class
+from shop.demo.catalogue_seed import CATALOGUE, CATALOGUE_MODELS, load_catalogue_rows
 from shop.demo.models import (
     AfterSalesRequest,
     Customer,
@@ -44,7 +46,7 @@ logger = logging.getLogger(__name__)
 DEMO_DIR = Path(__file__).resolve().parent
 #: The day the fixtures were written around; it becomes the day of seeding.
 FIXTURE_DAY = date(2026, 11, 22)
-FILES = ("demo_customers.csv", "demo_products.csv", "demo_orders.csv")
+FILES = ("demo_customers.csv", "demo_products.csv", "demo_orders.csv", CATALOGUE)
 
 
 class SeedError(ValueError):
@@ -169,11 +171,16 @@ def seed_demo_shop(database_url: str, *, today: date | None = None, force: bool 
             return SeedResult("unchanged", seed_day=today)
 
         customers, products, orders, items = load_demo_rows(today, directory)
-        for model in (AfterSalesRequest, OrderItem, Order, Product, Customer):
+        catalogue = load_catalogue_rows(today, FIXTURE_DAY, directory, {p.sku: p for p in products})
+        for model in (*CATALOGUE_MODELS, AfterSalesRequest, OrderItem, Order, Product, Customer):
             session.execute(delete(model))
         session.add_all(customers)
         session.add_all(products)
         session.flush()
+        new_products = [row for row in catalogue if isinstance(row, Product)]
+        session.add_all(new_products)
+        session.flush()
+        session.add_all([row for row in catalogue if not isinstance(row, Product)])
         session.add_all(orders)
         session.flush()
         session.add_all(items)

@@ -33,7 +33,8 @@ ISSUE_20 = [
     ("乜嘢服務嚟㗎", "complaint"), ("搞錯呀", "complaint"),
 ]
 
-#: Filled once per session by :func:`run`: ``{"shop": {...}, "hk": {...}, "tw": {...}}``.
+#: Filled once per session by :func:`run`: ``{"shop": {...}, "hk": {...}, "tw": {...}}``; ``"products"``
+#: by :func:`run_products`.
 REPORTS: dict[str, dict] = {}
 
 
@@ -56,3 +57,22 @@ def run(model: Path) -> dict[str, dict]:
     (ROOT / "results" / "nlu-heldout.json").write_text(json.dumps(document, ensure_ascii=False, indent=2))
     REPORTS.update(reports)
     return REPORTS
+
+
+def run_products(model: Path, directory: Path) -> dict:
+    """The held-out product questions (:mod:`tests.nlu.products_eval`) over a demo shop seeded today in
+    ``directory``, once per session; also written to ``results/nlu-heldout-products.json``."""
+    if "products" in REPORTS:
+        return REPORTS["products"]
+    from migrations import migrate
+    from shop.demo.seed import seed_demo_shop
+    from tests.nlu.products_eval import evaluate
+
+    url = f"sqlite:///{directory / 'app.db'}"
+    migrate(url)
+    seed_demo_shop(url)
+    report = evaluate(model, url)
+    (ROOT / "results").mkdir(exist_ok=True)
+    (ROOT / "results" / "nlu-heldout-products.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    REPORTS["products"] = report
+    return report

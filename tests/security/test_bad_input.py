@@ -43,7 +43,8 @@ WEB_JSON_ROUTES = {"api/auth/login", "api/faqs", "api/faqs/check", "api/faqs/pre
                    "api/inbox/dismiss", "api/faqs/<faq_id:str>", "api/faqs/<faq_id:str>/restore",
                    "api/handoffs/<handoff_id:int>/messages", "api/complaints/<ticket_id:int>/follow-up",
                    "demo/customer-token", "api/care/follow-ups", "api/care/follow-ups/<follow_up_id:int>/messages",
-                   "api/care/follow-ups/<follow_up_id:int>/done", "api/admin/customers/<customer_id:str>/erase"}
+                   "api/care/follow-ups/<follow_up_id:int>/done", "api/admin/customers/<customer_id:str>/erase",
+                   "api/shop/stock"}
 #: ... and those that take none (a body is ignored). Publishing is never sent here: on the shared
 #: stack it would publish and retrain.
 WEB_NO_BODY_ROUTES = {"api/faqs/publish", "api/handoffs/<handoff_id:int>/claim",
