@@ -9,9 +9,14 @@ read back into :mod:`shop.views` objects by :mod:`shop.demo.catalogue`.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
-from kefu.db import Base
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
+
+from kefu.db import Base, column
 from shop.demo.models import Money
 
 
@@ -21,12 +26,12 @@ class ProductDetails(Base):
     __tablename__ = "shop_product_details"
 
     #: the product (``shop_products.sku``)
-    sku = sa.Column(sa.String(32), sa.ForeignKey("shop_products.sku", ondelete="CASCADE"), primary_key=True)
+    sku: Mapped[str] = column(sa.String(32), sa.ForeignKey("shop_products.sku", ondelete="CASCADE"), primary_key=True)
     #: the crossed-out price while on sale; empty otherwise
-    list_price_cny = sa.Column(Money)
+    list_price_cny: Mapped[Decimal | None] = column(Money)
     #: brand, description, aliases, attributes, size chart, warranty, shelf life, goes_with,
     #: suitable_for: the catalogue entry's fields as JSON (``demo_catalogue.yml`` schema)
-    document = sa.Column(sa.JSON, nullable=False)
+    document: Mapped[Any] = column(sa.JSON, nullable=False)
 
 
 class Variant(Base):
@@ -35,19 +40,19 @@ class Variant(Base):
     __tablename__ = "shop_variants"
 
     #: e.g. ``LM-AP-001-BK-M``
-    variant_sku = sa.Column(sa.String(40), primary_key=True)
+    variant_sku: Mapped[str] = column(sa.String(40), primary_key=True)
     #: the product
-    sku = sa.Column(sa.String(32), sa.ForeignKey("shop_products.sku", ondelete="CASCADE"), nullable=False, index=True)
+    sku: Mapped[str] = column(sa.String(32), sa.ForeignKey("shop_products.sku", ondelete="CASCADE"), nullable=False, index=True)
     #: the order the shop lists variants in
-    position = sa.Column(sa.Integer, nullable=False, default=0)
+    position: Mapped[int] = column(sa.Integer, nullable=False, default=0)
     #: ``{"colour_zh": ..., "colour_en": ..., "size": ...}`` as the catalogue gives them
-    options = sa.Column(sa.JSON, nullable=False)
+    options: Mapped[Any] = column(sa.JSON, nullable=False)
     #: pieces in stock (never negative)
-    stock = sa.Column(sa.Integer, nullable=False, default=0)
+    stock: Mapped[int] = column(sa.Integer, nullable=False, default=0)
     #: when an out-of-stock variant is expected back; empty when unknown
-    restock_date = sa.Column(sa.Date)
-    note_zh = sa.Column(sa.String(200), nullable=False, default="")
-    note_en = sa.Column(sa.String(200), nullable=False, default="")
+    restock_date: Mapped[date | None] = column(sa.Date)
+    note_zh: Mapped[str] = column(sa.String(200), nullable=False, default="")
+    note_en: Mapped[str] = column(sa.String(200), nullable=False, default="")
 
 
 class Promotion(Base):
@@ -55,11 +60,11 @@ class Promotion(Base):
 
     __tablename__ = "shop_promotions"
 
-    promotion_id = sa.Column(sa.String(40), primary_key=True)
-    starts = sa.Column(sa.Date, nullable=False)
-    ends = sa.Column(sa.Date, nullable=False)
+    promotion_id: Mapped[str] = column(sa.String(40), primary_key=True)
+    starts: Mapped[date] = column(sa.Date, nullable=False)
+    ends: Mapped[date] = column(sa.Date, nullable=False)
     #: names, what it applies to, rule and stacking as JSON
-    document = sa.Column(sa.JSON, nullable=False)
+    document: Mapped[Any] = column(sa.JSON, nullable=False)
 
 
 class MemberBenefit(Base):
@@ -68,10 +73,10 @@ class MemberBenefit(Base):
     __tablename__ = "shop_member_benefits"
 
     #: regular, silver, gold, black_gold
-    member_level = sa.Column(sa.String(16), primary_key=True)
+    member_level: Mapped[str] = column(sa.String(16), primary_key=True)
     #: the threshold that reaches it (yuan paid in the last 12 months): orders the tiers
-    threshold_cny = sa.Column(Money, nullable=False, default=0)
-    document = sa.Column(sa.JSON, nullable=False)
+    threshold_cny: Mapped[Decimal] = column(Money, nullable=False, default=0)
+    document: Mapped[Any] = column(sa.JSON, nullable=False)
 
 
 class SharedAliasRow(Base):
@@ -79,7 +84,7 @@ class SharedAliasRow(Base):
 
     __tablename__ = "shop_shared_aliases"
 
-    id = sa.Column(sa.Integer, primary_key=True)
+    id: Mapped[int] = column(sa.Integer, primary_key=True)
     #: space-separated SKUs
-    skus = sa.Column(sa.String(400), nullable=False)
-    document = sa.Column(sa.JSON, nullable=False)
+    skus: Mapped[str] = column(sa.String(400), nullable=False)
+    document: Mapped[Any] = column(sa.JSON, nullable=False)
