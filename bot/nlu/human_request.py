@@ -10,6 +10,9 @@ fallback or the sentiment check made of it. The intent before is kept in the par
 
 A phrase that is negated ("不用转人工", "不要人工", "唔使搵真人", "I don't need a human") or that
 asks what the bot is ("你是真人吗", "are you a real person?") is no ask; nor is 人工智能 (AI).
+When the classifier itself says ``request_human`` for a message that only declines a person
+("不要人工"), the intent becomes the next one it ranked (not a complaint; ``deny``, "no", when
+it ranked none with at least :data:`MIN_NEXT`).
 
 :func:`asks_for_human` is the rule itself, on normalised text (:func:`kefu.text.normalize`:
 simplified characters, lower case, half-width).
@@ -24,11 +27,15 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 HUMAN_REQUEST = "human_request"
 REQUEST_HUMAN = "request_human"
+DENY = "deny"
+COMPLAINT = "complaint"
+#: A declined person's message takes the classifier's next intent only when it saw one this likely.
+MIN_NEXT = 0.1
 
 _PERSON_ZH = r"(?:真人|人工|活人|真人客服|人工客服|客服人员|客服专员|工作人员)"
 _ASK_ZH = re.compile(
@@ -71,21 +78,32 @@ def _clause_before(text: str, start: int) -> str:
     return pieces[-1] if pieces else ""
 
 
-def asks_for_human(text: str) -> bool:
-    """Whether a normalised message holds an explicit, unnegated ask for a person."""
+def _phrases(text: str) -> list[str]:
+    """Each person phrase of a normalised message: ``ask``, ``negated`` or ``question`` (what the bot is)."""
+    found = []
     for pattern, negated in ((_ASK_ZH, _NEGATED_ZH), (_ASK_EN, _NEGATED_EN)):
         for match in pattern.finditer(text):
             if _NOT_A_PERSON.match(text[match.end():]):
                 continue
             before = _clause_before(text, match.start())
             if negated.search(before):
+                found.append("negated")
                 continue
             clause_end = _CLAUSE.search(text, match.end())
             clause = before + text[match.start():clause_end.start() if clause_end else len(text)]
-            if _WHAT_IS_IT.search(clause):
-                continue
-            return True
-    return False
+            found.append("question" if _WHAT_IS_IT.search(clause) else "ask")
+    return found
+
+
+def asks_for_human(text: str) -> bool:
+    """Whether a normalised message holds an explicit, unnegated ask for a person."""
+    return "ask" in _phrases(text)
+
+
+def declines_human(text: str) -> bool:
+    """Whether a normalised message names a person only to say no to one ("不要人工", "不用转人工")."""
+    phrases = _phrases(text)
+    return "negated" in phrases and "ask" not in phrases
 
 
 @DefaultV1Recipe.register(
@@ -106,11 +124,19 @@ class HumanRequestDetector(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if not text or text.startswith("/") or not asks_for_human(text):
+            if not text or text.startswith("/"):
                 continue
             intent = message.get(INTENT) or {}
-            if intent.get(INTENT_NAME_KEY) == REQUEST_HUMAN:
-                continue
-            message.set(HUMAN_REQUEST, {"intent_before": intent.get(INTENT_NAME_KEY)}, add_to_output=True)
-            message.set(INTENT, {INTENT_NAME_KEY: REQUEST_HUMAN, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
+            name = intent.get(INTENT_NAME_KEY)
+            if name != REQUEST_HUMAN and asks_for_human(text):
+                message.set(HUMAN_REQUEST, {"intent_before": name}, add_to_output=True)
+                message.set(INTENT, {INTENT_NAME_KEY: REQUEST_HUMAN, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
+            elif name == REQUEST_HUMAN and declines_human(text):
+                # "不要人工": the word 人工 made the classifier think of a handoff; the next intent it saw
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                           if r.get(INTENT_NAME_KEY) not in (REQUEST_HUMAN, COMPLAINT, None)
+                           and float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= MIN_NEXT]
+                instead = ranking[0] if ranking else {INTENT_NAME_KEY: DENY, PREDICTED_CONFIDENCE_KEY: 1.0}
+                message.set(HUMAN_REQUEST, {"intent_before": name, "declined": True}, add_to_output=True)
+                message.set(INTENT, dict(instead), add_to_output=True)
         return messages
