@@ -67,6 +67,19 @@ def test_an_ask_for_a_person_inside_the_order_form_hands_over(stack, opening, as
     assert reasons(stack, conversation) == ["customer_request"]
 
 
+def test_an_ask_for_a_person_instead_of_a_rating_hands_over_again(stack):
+    agent, conversation = stack.login("agent"), new_sender("human")
+    stack.say(conversation, "转人工")
+    entry = wait_for(lambda: [h for h in stack.api("GET", "/api/handoffs?status=waiting", token=agent)[1]
+                              if h["sender_id"] == conversation], message="the handoff")[0]
+    assert stack.api("POST", f"/api/handoffs/{entry['id']}/claim", token=agent)[0] == 200
+    assert stack.api("POST", f"/api/handoffs/{entry['id']}/resolve", token=agent)[0] == 200
+    asked = wait_for(lambda: stack.say(conversation, ""), message="the rating question")
+    assert "1–5" in asked
+    assert QUEUED_ZH in stack.say(conversation, "问题还没解决，我还要找人工客服")
+    assert reasons(stack, conversation) == ["customer_request"]
+
+
 @pytest.mark.parametrize("message, expected", [
     ("不用转人工，运费怎么算", FAQ["shipping_fee"].answer_zh),
     ("不要人工", "好的"),
