@@ -88,6 +88,10 @@ def summarise(rows: list[tuple[str, str, str, float]]) -> dict:
         "per_label": {k: {"correct": v[0], "total": v[1]} for k, v in sorted(per_label.items())},
         "errors": [{"text": t, "expected": g, "predicted": p, "confidence": round(c, 3)}
                    for t, g, p, c in all_rows if g != p],
+        # FAQ answers that are the wrong answer: another FAQ's, or one for a message no FAQ answers
+        "wrong_faq": [{"text": t, "expected": g, "predicted": p} for t, g, p, _ in all_rows
+                      if p.startswith("faq/") and g != p],
+        "faq_answers": sum(1 for r in all_rows if r[2].startswith("faq/")),
         # messages that are not complaints but would have been handed over as one
         "taken_for_complaint": [t for t, g, p, _ in all_rows if p == "complaint" and g != "complaint"],
         "no_intent": {
@@ -110,6 +114,7 @@ def main() -> int:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"messages {report['messages']}  exact {report['accuracy']:.1%}  intent {report['intent_accuracy']:.1%}  "
           f"faq-key {report['faq_key_accuracy'] or 0:.1%}  fallback {report['fallback_rate']:.1%}")
+    print(f"wrong FAQ answers: {len(report['wrong_faq'])} of {report['faq_answers']} FAQ answers")
     if report["no_intent"]:
         fillers = report["no_intent"]
         print(f"no intent: {fillers['messages']} messages, fallback {fillers['fallback_rate']:.1%}, "

@@ -189,7 +189,7 @@ def wechat(channels_stack):
 
 def pytest_terminal_summary(terminalreporter):
     """Prints the held-out NLU figures when the NLU evaluation ran."""
-    from tests.nlu.reports import REGIONS, REPORTS
+    from tests.nlu.reports import REGIONS, REPORTS, wrong_faq
 
     REPORT = REPORTS.get("shop")
     if REPORT:
@@ -215,6 +215,16 @@ def pytest_terminal_summary(terminalreporter):
                     f"fallback {region['fallback_rate']:.1%}; polite messages taken for a complaint: "
                     f"{len(polite['taken_for_complaint'])} of {polite['messages']}"
                 )
+        unanswered = REPORTS.get("unanswered")
+        if unanswered:
+            wrong = wrong_faq(REPORTS)
+            answers = sum(REPORTS[name]["faq_answers"] for name in wrong)
+            terminalreporter.write_line(
+                f"Wrong FAQ answers (another FAQ's, or one where no FAQ fits): {sum(wrong.values())} of {answers} "
+                f"FAQ answers ({', '.join(f'{name} {count}' for name, count in wrong.items())}); "
+                f"questions no FAQ answers (tests/nlu/heldout_unanswered.yml) declined: "
+                f"{unanswered['per_label']['out_of_scope']['correct']} of {unanswered['messages']}"
+            )
     products = REPORTS.get("products")
     if products:
         terminalreporter.section("Product facts on the held-out set (tests/nlu/heldout_products.yml)")

@@ -6,7 +6,8 @@ orders flow sets ``handoff_reason`` to ``verification_failed`` first). In servic
 the customer their place in the queue and the expected wait; from then on the handoff record
 holds the conversation (the channels' gate records the customer's messages without a bot reply
 until an agent resolves it), so nothing in the tracker is paused. Outside service hours it takes
-a callback request, says when they will hear back, and the bot carries on meanwhile.
+a callback request, says when they will hear back, and the bot carries on meanwhile. An upset
+shopper's FAQ question is answered first (:func:`question_answer`), then handed over.
 """
 
 from __future__ import annotations
@@ -56,6 +57,19 @@ def reason_for(tracker: Tracker) -> Reason:
     return INTENT_REASONS.get(intent, Reason.CUSTOMER_REQUEST)
 
 
+def question_answer(tracker: Tracker) -> str | None:
+    """The FAQ answer (``utter_faq/<id>``) of an upset shopper's question, to give before the
+    handoff: "这次购物体验太糟糕了，退款什么时候到账" is a complaint (the sentiment check) and
+    still a question the bot can answer. Only when NLU took the message for that FAQ before the
+    sentiment check turned it into ``complaint``; ``None`` otherwise."""
+    latest = tracker.latest_message or {}
+    if (latest.get("sentiment") or {}).get("intent_before") != "faq":
+        return None
+    response = ((latest.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    key = response.get("intent_response_key")
+    return f"utter_{key}" if isinstance(key, str) and key.startswith("faq/") else None
+
+
 class ActionHandoffRequest(Action):
     def name(self) -> str:
         return "action_handoff_request"
@@ -63,6 +77,9 @@ class ActionHandoffRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         reason = reason_for(tracker)
         language = tracker.get_slot("language")
+        answer = question_answer(tracker)
+        if answer is not None:  # the question first, then the handoff
+            dispatcher.utter_message(response=answer)
         order_id = tracker.slots.get("order_id")
         service = handoff_service()
         customer, proven = who_is_it(tracker)

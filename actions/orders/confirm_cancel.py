@@ -43,8 +43,9 @@ class ActionCancelOrderConfirm(OrderAction):
         message = tracker.latest_message or {}
         mentioned = read_answer(message.get("text"), message.get("entities")).order_id
         if pending is None or (mentioned and mentioned != pending):
-            # Nothing was waiting for a yes, or the shopper names another order: look that one up.
-            if access.latest_intent(tracker) == "cancel_order":
+            # Nothing was waiting for a yes, or the shopper names another order: look that one up
+            # (another number is still the cancel the shopper asked for, whatever NLU made of it).
+            if access.latest_intent(tracker) == "cancel_order" or mentioned:
                 return cleared + [SlotSet(access.TASK, "cancel"), FollowupAction("order_lookup_form")]
             dispatcher.utter_message(response="utter_ack")
             return cleared
@@ -57,7 +58,7 @@ class ActionCancelOrderConfirm(OrderAction):
             return [FollowupAction("action_cancel_order")]
         if decision is False:
             dispatcher.utter_message(response="utter_cancel_kept", order_id=pending)
-            return cleared
+            return cleared + [SlotSet(access.TASK, None)]  # dropped: a later number asks its status
         # yes: on to the guard, for the pending order if this shopper may still see it (verified
         # too long ago: the digits again, then the question again)
         return None
@@ -74,7 +75,7 @@ class ActionCancelOrderConfirm(OrderAction):
                                  status=status_label("cancelled", language))
         if result.was_paid:
             dispatcher.utter_message(response="utter_cancel_refund")
-        return self.cleared()
+        return self.cleared() + [SlotSet(access.TASK, None)]  # done: a later number asks its status
 
 
 def _misunderstood_twice(tracker: Tracker) -> bool:

@@ -52,7 +52,7 @@ class ActionReturnSubmit(OrderAction):
         if tracker.get_slot(access.RETURN_REASON):
             return None
         dispatcher.utter_message(response="utter_return_not_filed")
-        return self.cleared()
+        return self.cleared() + [SlotSet(access.TASK, None)]  # dropped: a later number asks its status
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderView,
             shop: ShopAdapter) -> list[EventType]:
@@ -67,7 +67,7 @@ class ActionReturnSubmit(OrderAction):
         if not result.created:
             dispatcher.utter_message(response="utter_return_already_filed", order_id=order.order_id,
                                      request_id=str(result.request_id))
-            return cleared
+            return cleared + [SlotSet(access.TASK, None)]
         lines = [line for line in order.lines if line.sku in result.skus]
         dispatcher.utter_message(response="utter_return_filed", order_id=order.order_id,
                                  kind=kind_label(kind, language), items=format_items(lines, language),
@@ -80,4 +80,4 @@ class ActionReturnSubmit(OrderAction):
             dispatcher.utter_message(response="utter_faq/refund_time")
         else:
             dispatcher.utter_message(response="utter_exchange_next")
-        return cleared
+        return cleared + [SlotSet(access.TASK, None)]  # done: a later number asks its status

@@ -14,7 +14,10 @@ Outcomes, all as slot events:
   while that verification counts, else they are asked for again (``action_ask_phone_last4``);
 * a mismatch, an unknown order, another customer's order, or a malformed number: one identical
   reply per kind, one more wrong answer counted (:mod:`verification.failures`, outside the
-  tracker), and the form asks again;
+  tracker), and the form asks again. After wrong phone digits (or an unknown number, which gets
+  the same reply) the order number is kept and only the digits are asked for again, so a shopper
+  who retypes the 4 digits is not told they are no order number; a signed-in shopper's number
+  that is not in their account is asked for again;
 * the :data:`~actions.orders.access.MAX_FAILURES`-th wrong answer: ``handoff_reason`` =
   verification_failed, the form ends and follows up with ``utter_order_lookup_locked``, after
   which a rule runs ``action_handoff_request``. Later lookups in the conversation end the same
@@ -132,7 +135,9 @@ class ValidateOrderLookupForm(Action):
             return events + [SlotSet(access.VERIFICATION, access.new_verification(tracker, order_id)),
                              SlotSet(REQUESTED_SLOT, None), *access.profile_script(tracker, repo, order_id=order_id)]
         dispatcher.utter_message(response="utter_order_verification_failed")
-        return self._wrong(events, outcome.failures)
+        # the number stays and only the digits are asked again: an unknown number gets the same
+        # reply and the same question, so keeping it tells nothing (the failures still count)
+        return self._wrong(events, outcome.failures, keep_order=True)
 
     def _malformed(self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str | None,
                    counts: bool) -> list[EventType]:
@@ -149,9 +154,11 @@ class ValidateOrderLookupForm(Action):
     def _wrong(self, events: list[EventType], count: int, keep_order: bool = False) -> list[EventType]:
         """After a counted wrong answer (``count`` in this conversation): the last one closes the lookup."""
         logger.info("order lookup: wrong answer %d of %d", count, access.MAX_FAILURES)
-        events = [e for e in events if e.get("name") not in (access.ORDER_ID, access.PHONE_LAST4)]
+        dropped = (access.PHONE_LAST4,) if keep_order else (access.ORDER_ID, access.PHONE_LAST4)
+        events = [e for e in events if e.get("name") not in dropped]
         events += [SlotSet(access.VERIFICATION, None), SlotSet(access.PHONE_LAST4, None)]
         if count >= access.MAX_FAILURES:
+            events = [e for e in events if e.get("name") != access.ORDER_ID]
             return events + [SlotSet(access.ORDER_ID, None)] + self._locked()
         if keep_order:
             return events + [SlotSet(REQUESTED_SLOT, access.PHONE_LAST4)]

@@ -12,8 +12,9 @@ a list of ``{"recipient_id", "text", ...}`` out), with these differences:
 * ``metadata`` may hold only the known keys (:mod:`bot.channels.metadata`), at most 4096 bytes;
   anything else is refused with 400 naming the key or the size;
 * with ``KEFU_REST_TOKEN`` set, every call needs ``Authorization: Bearer <token>`` (401 without);
-* a blank message gets a polite prompt without disturbing the conversation (or, when messages
-  are waiting for the customer, just those: an empty message is how a REST client polls);
+* an empty message (``""`` or none) fetches the messages waiting for the customer, without
+  disturbing the conversation: ``[]`` when nothing is waiting (it is how a REST client polls);
+  a message of spaces or invisible characters only gets those waiting messages, else a polite prompt;
 * every other message goes through the channels' gate (:mod:`bot.channels.gate`): a sender over
   the rate limit gets 429 with a "too fast" reply, and while a human holds the conversation the
   message is recorded for the agent and the reply is empty.
@@ -205,8 +206,12 @@ class KefuRestInput(GatedChannel, RestInput):
             except BadRequest as error:
                 return response.json({"error": str(error)}, status=400)
             sender, text = body["sender"], body["message"]
+            if text == "":
+                # an empty message fetches what is waiting (an agent's words): silent when nothing is
+                pending = await self.pending_messages(sender)
+                return response.json(pending)
             if is_blank(text):
-                # an empty message fetches what is waiting (an agent's words); else a polite prompt
+                # spaces or invisible characters only, typed by a person: what is waiting, else a polite prompt
                 pending = await self.pending_messages(sender)
                 return response.json(pending or [{"recipient_id": sender, "text": system_reply("blank", None)}])
             limit = await self.gate.admit(self.name(), sender)

@@ -85,10 +85,23 @@ def test_parse_api_gives_standard_faq_key_and_needs_token(stack):
     assert status == 401
 
 
-@pytest.mark.parametrize("message", ["", "   ", "\u200b\n\t"], ids=["empty", "spaces", "invisible"])
+@pytest.mark.parametrize("message", ["   ", "\u200b\n\t"], ids=["spaces", "invisible"])
 def test_blank_message_gets_a_polite_prompt(stack, message):
     reply = stack.say(sender(), message)
     assert "请输入" in reply and "Please type" in reply
+
+
+def test_an_empty_message_only_fetches_and_is_silent_when_nothing_waits(stack):
+    """An empty REST message is how a client fetches agent messages (README): nothing waiting → []."""
+    shopper = sender()
+    assert stack.send(shopper, "") == []
+    assert stack.say(shopper, "你好").startswith("您好")
+    assert stack.send(shopper, "") == []  # the greeting was the reply; nothing is left waiting
+
+
+@pytest.mark.parametrize("payload", ["/get_started", "/greet"])
+def test_the_start_payload_of_rasa_webchat_greets(stack, payload):
+    assert stack.say(sender(), payload).startswith("您好！我是")
 
 
 @pytest.mark.parametrize(

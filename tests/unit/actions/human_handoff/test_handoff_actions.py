@@ -132,6 +132,23 @@ async def test_complaint_is_recorded_as_a_ticket_and_the_customer_told(app_datab
     assert [line["text"] for line in ticket.transcript] == ["你好", "您好！请问有什么可以帮您？", "快递十天了还没到，太差了"]
 
 
+async def test_an_upset_shoppers_question_is_answered_then_handed_over(app_database, clock):
+    parse = {"sentiment": {"label": "negative", "intent_before": "faq"},
+             "response_selector": {"faq": {"response": {"intent_response_key": "faq/refund_time"}}}}
+    messages, _ = await run(ActionHandoffRequest(), tracker("这次购物体验太糟糕了，退款什么时候到账", "complaint",
+                                                            parse=parse))
+    assert [m["response"] for m in messages] == ["utter_faq/refund_time", "utter_handoff_complaint_recorded",
+                                                 "utter_handoff_queued"]
+
+
+async def test_a_complaint_that_asks_nothing_gets_no_faq_answer(app_database, clock):
+    # the classifier's FAQ guess of a message it took for an order question is no answer
+    parse = {"sentiment": {"label": "negative", "intent_before": "order_status"},
+             "response_selector": {"faq": {"response": {"intent_response_key": "faq/shipping_time"}}}}
+    messages, _ = await run(ActionHandoffRequest(), tracker("快递十天了还没到，太差了", "complaint", parse=parse))
+    assert "utter_faq/shipping_time" not in [m["response"] for m in messages]
+
+
 async def test_logged_in_widget_customer_is_known(app_database, clock):
     token = CustomerTokens(secret=derive_text("k" * 40, CUSTOMER_TOKENS)).issue("C1001")
     await run(ActionHandoffRequest(), tracker(metadata={"customer_token": token}, channel="socketio"))

@@ -85,3 +85,24 @@ def test_status_is_rechecked_when_cancelling(chat, shop):
 def test_already_cancelled(chat):
     run = chat(ask, "取消", intent="cancel_order", slots=verified("261116000903", "7812"))
     assert run.responses == ["utter_cancel_already"] and "已取消" in run.texts
+
+
+def test_another_number_after_a_refused_cancel_carries_the_cancel_over(chat, shop):
+    """The remembered order can't be cancelled; the shopper sends another number: still a cancel."""
+    from actions.orders.order_inform import ActionOrderInform
+
+    slots = verified("261117000611", "9043", order_task="cancel")
+    run = chat(ActionOrderInform(), "261122000101", intent="inform", slots=slots)
+    assert run.slot("order_task") == "cancel" and run.followup == "order_lookup_form"
+    named = chat(confirm, "那261122000101呢 可以取消吗", intent="affirm", slots=slots)
+    assert named.slot("order_task") == "cancel" and named.followup == "order_lookup_form"
+
+
+def test_a_bare_number_after_a_finished_cancel_asks_its_status(chat, shop):
+    from actions.orders.order_inform import ActionOrderInform
+
+    done = chat(confirm, "是", intent="affirm", slots=verified("261122000101", "6781", order_task="cancel",
+                                                               cancel_pending_order="261122000101"))
+    assert done.responses[0] == "utter_cancel_done" and done.slot("order_task") is None
+    run = chat(ActionOrderInform(), "261117000611", intent="inform", slots=verified("261122000101", "6781"))
+    assert run.slot("order_task") == "status"

@@ -38,9 +38,21 @@ def test_wrong_phone_and_unknown_order_get_the_same_answer_and_count(chat, count
     assert counter.failures(SENDER) == 2
     assert wrong.responses == unknown.responses == ["utter_order_verification_failed"]
     assert wrong.texts == unknown.texts
+    # the number is kept and only the digits are asked again, for a known and an unknown order alike
+    assert wrong.slot("order_id", "261103004817") == "261103004817"
+    assert unknown.slot("order_id", "261199999999") == "261199999999"
     for run in (wrong, unknown):
-        assert run.slot("order_verification") is None and run.slot("order_id") is None
-        assert run.slot("requested_slot") == "order_id"
+        assert run.slot("order_verification") is None and run.slot("phone_last4") is None
+        assert run.slot("requested_slot") == "phone_last4"
+
+
+def test_number_and_wrong_digits_in_one_message_keep_the_number(chat, counter):
+    run = chat(validate, "订单261103004817 尾号0000", intent="order_status")
+    assert run.responses == ["utter_order_verification_failed"] and counter.failures(SENDER) == 1
+    assert run.slot("order_id") == "261103004817" and run.slot("requested_slot") == "phone_last4"
+    retyped = chat(validate, "８１２３", loop=FORM, slots=asking("phone_last4", order_id="261103004817"))
+    assert retyped.messages == [] and retyped.slot("requested_slot") is None
+    assert retyped.slot("order_verification")["order_id"] == "261103004817"
 
 
 def test_third_wrong_answer_closes_the_lookup_and_hands_over(chat, counter):
