@@ -73,6 +73,10 @@ class Settings:
     database_url: str
     redis_url: str | None
     bot_replicas: int = 1
+    #: ``RABBITMQ_URL`` (``amqp://user:password@host:5672/vhost``, or ``amqps://``): every
+    #: conversation event is also published to RabbitMQ for a data team (``bot/brokers.py``);
+    #: unset: the app database alone
+    rabbitmq_url: str | None = field(default=None, repr=False)
     #: the demo shop (Lumen Mall): seeded at start, and the storefront's demo login
     #: (``/demo/customer-token``) on. Off unless KEFU_DEMO_SHOP says on; ``make run`` says on.
     demo_shop: bool = False
@@ -227,7 +231,7 @@ class Settings:
         found = [self.given_bot_api_token, self.given_secret_key, self.given_action_secret, self.rest_token,
                  self.customer_token_secret, self.demo_agent_password, self.demo_editor_password,
                  self.telegram_token, self.telegram_webhook_secret, self.wechat_token, self.wechat_app_secret,
-                 self.wechat_encoding_aes_key]
+                 self.wechat_encoding_aes_key, *values.url_passwords(self.rabbitmq_url)]
         for name, path in (("BOT_API_TOKEN", "bot_api_token"), ("KEFU_SECRET_KEY", "secret_key")):
             if (self.var_dir / path).exists():
                 found.append(read_secret(name, self.var_dir / path))
@@ -255,6 +259,7 @@ def load_settings() -> Settings:
         redis_url=values.url("REDIS_URL", _env("REDIS_URL"), None, schemes=("redis", "rediss", "unix"),
                              example="redis://redis:6379/0"),
         bot_replicas=_whole("BOT_REPLICAS", 1, low=1, high=100),
+        rabbitmq_url=values.amqp_url("RABBITMQ_URL", _env("RABBITMQ_URL")),
         log_level=values.choice("LOG_LEVEL", _env("LOG_LEVEL"), "INFO", LOG_LEVELS),
         given_bot_api_token=_env("BOT_API_TOKEN"),
         given_secret_key=_env("KEFU_SECRET_KEY"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -152,6 +152,32 @@ def url(name: str, raw: str | None, default: str | None, *, schemes: tuple[str, 
         raise SettingsError(f"{name}: {_shown(raw)} is not a {' or '.join(s + '://' for s in schemes)} URL; "
                             f"use one such as {example}.")
     return raw
+
+
+def amqp_url(name: str, raw: str | None) -> str | None:
+    """A RabbitMQ URL: ``amqp://`` or ``amqps://``, a host, a port that is a number, and a user
+    name and password when either is given (RabbitMQ refuses a login without one); ``None`` when
+    unset."""
+    example = "amqp://kefu:password@rabbitmq:5672/ (the virtual host after the last slash)"
+    checked = url(name, raw, None, schemes=("amqp", "amqps"), example=example)
+    if checked is None:
+        return None
+    parts = urlsplit(checked)
+    if (parts.username is None) != (parts.password is None) or parts.username == "":
+        raise SettingsError(f"{name}: {_shown(checked)} names a user without a password (or a password without "
+                            f"a user); give both, as in {example}, or neither (RabbitMQ's guest account).")
+    return checked
+
+
+def url_passwords(raw: str | None) -> list[str]:
+    """The password a URL holds, as written and percent-decoded (a log line may show either)."""
+    if raw is None:
+        return []
+    try:
+        written = urlsplit(raw).password
+    except ValueError:
+        return []
+    return [] if not written else sorted({written, unquote(written)})
 
 
 def _shown(raw: str) -> str:

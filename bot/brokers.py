@@ -1,0 +1,75 @@
+"""The Rasa event broker of ``endpoints.yml``: every conversation event to each of Kefu's brokers.
+
+:class:`KefuEventBrokers` hands each event Rasa's tracker store publishes to
+
+* :class:`bot.events.KefuEventBroker`, always: the app database's ``conversation_events``
+  (transcripts, the agent console's live feed, analytics);
+* :class:`bot.event_stream.KefuPikaEventBroker`, when ``RABBITMQ_URL`` is set: RabbitMQ, in Rasa's
+  Pika event broker shape, for a shop's data team (docs/operators/events-for-the-data-team.md).
+
+Off by default: without ``RABBITMQ_URL`` the database broker alone runs, exactly as before. The
+options of ``endpoints.yml``'s ``event_broker`` section go to both: ``batch_seconds`` to the
+database broker, ``rabbitmq_exchange`` and ``rabbitmq_queues`` to the RabbitMQ one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.event_stream import DEFAULT_QUEUE_NAME, RABBITMQ_EXCHANGE, KefuPikaEventBroker
+from bot.events import KefuEventBroker
+from kefu.settings import current
+
+logger = logging.getLogger(__name__)
+
+
+class KefuEventBrokers(EventBroker):
+    """Publishes every event to each broker in turn; the first (the app database) decides readiness."""
+
+    def __init__(self, brokers: Sequence[EventBroker]) -> None:
+        if not brokers:
+            raise ValueError("KefuEventBrokers needs at least one broker")
+        self.brokers = tuple(brokers)
+
+    @classmethod
+    async def from_endpoint_config(
+        cls, broker_config: EndpointConfig | None = None, event_loop: asyncio.AbstractEventLoop | None = None,
+    ) -> KefuEventBrokers:
+        brokers: list[EventBroker] = [await KefuEventBroker.from_endpoint_config(broker_config)]
+        rabbitmq_url = current().rabbitmq_url
+        if rabbitmq_url:
+            options = broker_config.kwargs if broker_config is not None else {}
+            queues = options.get("rabbitmq_queues") or [DEFAULT_QUEUE_NAME]
+            brokers.append(await KefuPikaEventBroker.started(
+                rabbitmq_url, queues=[queues] if isinstance(queues, str) else [str(q) for q in queues],
+                exchange_name=str(options.get("rabbitmq_exchange") or RABBITMQ_EXCHANGE)))
+        return cls(brokers)
+
+    @property
+    def stream(self) -> KefuPikaEventBroker | None:
+        """The RabbitMQ broker, when ``RABBITMQ_URL`` is set."""
+        return next((b for b in self.brokers if isinstance(b, KefuPikaEventBroker)), None)
+
+    def publish(self, event: dict[str, Any]) -> None:
+        for broker in self.brokers:
+            try:
+                broker.publish(event)
+            except Exception:  # one broker's fault never keeps the event from the others
+                logger.exception("event broker %s could not take an event", type(broker).__name__)
+
+    def is_ready(self) -> bool:
+        """The app database's broker is ready: RabbitMQ away is no reason to stop serving."""
+        return self.brokers[0].is_ready()
+
+    async def close(self) -> None:
+        for broker in self.brokers:
+            try:
+                await broker.close()
+            except Exception:
+                logger.exception("event broker %s did not close cleanly", type(broker).__name__)
