@@ -7,9 +7,10 @@
 * :class:`bot.event_stream.KefuPikaEventBroker`, when ``RABBITMQ_URL`` is set: RabbitMQ, in Rasa's
   Pika event broker shape, for a shop's data team (docs/operators/events-for-the-data-team.md).
 
-Off by default: without ``RABBITMQ_URL`` the database broker alone runs, exactly as before. The
-options of ``endpoints.yml``'s ``event_broker`` section go to both: ``batch_seconds`` to the
-database broker, ``rabbitmq_exchange`` and ``rabbitmq_queues`` to the RabbitMQ one.
+Off by default: without ``RABBITMQ_URL`` the database broker alone runs, exactly as before.
+``RABBITMQ_EXCHANGE`` and ``RABBITMQ_QUEUES`` name the exchange and the queues (Rasa's
+``rasa-exchange`` and ``rasa_core_events`` by default); ``endpoints.yml``'s ``batch_seconds`` still
+goes to the database broker.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.event_stream import DEFAULT_QUEUE_NAME, RABBITMQ_EXCHANGE, KefuPikaEventBroker
+from bot.event_stream import KefuPikaEventBroker
 from bot.events import KefuEventBroker
 from kefu.settings import current
 
@@ -42,13 +43,10 @@ class KefuEventBrokers(EventBroker):
         cls, broker_config: EndpointConfig | None = None, event_loop: asyncio.AbstractEventLoop | None = None,
     ) -> KefuEventBrokers:
         brokers: list[EventBroker] = [await KefuEventBroker.from_endpoint_config(broker_config)]
-        rabbitmq_url = current().rabbitmq_url
-        if rabbitmq_url:
-            options = broker_config.kwargs if broker_config is not None else {}
-            queues = options.get("rabbitmq_queues") or [DEFAULT_QUEUE_NAME]
+        settings = current()
+        if settings.rabbitmq_url:
             brokers.append(await KefuPikaEventBroker.started(
-                rabbitmq_url, queues=[queues] if isinstance(queues, str) else [str(q) for q in queues],
-                exchange_name=str(options.get("rabbitmq_exchange") or RABBITMQ_EXCHANGE)))
+                settings.rabbitmq_url, queues=settings.rabbitmq_queues, exchange_name=settings.rabbitmq_exchange))
         return cls(brokers)
 
     @property

@@ -2,7 +2,7 @@
 
 :class:`KefuPikaEventBroker` is :class:`rasa.core.brokers.pika.PikaEventBroker` (the fanout
 exchange, the durable queues bound to it, each event one persistent message holding the event's
-JSON exactly as Rasa writes it) with four changes, each for a fault measured on this stack
+JSON exactly as Rasa writes it) with five changes, each for a fault measured on this stack
 (docs/operators/events-for-the-data-team.md):
 
 * it connects to ``RABBITMQ_URL`` as written (virtual host, ``amqps://`` and its query
@@ -13,6 +13,10 @@ JSON exactly as Rasa writes it) with four changes, each for a fault measured on 
 * what cannot be published (RabbitMQ gone, not yet connected) is kept in memory, in order, and
   sent when the connection is back, as Rasa's broker does, but at most :data:`BUFFER_EVENTS`
   events (the oldest go first beyond that, counted and logged): Rasa's buffer has no bound;
+* what is sent again goes in the order it was first handed over (the events in flight when the
+  connection broke fail after newer ones: Rasa's broker then sends them out of order), each
+  message with a ``message_id`` that stays the same when it is sent again, so a consumer can
+  drop the rare duplicate (an event RabbitMQ took whose confirmation the outage lost);
 * a failure is logged once per outage, without the event: Rasa logs every failed event with the
   customer's words.
 """
@@ -21,8 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -43,6 +49,16 @@ BUFFER_EVENTS = 100_000
 __all__ = ["BUFFER_EVENTS", "DEFAULT_QUEUE_NAME", "RABBITMQ_EXCHANGE", "KefuPikaEventBroker"]
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """An event handed over: its place in the order, its message id, the event, Rasa's headers."""
+
+    sequence: int
+    message_id: str
+    event: dict[str, Any]
+    headers: dict[str, str] | None
+
+
 class KefuPikaEventBroker(PikaEventBroker):
     """Rasa's Pika event broker on ``RABBITMQ_URL`` that never stops or slows the conversations."""
 
@@ -57,7 +73,8 @@ class KefuPikaEventBroker(PikaEventBroker):
         )
         self._url = url
         self.buffer_events = buffer_events
-        self._unpublished_events: deque[dict[str, Any]] = deque()
+        self._unpublished_events: deque[_Pending] = deque()  # type: ignore[assignment]
+        self._sequence = 0
         #: events given up because the buffer was full (since the start)
         self.dropped = 0
         #: events published (confirmed by RabbitMQ) since the start
@@ -103,19 +120,25 @@ class KefuPikaEventBroker(PikaEventBroker):
     def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         """Publishes ``event`` (Rasa's event JSON, ``sender_id`` added) to the exchange; keeps it
         for later while RabbitMQ is away."""
-        if self._exchange is None:
-            self._keep(event)
-            return
-        super().publish(event, headers)
+        self._sequence += 1
+        self._send(_Pending(self._sequence, uuid.uuid4().hex, event, headers))
 
-    async def _publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    def _send(self, item: _Pending) -> None:
         if self._exchange is None:
-            self._keep(event)
+            self._keep(item)
+            return
+        task = self._loop.create_task(self._publish_item(item))
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+
+    async def _publish_item(self, item: _Pending) -> None:
+        if self._exchange is None:
+            self._keep(item)
             return
         try:
-            await self._exchange.publish(self._message(event, headers), "")
+            await self._exchange.publish(self._message_of(item), "")
         except Exception as error:  # noqa: BLE001 - any failure to publish: kept, sent when it is back
-            self._keep(event)
+            self._keep(item)
             if not self._failing:
                 self._failing = True
                 logger.warning("RabbitMQ event stream: publishing to %s:%s failed (%s); events are kept in memory "
@@ -129,14 +152,29 @@ class KefuPikaEventBroker(PikaEventBroker):
         if self._unpublished_events:  # kept while the connection came back: sent now, not at the next outage
             self._publish_unpublished_messages()
 
-    def _keep(self, event: dict[str, Any]) -> None:
+    def _message_of(self, item: _Pending) -> aio_pika.Message:
+        """Rasa's message (the event's JSON, persistent, ``app_id`` RASA_ENVIRONMENT) with a
+        ``message_id`` that stays the same when it is sent again after an outage."""
+        message = self._message(item.event, item.headers)
+        message.message_id = item.message_id
+        return message
+
+    def _publish_unpublished_messages(self, *_: Any, **__: Any) -> None:
+        """Sends the kept events again, in the order they were first handed over (those in
+        flight when the connection broke fail after the ones handed over later)."""
+        kept = sorted(self._unpublished_events, key=lambda item: item.sequence)
+        self._unpublished_events.clear()
+        for item in kept:
+            self._send(item)
+
+    def _keep(self, item: _Pending) -> None:
         if len(self._unpublished_events) >= self.buffer_events:
             self._unpublished_events.popleft()
             self.dropped += 1
             if self.dropped == 1 or self.dropped % 10_000 == 0:
                 logger.error("RabbitMQ event stream: more than %d events waiting; %d of the oldest given up so far",
                              self.buffer_events, self.dropped)
-        self._unpublished_events.append(event)
+        self._unpublished_events.append(item)
 
     @property
     def waiting(self) -> int:

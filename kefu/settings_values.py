@@ -169,6 +169,21 @@ def amqp_url(name: str, raw: str | None) -> str | None:
     return checked
 
 
+_AMQP_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+
+
+def amqp_names(name: str, raw: str | None, default: tuple[str, ...], *, single: bool = False) -> tuple[str, ...]:
+    """RabbitMQ exchange or queue names: letters, digits, ``_ . : -``; comma-separated unless ``single``."""
+    if raw is None:
+        return default
+    items = [raw.strip()] if single else [part.strip() for part in raw.split(",") if part.strip()]
+    if not items or not all(_AMQP_NAME.match(item) for item in items) or (single and "," in raw):
+        what = "one name" if single else "names separated by commas"
+        raise SettingsError(f"{name}={raw!r}: use {what} of letters, digits and _ . : - (such as "
+                            f"{', '.join(default)}).")
+    return tuple(dict.fromkeys(items))
+
+
 def url_passwords(raw: str | None) -> list[str]:
     """The password a URL holds, as written and percent-decoded (a log line may show either)."""
     if raw is None:

@@ -41,11 +41,11 @@ def _run(coroutine: Any) -> Any:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-async def _consume(queue: str, expect: int | None, timeout: float, idle: float) -> list[dict[str, Any]]:
+async def _consume(queue: str, expect: int | None, timeout: float, idle: float) -> list[tuple[str, dict[str, Any]]]:
     import aio_pika
 
     connection = await aio_pika.connect(RABBITMQ_URL)
-    bodies: list[dict[str, Any]] = []
+    bodies: list[tuple[str, dict[str, Any]]] = []
     try:
         channel = await connection.channel()
         declared = await channel.declare_queue(queue, durable=True)
@@ -60,23 +60,41 @@ async def _consume(queue: str, expect: int | None, timeout: float, idle: float) 
                 continue
             last = time.monotonic()
             assert message.delivery_mode == 2, "events are persistent messages"
-            bodies.append(json.loads(message.body))
+            bodies.append((str(message.message_id), json.loads(message.body)))
             await message.ack()
         # anything after the expected count is a duplicate: read it too
         if expect is not None:
             await asyncio.sleep(idle)
             while (message := await declared.get(no_ack=True, fail=False)) is not None:
-                bodies.append(json.loads(message.body))
+                bodies.append((str(message.message_id), json.loads(message.body)))
     finally:
         await connection.close()
     return bodies
 
 
-def consume(queue: str, *, expect: int | None = None, timeout: float = 30, idle: float = 1.0) -> list[dict[str, Any]]:
+def consume_with_ids(queue: str, *, expect: int | None = None, timeout: float = 30,
+                     idle: float = 1.0) -> list[tuple[str, dict[str, Any]]]:
     """Takes every message off ``queue`` (as a data team's consumer does, acknowledging each):
     until ``expect`` have come and nothing more for ``idle`` seconds, or (``expect`` None) until
-    the queue stays empty for ``idle`` seconds; ``timeout`` at most."""
+    the queue stays empty for ``idle`` seconds; ``timeout`` at most. Each as (message id, event)."""
     return _run(_consume(queue, expect, timeout, idle))
+
+
+def consume(queue: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """:func:`consume_with_ids`, the events alone."""
+    return [body for _, body in consume_with_ids(queue, **kwargs)]
+
+
+def first_of_each(messages: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The events with the duplicates dropped by message id, as a consumer should (an event
+    RabbitMQ took just before a connection broke is sent again: at least once)."""
+    seen: set[str] = set()
+    events = []
+    for message_id, body in messages:
+        if message_id not in seen:
+            seen.add(message_id)
+            events.append(body)
+    return events
 
 
 async def _delete(exchange: str, queue: str) -> None:

@@ -11,7 +11,8 @@ from kefu.settings import SettingsError, load_settings
 @pytest.fixture()
 def env(monkeypatch, tmp_path):
     monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
-    monkeypatch.delenv("RABBITMQ_URL", raising=False)
+    for name in ("RABBITMQ_URL", "RABBITMQ_EXCHANGE", "RABBITMQ_QUEUES"):
+        monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
 
@@ -46,3 +47,21 @@ def test_the_rabbitmq_password_is_a_secret_no_log_line_shows(env):
     line = "connecting as kefu with s3cret/pw to amqp://kefu:s3cret%2Fpw@mq.shop.cn:5672/kefu"
     cleaned = logs.clean(line, secrets)
     assert "s3cret" not in cleaned and "mq.shop.cn" in cleaned
+
+
+def test_the_exchange_and_queues_are_rasas_unless_named(env):
+    settings = load_settings()
+    assert (settings.rabbitmq_exchange, settings.rabbitmq_queues) == ("rasa-exchange", ("rasa_core_events",))
+    env.setenv("RABBITMQ_EXCHANGE", "kefu.events")
+    env.setenv("RABBITMQ_QUEUES", "warehouse, bi-dashboard ,warehouse")
+    settings = load_settings()
+    assert (settings.rabbitmq_exchange, settings.rabbitmq_queues) == ("kefu.events", ("warehouse", "bi-dashboard"))
+
+
+@pytest.mark.parametrize("variable, bad", [("RABBITMQ_EXCHANGE", "a,b"), ("RABBITMQ_EXCHANGE", "事件"),
+                                           ("RABBITMQ_QUEUES", ","), ("RABBITMQ_QUEUES", "ok, not ok")])
+def test_unusable_exchange_or_queue_names_name_the_variable(env, variable, bad):
+    env.setenv(variable, bad)
+    with pytest.raises(SettingsError, match=variable) as error:
+        load_settings()
+    assert "use" in str(error.value)
