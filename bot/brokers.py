@@ -61,6 +61,13 @@ class KefuEventBrokers(EventBroker):
             except Exception:  # one broker's fault never keeps the event from the others
                 logger.exception("event broker %s could not take an event", type(broker).__name__)
 
+    async def settle(self, sender_id: str) -> None:
+        """Waits, briefly, until the brokers that confirm (RabbitMQ) have the conversation's
+        events so far: called by the tracker store at the end of a save, inside the turn's lock."""
+        for broker in self.brokers:
+            if isinstance(broker, KefuPikaEventBroker):
+                await broker.settle(sender_id)
+
     def is_ready(self) -> bool:
         """The app database's broker is ready: RabbitMQ away is no reason to stop serving."""
         return self.brokers[0].is_ready()
@@ -71,3 +78,12 @@ class KefuEventBrokers(EventBroker):
                 await broker.close()
             except Exception:
                 logger.exception("event broker %s did not close cleanly", type(broker).__name__)
+
+
+async def settle(event_broker: object, sender_id: str) -> None:
+    """Waits until an event broker that confirms (:class:`KefuEventBrokers` with RabbitMQ) has the
+    conversation's events so far, so that the next turn, on any replica, publishes after them.
+    The tracker store calls it at the end of a save, inside the turn's lock; other brokers: no wait."""
+    settled = getattr(event_broker, "settle", None)
+    if settled is not None:
+        await settled(sender_id)

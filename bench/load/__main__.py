@@ -139,7 +139,7 @@ def run(args: argparse.Namespace, *, rabbitmq: bool = False) -> tuple[dict, list
         problems = check_transcripts(stack, records)
         transcript_mismatches = len(problems)
         if rabbitmq:
-            stream = check_stream(stack, [r["sender"] for r in records], mq.consume(queue, idle=3, timeout=600))
+            stream = check_stream(stack, [r["sender"] for r in records], mq.consume(queue, idle=5, timeout=600))
             problems += stream.pop("problems")
         summary = {
             "replicas": args.replicas, "users": args.users, "duration_s": args.duration, "think_s": args.think,
@@ -155,6 +155,7 @@ def run(args: argparse.Namespace, *, rabbitmq: bool = False) -> tuple[dict, list
             "machine": f"{os.cpu_count()} CPUs, {platform.platform()}",
         }
         if stream is not None:
+            stream["events_per_turn"] = round(stream["events_checked"] / len(turns), 1) if turns else None
             summary["stream"] = stream
     finally:
         stack.stop()

@@ -38,6 +38,11 @@ def _key(event: dict[str, Any]) -> str:
     return json.dumps(event, sort_keys=True, ensure_ascii=False)
 
 
+def _brief(key: str) -> str:
+    event = json.loads(key)
+    return f"{event.get('event')}:{event.get('name') or event.get('text') or ''}@{event.get('timestamp', 0):.3f}"
+
+
 def check_stream(stack: Stack, senders: list[str], messages: list[dict[str, Any]]) -> dict[str, Any]:
     """Compares each conversation's events in the queue with its tracker's."""
     by_sender: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
@@ -45,6 +50,7 @@ def check_stream(stack: Stack, senders: list[str], messages: list[dict[str, Any]
         by_sender[str(message.get("sender_id"))].append(message)
     lost = duplicated = out_of_order = extra = checked = events = 0
     problems: list[str] = []
+    examples: list[dict[str, Any]] = []
     for sender in senders:
         status, tracker = http("GET", f"{stack.bot_url}/conversations/{urllib.parse.quote(sender)}/tracker"
                                       f"?token={stack.token}")
@@ -62,11 +68,18 @@ def check_stream(stack: Stack, senders: list[str], messages: list[dict[str, Any]
         duplicated += twice
         if not missing and not twice and received != expected:
             out_of_order += 1
+            if len(examples) < 5:
+                at = next(i for i, (a, b) in enumerate(zip(received, expected)) if a != b)
+                examples.append({"sender": sender, "at": at, "of": len(expected),
+                                 "queue": [_brief(m) for m in received[max(0, at - 1):at + 3]],
+                                 "tracker": [_brief(m) for m in expected[max(0, at - 1):at + 3]]})
         if (missing or twice) and len(problems) < 20:
             problems.append(f"{sender}: {missing} events lost, {twice} more than once")
     extra = sum(len(rest) for rest in by_sender.values())  # events of conversations not checked
-    return {"conversations_checked": checked, "events_checked": events, "events_lost": lost,
-            "events_duplicated": duplicated, "conversations_out_of_order": out_of_order,
+    size = sum(len(json.dumps(message)) for message in messages) / len(messages) if messages else 0
+    return {"conversations_checked": checked, "events_checked": events, "event_json_bytes_mean": round(size),
+            "events_lost": lost,
+            "events_duplicated": duplicated, "conversations_out_of_order": out_of_order, "out_of_order_examples": examples,
             "events_of_other_conversations": extra, "problems": problems}
 
 

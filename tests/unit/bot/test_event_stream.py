@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +20,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.brokers import KefuEventBrokers
-from bot.event_stream import KefuPikaEventBroker
+from bot.event_stream import KefuPikaEventBroker, _Pending
 from bot.events import KefuEventBroker
 from bot.stores import KefuTrackerStore
 from kefu.db import session_scope
@@ -171,3 +173,41 @@ def test_the_url_is_used_as_written_and_log_lines_name_the_host_alone():
     assert (broker.host, broker.port, broker.username, broker.password) == ("mq.shop.cn", 5671, "kefu", "p@ss")
     assert broker._url == "amqps://kefu:p%40ss@mq.shop.cn/kefu?heartbeat=30"
     assert broker.queues == ["rasa_core_events"] and broker.exchange_name == "rasa-exchange"
+
+
+async def test_a_wrong_password_is_said_once_without_it_and_the_server_serves_on(stream, caplog):
+    exchange, queue = stream
+    with caplog.at_level(logging.INFO):
+        broker = await KefuPikaEventBroker.started("amqp://guest:not-the-password@127.0.0.1:5672/", queues=[queue],
+                                                   exchange_name=exchange, wait=2)
+        broker.publish({"sender_id": "s", "event": "user", "text": "你好"})
+        await asyncio.sleep(2.5)  # the next attempts (1 s, 2 s apart) fail too
+        await broker.close()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert logged.count("cannot connect to 127.0.0.1:5672") == 1 and "not-the-password" not in logged
+    assert broker.waiting == 1 and not broker.is_ready()
+
+
+def docs_consumer() -> str:
+    page = (Path(__file__).resolve().parents[3] / "docs/operators/events-for-the-data-team.md").read_text("utf-8")
+    [block] = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    return block
+
+
+async def test_the_consumer_of_the_docs_hands_over_each_event_once(stream):
+    exchange, queue = stream
+    source = docs_consumer()
+    assert 'asyncio.run(consume("amqp://guest:guest@127.0.0.1:5672/", "rasa_core_events", print))' in source
+    namespace: dict = {}
+    exec(source.replace("asyncio.run(consume(", "(("), namespace)  # noqa: S102 - the page's own example
+    broker = await KefuPikaEventBroker.started(rabbitmq.RABBITMQ_URL, queues=[queue], exchange_name=exchange)
+    sent = [{"sender_id": "wx:o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "event": "user", "text": f"第{n}個問題", "timestamp": n}
+            for n in range(5)]
+    items = [_Pending(n, f"event-{n}", event, None) for n, event in enumerate(sent)]
+    for item in items[:3] + [items[0]] + items[3:]:  # the first sent again, as after an outage
+        await broker._exchange.publish(broker._message_of(item), "")
+    await broker.close()
+    got: list[dict] = []
+    await asyncio.wait_for(namespace["consume"](rabbitmq.RABBITMQ_URL, queue,
+                                                lambda e: got.append(e) or len(got) < 5), 20)
+    assert got == sent
