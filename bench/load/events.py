@@ -74,7 +74,8 @@ def check_stream(stack: Stack, senders: list[str], messages: list[dict[str, Any]
                                  "queue": [_brief(m) for m in received[max(0, at - 1):at + 3]],
                                  "tracker": [_brief(m) for m in expected[max(0, at - 1):at + 3]]})
         if (missing or twice) and len(problems) < 20:
-            problems.append(f"{sender}: {missing} events lost, {twice} more than once")
+            gone = [f"{_brief(key)} (#{expected.index(key)} of {len(expected)})" for key in (want - got)]
+            problems.append(f"{sender}: {missing} events lost ({', '.join(gone[:5])}), {twice} more than once")
     extra = sum(len(rest) for rest in by_sender.values())  # events of conversations not checked
     size = sum(len(json.dumps(message)) for message in messages) / len(messages) if messages else 0
     return {"conversations_checked": checked, "events_checked": events, "event_json_bytes_mean": round(size),

@@ -211,3 +211,28 @@ async def test_the_consumer_of_the_docs_hands_over_each_event_once(stream):
     await asyncio.wait_for(namespace["consume"](rabbitmq.RABBITMQ_URL, queue,
                                                 lambda e: got.append(e) or len(got) < 5), 20)
     assert got == sent
+
+
+async def test_a_turn_ends_once_rabbitmq_has_its_events_and_never_waits_for_it_during_an_outage(stream):
+    exchange, queue = stream
+    outage = rabbitmq.Outage()
+    outage.restore()
+    broker = await KefuPikaEventBroker.started(outage.url, queues=[queue], exchange_name=exchange)
+    try:
+        for n in range(10):
+            broker.publish({"sender_id": "settled", "event": "user", "text": f"t{n}", "timestamp": float(n)})
+        broker.publish({"sender_id": "other", "event": "user", "text": "x", "timestamp": 0.0})
+        await broker.settle("settled")
+        assert broker.published >= 10  # this conversation's events are confirmed when the turn ends
+        outage.cut()
+        for n in range(3):
+            broker.publish({"sender_id": "settled", "event": "user", "text": "away", "timestamp": 20.0 + n})
+        await broker.flush()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        broker.publish({"sender_id": "settled", "event": "user", "text": "away", "timestamp": 30.0})
+        await broker.settle("settled")
+        assert loop.time() - started < 0.2  # RabbitMQ known to be away: no wait
+    finally:
+        await broker.close()
+        outage.close()
