@@ -18,7 +18,8 @@ help:
 	@echo "make test   install what is missing, lint, type-check and run the whole test suite"
 	@echo "make check  only the linter (ruff) and the type checker (mypy): make lint, make typecheck"
 	@echo "make bench  run the benchmarks in bench/"
-	@echo "make bench-load  load test: 50 conversations over 2 Rasa replicas for 60 s (PostgreSQL, Redis)"
+	@echo "make bench-load  load test: 50 conversations over 2 Rasa replicas for 60 s (PostgreSQL, Redis;"
+	@echo "                 BENCH_RABBITMQ=1: also with the RabbitMQ event stream, side by side)"
 	@echo "make audit  dependency audit (pip-audit in its own .venv-audit) of the pinned versions"
 
 venv: $(DEPS_STAMP)
@@ -91,9 +92,11 @@ typecheck: tools venv
 check: lint typecheck
 
 # Locust is pinned with the project (requirements.txt) and resolves inside the main venv.
+# BENCH_RABBITMQ=1: the same load without and with RABBITMQ_URL, every event checked in the queue;
+# BENCH_LOAD_ARGS: more options of python -m bench.load (e.g. --users 20 --duration 30).
 bench-load: venv
 	@$(PY) -m faq build && $(PY) -m bot train
-	@$(PY) -m bench.load
+	@$(PY) -m bench.load $(if $(filter-out 0 off no false,$(BENCH_RABBITMQ)),--rabbitmq) $(BENCH_LOAD_ARGS)
 
 # pip-audit lives in a venv of its own (it need not fit Rasa's pins) and checks every pinned
 # version in constraints.txt against the PyPI/OSV advisory databases. Not part of `make test`:

@@ -23,6 +23,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
+from bot.brokers import settle
 from kefu.db import sqlite_engine
 from kefu.events import without_secrets
 from kefu.settings import current
@@ -112,9 +113,11 @@ class KefuTrackerStore(SQLTrackerStore):
         return (_Stored(event) for event in itertools.islice(tracker.events, stored, len(tracker.events)))
 
     async def _stream_new_events(self, event_broker, new_events, sender_id: str) -> None:
-        """Rasa's save publishes these: without credentials."""
+        """Rasa's save publishes these: without credentials; the turn ends once a confirming
+        broker has them (:func:`settle`)."""
         for event in new_events:
             event_broker.publish({"sender_id": sender_id, **without_secrets(event.as_dict())})
+        await settle(event_broker, sender_id)
 
 
 #: Set on a tracker read from rows: how many of them could not be read (and are not in it).

@@ -82,6 +82,14 @@ class Settings:
     database_url: str
     redis_url: str | None
     bot_replicas: int = 1
+    #: ``RABBITMQ_URL`` (``amqp://user:password@host:5672/vhost``, or ``amqps://``): every
+    #: conversation event is also published to RabbitMQ for a data team (``bot/brokers.py``);
+    #: unset: the app database alone
+    rabbitmq_url: str | None = field(default=None, repr=False)
+    #: ``RABBITMQ_EXCHANGE``: the fanout exchange the events are published to (Rasa's name by default)
+    rabbitmq_exchange: str = "rasa-exchange"
+    #: ``RABBITMQ_QUEUES``: the durable queues declared and bound to it, comma-separated
+    rabbitmq_queues: tuple[str, ...] = ("rasa_core_events",)
     #: the demo shop (Lumen Mall): seeded at start, and the storefront's demo login
     #: (``/demo/customer-token``) on. Off unless KEFU_DEMO_SHOP says on; ``make run`` says on.
     demo_shop: bool = False
@@ -273,6 +281,10 @@ def load_settings() -> Settings:
         redis_url=values.url("REDIS_URL", _env("REDIS_URL"), None, schemes=("redis", "rediss", "unix"),
                              example="redis://redis:6379/0"),
         bot_replicas=_whole("BOT_REPLICAS", 1, low=1, high=100),
+        rabbitmq_url=values.amqp_url("RABBITMQ_URL", _env("RABBITMQ_URL")),
+        rabbitmq_exchange=values.amqp_names("RABBITMQ_EXCHANGE", _env("RABBITMQ_EXCHANGE"), ("rasa-exchange",),
+                                            single=True)[0],
+        rabbitmq_queues=values.amqp_names("RABBITMQ_QUEUES", _env("RABBITMQ_QUEUES"), ("rasa_core_events",)),
         log_level=values.choice("LOG_LEVEL", _env("LOG_LEVEL"), "INFO", LOG_LEVELS),
         given_bot_api_token=_env("BOT_API_TOKEN"),
         given_secret_key=_env("KEFU_SECRET_KEY"),

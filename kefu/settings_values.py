@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -159,6 +159,36 @@ def url(name: str, raw: str | None, default: str | None, *, schemes: tuple[str, 
         raise SettingsError(f"{name}: {_shown(raw)} is not a {' or '.join(s + '://' for s in schemes)} URL; "
                             f"use one such as {example}.")
     return raw
+
+
+def amqp_url(name: str, raw: str | None) -> str | None:
+    """A RabbitMQ URL: ``amqp://`` or ``amqps://``, a host, a port that is a number, and a user
+    name and password when either is given (RabbitMQ refuses a login without one); ``None`` when
+    unset."""
+    example = "amqp://kefu:password@rabbitmq:5672/ (the virtual host after the last slash)"
+    checked = url(name, raw, None, schemes=("amqp", "amqps"), example=example)
+    if checked is None:
+        return None
+    parts = urlsplit(checked)
+    if (parts.username is None) != (parts.password is None) or parts.username == "":
+        raise SettingsError(f"{name}: {_shown(checked)} names a user without a password (or a password without "
+                            f"a user); give both, as in {example}, or neither (RabbitMQ's guest account).")
+    return checked
+
+
+_AMQP_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+
+
+def amqp_names(name: str, raw: str | None, default: tuple[str, ...], *, single: bool = False) -> tuple[str, ...]:
+    """RabbitMQ exchange or queue names: letters, digits, ``_ . : -``; comma-separated unless ``single``."""
+    if raw is None:
+        return default
+    items = [raw.strip()] if single else [part.strip() for part in raw.split(",") if part.strip()]
+    if not items or not all(_AMQP_NAME.match(item) for item in items) or (single and "," in raw):
+        what = "one name" if single else "names separated by commas"
+        raise SettingsError(f"{name}={raw!r}: use {what} of letters, digits and _ . : - (such as "
+                            f"{', '.join(default)}).")
+    return tuple(dict.fromkeys(items))
 
 
 def _shown(raw: str) -> str:

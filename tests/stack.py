@@ -211,7 +211,7 @@ def make_stack(var_dir: Path, *, database_url: str | None = None, replicas: int 
     actions_port, web_port = free_port(), free_port()
     full_env = {
         key: value for key, value in os.environ.items()
-        if not key.startswith(("TELEGRAM_", "WECHAT_", "DEMO_", "BOT_", "DATABASE_URL", "REDIS_URL"))
+        if not key.startswith(("TELEGRAM_", "WECHAT_", "DEMO_", "BOT_", "DATABASE_URL", "REDIS_URL", "RABBITMQ_URL"))
     }
     full_env.update({
         "KEFU_VAR_DIR": str(var_dir),

@@ -4,10 +4,15 @@ Starts the stack as ``make run`` does (``BOT_REPLICAS=2``, PostgreSQL in a throw
 Redis lock store and rate limits), runs the locust users of ``bench/load/locustfile.py`` for the
 given time, then checks every conversation against Rasa's tracker: the user messages stored are
 exactly the ones sent, in order (none lost, none duplicated), and the bot messages after each one
-are exactly the replies that came back. Prints turns/s, p50/p99, errors and the memory (RSS) of
-each process, and writes ``results/load.json``. Exit status 1 on any error or mismatch.
+are exactly the replies that came back. Prints turns/s, p50/p99, the stack's CPU time per turn,
+errors and the memory (RSS) of each process, and writes ``results/load-<replicas>.json``. Exit
+status 1 on any error or mismatch.
 
-    nice -n 0 .venv/bin/python -m bench.load [--replicas 2] [--users 50] [--duration 60]
+With ``--rabbitmq`` (``BENCH_RABBITMQ=1 make bench-load``) it runs twice, without and with
+``RABBITMQ_URL``, checks that every event of every conversation reached the queue exactly once
+(:mod:`bench.load.events`) and prints the two side by side.
+
+    nice -n 0 .venv/bin/python -m bench.load [--replicas 2] [--users 50] [--duration 60] [--rabbitmq]
 """
 
 from __future__ import annotations
@@ -88,29 +93,32 @@ def check_transcripts(stack, records: list[dict]) -> list[str]:
     return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load")
-    parser.add_argument("--replicas", type=int, default=2)
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--duration", type=int, default=60, help="seconds")
-    parser.add_argument("--think", type=float, default=0.5, help="mean pause between a user's turns (s)")
-    parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
-    args = parser.parse_args(argv)
-
+def run(args: argparse.Namespace, *, rabbitmq: bool = False) -> tuple[dict, list[str]]:
+    """One load run; returns its summary and the mismatches found. ``rabbitmq``: with
+    ``RABBITMQ_URL`` set (an exchange and a queue of the run's own), the stream checked after."""
+    from bench.load.events import check_stream, cpu_seconds
+    from tests import rabbitmq as mq
     from tests.conftest import POSTGRES_ADMIN_URL, create_postgres_database, drop_postgres_database
 
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/14", "HANDOFF_SERVICE_HOURS": "00:00-24:00"}
+    exchange, queue = mq.names("kefu-bench")
+    if rabbitmq:
+        env.update({"RABBITMQ_URL": mq.RABBITMQ_URL, "RABBITMQ_EXCHANGE": exchange, "RABBITMQ_QUEUES": queue})
     database_url = None if args.sqlite else create_postgres_database(POSTGRES_ADMIN_URL)
     work = Path(tempfile.mkdtemp(prefix="kefu-load-"))
-    stack = make_stack(work / "var", database_url=database_url, replicas=args.replicas, env={
-        "REDIS_URL": "redis://127.0.0.1:6379/14", "HANDOFF_SERVICE_HOURS": "00:00-24:00"})
+    stack = make_stack(work / "var", database_url=database_url, replicas=args.replicas, env=env)
     print(f"==> starting the stack: {args.replicas} Rasa replicas, "
-          f"{'SQLite' if args.sqlite else 'PostgreSQL'}, Redis", flush=True)
+          f"{'SQLite' if args.sqlite else 'PostgreSQL'}, Redis{', RabbitMQ' if rabbitmq else ''}", flush=True)
     stack.start()
+    stream: dict | None = None
     try:
         ports = ",".join(str(stack.bot_port + i) for i in range(args.replicas))
         out = work / "transcripts.jsonl"
         idle = rss_by_process(stack.process.pid)
         print(f"==> {args.users} conversations for {args.duration} s on ports {ports}", flush=True)
+        load_before = os.getloadavg()
+        processes = _descendants(stack.process.pid)
+        cpu_before = cpu_seconds(processes)
         started = time.time()
         subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench/load/locustfile.py"), "--headless",
@@ -119,34 +127,78 @@ def main(argv: list[str] | None = None) -> int:
             env={**os.environ, "KEFU_LOAD_PORTS": ports, "KEFU_LOAD_OUT": str(out), "KEFU_LOAD_THINK": str(args.think)},
             cwd=ROOT, check=False,
         )
+        time.sleep(2)  # Rasa stores a tracker (and publishes its events) just after the reply has gone out
+        cpu_used = cpu_seconds(processes) - cpu_before
+        load_after = os.getloadavg()
         loaded = rss_by_process(stack.process.pid)
         records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         turns = [turn for record in records for turn in record["turns"]]
         errors = sum(not turn["ok"] for turn in turns)
         window = [t for t in turns if t["end"] <= started + args.duration]
         timings = [turn["ms"] for turn in turns]
-        time.sleep(2)  # Rasa stores a tracker just after the reply has gone out
         problems = check_transcripts(stack, records)
+        transcript_mismatches = len(problems)
+        if rabbitmq:
+            # a user stopped before its first message has no conversation (Rasa's API makes up an
+            # unsaved session start for such an id): only those that sent something are checked
+            stream = check_stream(stack, [r["sender"] for r in records if r["turns"]],
+                                  mq.consume(queue, idle=5, timeout=600))
+            problems += stream.pop("problems")
         summary = {
             "replicas": args.replicas, "users": args.users, "duration_s": args.duration, "think_s": args.think,
-            "database": "sqlite" if args.sqlite else "postgresql", "conversations": len(records),
-            "turns": len(turns), "errors": errors, "transcript_mismatches": len(problems),
+            "database": "sqlite" if args.sqlite else "postgresql", "rabbitmq": rabbitmq,
+            "conversations": len(records), "turns": len(turns), "errors": errors,
+            "transcript_mismatches": transcript_mismatches,
             "turns_per_s": round(len(window) / args.duration, 1),
             "p50_ms": round(percentile(timings, 50), 1) if timings else None,
             "p99_ms": round(percentile(timings, 99), 1) if timings else None,
+            "cpu_ms_per_turn": round(1000 * cpu_used / len(turns), 1) if turns else None,
+            "load_before": round(load_before[0], 2), "load_after": round(load_after[0], 2),
             "rss_mb_idle": idle, "rss_mb_loaded": loaded,
-            "machine": f"{os.cpu_count()} CPUs, {platform.platform()}, load before: {os.getloadavg()[0]:.2f}",
+            "machine": f"{os.cpu_count()} CPUs, {platform.platform()}",
         }
+        if stream is not None:
+            stream["events_per_turn"] = round(stream["events_checked"] / len(turns), 1) if turns else None
+            summary["stream"] = stream
     finally:
         stack.stop()
         if database_url:
             drop_postgres_database(POSTGRES_ADMIN_URL, database_url)
+        if rabbitmq:
+            mq.delete(exchange, queue)
+    return summary, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load")
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=60, help="seconds")
+    parser.add_argument("--think", type=float, default=0.5, help="mean pause between a user's turns (s)")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    parser.add_argument("--rabbitmq", action="store_true",
+                        help="run twice, without and with RABBITMQ_URL (127.0.0.1:5672): every event of every "
+                             "conversation must reach the queue exactly once; the cost per turn side by side")
+    args = parser.parse_args(argv)
+
+    summary, problems = run(args)
+    name = f"load-{args.replicas}"
+    if args.rabbitmq:
+        from bench.load.events import side_by_side
+
+        streamed, stream_problems = run(args, rabbitmq=True)
+        problems += stream_problems
+        summary = {"without_rabbitmq": summary, "with_rabbitmq": streamed}
+        name += "-rabbitmq"
     for problem in problems[:20]:
         print("MISMATCH", problem)
     print(json.dumps(summary, indent=2, ensure_ascii=False))
+    if args.rabbitmq:
+        print(side_by_side(summary["without_rabbitmq"], summary["with_rabbitmq"]))
     (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / f"load-{args.replicas}.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    return 1 if errors or problems else 0
+    (ROOT / "results" / f"{name}.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    runs = [summary] if not args.rabbitmq else list(summary.values())
+    return 1 if problems or any(r["errors"] for r in runs) else 0
 
 
 if __name__ == "__main__":

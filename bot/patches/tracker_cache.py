@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.brokers import settle
 from bot.patches import registry
 from kefu.events import without_secrets
 
@@ -150,6 +151,8 @@ async def save(self: Any, tracker: Any) -> None:
             connection.execute(state.insert_events,
                                [_row(sender_id, event, data) for event, data in zip(new_events, dicts)])
             last_id = connection.execute(state.last_event_id, {"sender_id": sender_id}).scalar()
+        if self.event_broker is not None:  # the turn ends once RabbitMQ has its events (bot/brokers.py)
+            await settle(self.event_broker, sender_id)
     except Exception:
         state.known.pop(sender_id, None)
         state.absent.pop(sender_id, None)
