@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.customers.greet import ActionGreet
+from actions.greeting.greet import ActionGreet
 from tests.unit.actions.orders.conftest import runner, shop, token, verified  # noqa: F401 - shop is a fixture
 
 greet = ActionGreet()
