@@ -14,6 +14,7 @@ from kefu.db import session_scope
 from kefu.settings import ROOT
 from kefu.tokens import CustomerTokens, customer_key
 from shop.demo.models import Order, OrderItem
+from tests.conversations.handoffs import queue_entry
 
 pytestmark = pytest.mark.stack
 
@@ -106,3 +107,23 @@ def test_a_return_says_who_pays_the_postage_for_this_customer(stack, customer_id
     else:
         assert "membership" not in filed and "会员，退货运费" not in filed
         assert faq_rule in filed or "七天無理由退貨的寄回運費由顧客承擔" in filed
+
+
+@pytest.mark.parametrize("customer_id, text, words", [
+    ("C1008", "唔該幫我轉真人", ["周傑您好", "專屬客服"]),                      # gold, zh-HK, Cantonese
+    ("C1005", "转人工", ["陈静您好", "专属客服"]),                              # black_gold
+    ("C1008", "can I talk to a human please", ["周傑, as a valued member", "dedicated agent"]),
+    ("C1007", "我要找真人客服", None),                                           # silver: the usual queue message
+])
+def test_the_dedicated_service_wording_for_tiers_whose_benefits_give_it(stack, customer_id, text, words):
+    conversation = sender("member")
+    reply = stack.say(conversation, text, metadata=signed_in(stack, customer_id))
+    if words is None:
+        assert "专属" not in reply and "專屬" not in reply and "黃婷" not in reply and "位" in reply  # its place
+    else:
+        assert all(word in reply for word in words), reply
+    agent = stack.login("agent")
+    entry = queue_entry(stack, agent, conversation)
+    assert entry["priority"] == (2 if words else 1)
+    stack.api("POST", f"/api/handoffs/{entry['id']}/claim", token=agent)
+    stack.api("POST", f"/api/handoffs/{entry['id']}/resolve", token=agent)
