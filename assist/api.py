@@ -3,7 +3,8 @@
 The web app installs it with its auth and error helpers and the shop adapter (this package
 imports only :mod:`kefu` and the domain packages)::
 
-    assist.api.install(app, require_role=web.auth.require_role, shop=app.ctx.shop, faq_source=...)
+    assist.api.install(app, require_role=web.auth.require_role, shop=app.ctx.shop, faq_source=...,
+                       follow_ups=...)
 
 Routes (``agent`` role unless said; ``admin`` passes everywhere; 401 without a valid token, 403
 for another role, 422 naming the field for bad input):
@@ -51,7 +52,7 @@ from assist.conversation import Conversation, VerifiedData, load, verified_data
 from assist.drafts import DraftNotFound
 from assist.pairs import Pair
 from assist.suggestions import FaqIndex, LiveFaqs, ReplyIndex, Suggestion, suggest
-from assist.summary import FaqTitles, summarize
+from assist.summary import FaqTitles, FollowUpsOf, summarize
 from faq.live import live_content
 from faq.model import ID_PATTERN
 from handoff.models import Handoff
@@ -73,8 +74,10 @@ ERRORS: dict[type[Exception], int] = {CannedReplyNotFound: 404, DraftNotFound: 4
 class AssistApi:
     """State shared by the routes of one web app."""
 
-    def __init__(self, settings: Any, *, shop: ShopAdapter | None, faq_source: FaqSource | None) -> None:
+    def __init__(self, settings: Any, *, shop: ShopAdapter | None, faq_source: FaqSource | None,
+                 follow_ups: FollowUpsOf | None = None) -> None:
         self.settings = settings
+        self.follow_ups = follow_ups
         self.database_url: str = settings.database_url
         self.shop = shop
         self.faq_source = faq_source or list
@@ -131,7 +134,8 @@ class AssistApi:
         faqs, _key = self.live_faqs()
         titles: FaqTitles = {faq_id: (str(faq.get("question_zh", "")), str(faq.get("question_en", "")))
                              for faq_id, faq in faqs.items()}
-        lines = summarize(found, language=language, database_url=self.database_url, shop=self.shop, titles=titles)
+        lines = summarize(found, language=language, database_url=self.database_url, shop=self.shop, titles=titles,
+                          follow_ups=self.follow_ups)
         return {"language": language, "lines": [line.as_json() for line in lines]}
 
     def suggestions_of(self, found: Conversation, verified: VerifiedData) -> list[Suggestion]:
@@ -171,9 +175,10 @@ class AssistApi:
 
 
 def install(app: Sanic, *, require_role: RoleGuard, shop: ShopAdapter | None = None,
-            faq_source: FaqSource | None = None) -> AssistApi:
-    """Registers the assist routes and the console script's static files on the web app."""
-    state = AssistApi(app.ctx.settings, shop=shop, faq_source=faq_source)
+            faq_source: FaqSource | None = None, follow_ups: FollowUpsOf | None = None) -> AssistApi:
+    """Registers the assist routes and the console script's static files on the web app.
+    ``follow_ups`` gives a customer's open follow-ups for the summary (the web app composes it)."""
+    state = AssistApi(app.ctx.settings, shop=shop, faq_source=faq_source, follow_ups=follow_ups)
     app.ctx.assist = state
     app.blueprint(blueprint(require_role=require_role))
     return state

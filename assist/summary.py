@@ -9,12 +9,16 @@ Built from the conversation's own data (:mod:`assist.conversation`), in the agen
 3. the handoff's reason and the message that triggered it;
 4. the mood: the sentiment the Rasa pipeline's check (``bot.nlu.sentiment``) put on each message
    (``parse_data.sentiment``), over the conversation;
-5. for a verified customer: name, member level and earlier handoffs (only when known).
+5. for a verified customer: name, member level and earlier handoffs (only when known);
+6. that customer's open follow-ups (回访: note, due date, assignee), when there are any. They are
+   the customers package's; the web app hands them in (:data:`FollowUpsOf`), so assist does not
+   import customers (docs/design.md, "Layers").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +36,22 @@ FaqTitles = Mapping[str, tuple[str, str]]
 NEGATIVE_SCORE = 0.5
 MAX_TOPICS = 6
 MAX_TRIGGER = 120
+
+
+@dataclass(frozen=True)
+class OpenFollowUp:
+    """An open follow-up task (回访) of the customer, as the summary shows it."""
+
+    note: str
+    due: dt.date | None = None
+    assignee: str | None = None
+
+
+#: The open follow-ups of a customer id, oldest first (composed by the web app from customers/).
+FollowUpsOf = Callable[[str], Sequence[OpenFollowUp]]
+#: How many open follow-ups the line names, and how much of each note.
+MAX_FOLLOW_UPS = 3
+MAX_NOTE = 60
 
 
 @dataclass(frozen=True)
@@ -129,8 +149,28 @@ def customer_line(found: Conversation, shop: ShopAdapter | None, previous: int, 
     return (", " if language == "en" else "，").join(parts)
 
 
+def follow_ups_line(customer_id: str | None, follow_ups: FollowUpsOf | None, language: str) -> str | None:
+    """The customer's open follow-ups: note (shortened), due date, assignee; ``None`` when none."""
+    if not customer_id or follow_ups is None:
+        return None
+    found = list(follow_ups(customer_id))
+    if not found:
+        return None
+    parts = []
+    for task in found[:MAX_FOLLOW_UPS]:
+        note = task.note if len(task.note) <= MAX_NOTE else task.note[:MAX_NOTE] + "…"
+        details = [word(WORDS, "due", language).format(due=task.due.isoformat())] if task.due else []
+        details += [task.assignee] if task.assignee else []
+        joined = (", " if language == "en" else "，").join(details)
+        parts.append(note if not details else f"{note} ({joined})" if language == "en" else f"{note}（{joined}）")
+    more = len(found) - MAX_FOLLOW_UPS
+    if more > 0:
+        parts.append(f"+{more}")
+    return ("; " if language == "en" else "；").join(parts)
+
+
 def summarize(found: Conversation, *, language: str, database_url: str, shop: ShopAdapter | None = None,
-              titles: FaqTitles | None = None) -> list[Line]:
+              titles: FaqTitles | None = None, follow_ups: FollowUpsOf | None = None) -> list[Line]:
     """The summary of a handed-over conversation in ``language`` (``zh`` or ``en``)."""
     language = "en" if language == "en" else "zh"
     colon = ": " if language == "en" else "："
@@ -156,4 +196,7 @@ def summarize(found: Conversation, *, language: str, database_url: str, shop: Sh
                              language)
     if customer:
         lines.append(line("customer", customer))
+    tasks = follow_ups_line(handoff.customer_id, follow_ups, language)
+    if tasks:
+        lines.append(line("follow_ups", tasks))
     return lines

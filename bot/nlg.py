@@ -36,6 +36,10 @@ logger = logging.getLogger(__name__)
 LANGUAGE_SLOT = "language"
 SCRIPT_SLOT = "script"
 FAQ_RESPONSE_PREFIX = "utter_faq/"
+#: Keys an action may pass with a response to name its language and script (``bot.nlg`` only).
+REPLY_LANGUAGE = "reply_language"
+REPLY_SCRIPT = "reply_script"
+LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 
 
 def _published_answer(faq_id: str, language: str | None) -> str | None:
@@ -117,12 +121,17 @@ class KefuNLG(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        language = reply_language(tracker)
-        script = tracker.get_slot(SCRIPT_SLOT)
+        # an action that knows the reply's language better than the slots (the greeting of a known
+        # customer, in their profile's language) names it; it also sets the slots, for what follows
+        chosen = kwargs.pop(REPLY_LANGUAGE, None)
+        chosen_script = kwargs.pop(REPLY_SCRIPT, None)
+        language = chosen if chosen in LANGUAGES else reply_language(tracker)
+        script = chosen_script if chosen in LANGUAGES else tracker.get_slot(SCRIPT_SLOT)
         if utter_action.startswith(FAQ_RESPONSE_PREFIX):
             published = _published_answer(utter_action[len(FAQ_RESPONSE_PREFIX):], language)
             if published is not None:
                 return localise({"text": published}, language, script)
         variables = {**shop_variables(language), **kwargs}
-        response = await super().generate(utter_action, tracker, output_channel, **variables)
+        slots = {**tracker.current_slot_values(), LANGUAGE_SLOT: language, SCRIPT_SLOT: script}
+        response = self.generate_from_slots(utter_action, slots, output_channel, **variables)
         return localise(response, language, script) if response else None

@@ -358,6 +358,15 @@ class MemberBenefitView:
     name_en: str
     benefits_zh: tuple[str, ...]
     benefits_en: tuple[str, ...]
+    #: a dedicated service line (专属客服): the handoff's queue message says so
+    dedicated_service: bool = False
+    #: the shop pays the postage of a no-reason return; the return flow says so, in these words
+    free_return_shipping: bool = False
+    free_return_shipping_zh: str = ""
+    free_return_shipping_en: str = ""
 
     def __post_init__(self) -> None:
         _check(self.level in MEMBER_LEVELS, f"MemberBenefitView.level={self.level!r}: one of {', '.join(MEMBER_LEVELS)}")
+        _check(not self.free_return_shipping or bool(self.free_return_shipping_zh and self.free_return_shipping_en),
+               f"MemberBenefitView({self.level}).free_return_shipping needs free_return_shipping_zh and _en: "
+               "the words the return flow says")

@@ -56,7 +56,8 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
                           faq_source=lambda: app.ctx.faq_store.draft_catalogue().faqs or files())
     # the agents' tools: canned replies, summaries, suggestions (/api/assist), FAQ drafts for the editors
     assist_api.install(app, require_role=auth.require_role, shop=app.ctx.shop,
-                       faq_source=lambda: app.ctx.faq_store.draft_catalogue().faqs or files())
+                       faq_source=lambda: app.ctx.faq_store.draft_catalogue().faqs or files(),
+                       follow_ups=customers.open_follow_ups(settings.database_url))
     if settings.demo_shop:  # mints customer tokens for any shop customer: demo only
         app.blueprint(demo.bp)
 

@@ -11,6 +11,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from assist.summary import OpenFollowUp
+from customers.followups import FollowUps
 from shop.adapter import OrderView, ShopAdapter
 
 RECENT_ORDERS = 5
@@ -67,3 +69,15 @@ def customer_panel(shop: ShopAdapter, *, customer_id: str | None = None, order_i
 def panel_of(shop: ShopAdapter) -> Callable[..., dict[str, Any]]:
     """:func:`customer_panel` on ``shop``, as the handoff API calls it (``customer_id=``, ``order_id=``)."""
     return functools.partial(customer_panel, shop)
+
+
+def open_follow_ups(database_url: str) -> Callable[[str], list[OpenFollowUp]]:
+    """A customer's open follow-ups (回访), oldest first, for the assist summary: the web app hands
+    them to assist, which does not import the customers package (docs/design.md, "Layers")."""
+    tasks = FollowUps(database_url)
+
+    def of(customer_id: str) -> list[OpenFollowUp]:
+        found = [task for task in tasks.of_customer(customer_id) if task.status == "open"]
+        return [OpenFollowUp(task.note, task.due, task.assignee) for task in reversed(found)]
+
+    return of

@@ -29,7 +29,10 @@ from actions.human_handoff.common import (
     transcript_of,
     who_is_it,
 )
+from actions.orders import access
 from handoff.states import PRIORITY_TIERS, Reason
+from shop.adapter import catalogue_of
+from shop.views import MemberLevel
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,21 @@ INTENT_REASONS = {
     "complaint": Reason.COMPLAINT,
     "nlu_fallback": Reason.LOW_CONFIDENCE,
 }
+
+
+def has_dedicated_service(member_level: MemberLevel | None) -> bool:
+    """Whether the tier gives a dedicated service line (专属客服): the catalogue's ``member_benefits``
+    say so (``dedicated_service``); a shop without a catalogue, or without that tier in it, by the
+    tiers of the priority queue (contract section 8: gold and black_gold)."""
+    if member_level is None:
+        return False
+    try:
+        catalogue = catalogue_of(access.shop())
+        benefit = catalogue.member_benefits(level=member_level) if catalogue is not None else None
+    except Exception:  # the shop is unreachable: the queue's tiers
+        logger.warning("handoff: could not read the tier's benefits", exc_info=True)
+        benefit = None
+    return benefit.dedicated_service if benefit is not None else member_level in PRIORITY_TIERS
 
 
 def reason_for(tracker: Tracker) -> Reason:
@@ -114,7 +132,7 @@ class ActionHandoffRequest(Action):
                 service_hours=service.hours.describe().split(" ")[0],
             )
             return [SlotSet(REASON_SLOT, None)]
-        if proven and profile is not None and member_level in PRIORITY_TIERS:
+        if proven and profile is not None and has_dedicated_service(member_level):
             # 专属客服: a member who proves who they are now is greeted by name (a mere link of the
             # channel identity shows the shopper nothing of the record)
             dispatcher.utter_message(response="utter_handoff_queued_member", queue_position=outcome.position,

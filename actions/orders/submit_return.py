@@ -3,8 +3,8 @@
 Exchange or return is read from the shopper's words (换货 / 换一个尺码 / exchange / swap);
 "退换货" alone counts as a return. The shop adapter re-checks the window and the status in the
 transaction that writes the request, and a second request for the same order writes nothing.
-Next steps: the return address (``{return_address}``, faq/shop.yml) and, for returns, the FAQ's
-refund timing (``utter_faq/refund_time``).
+Next steps: the return address (``{return_address}``, faq/shop.yml) and, for returns, who pays the
+postage (:func:`say_return_postage`) and the FAQ's refund timing (``utter_faq/refund_time``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from actions.orders import access
 from actions.orders.base import OrderAction
 from actions.orders.labels import format_items, format_names, kind_label
 from kefu.text import normalize
-from shop.adapter import AfterSalesKind, OrderView, ShopAdapter
+from shop.adapter import AfterSalesKind, OrderView, ShopAdapter, catalogue_of
 from shop.policy import shop_today
 
 _EXCHANGE = re.compile(r"换货|换一|换个|换成|换大|换小|换码|换尺|换颜色|换款|调换|exchange|swap|replace")
@@ -35,6 +35,23 @@ def requested_kind(tracker: Tracker) -> AfterSalesKind:
                 break
     texts.append(tracker.get_slot(access.RETURN_REASON) or "")
     return "exchange" if any(_EXCHANGE.search(normalize(text)) for text in texts) else "return"
+
+
+def say_return_postage(dispatcher: CollectingDispatcher, shop: ShopAdapter, order: OrderView,
+                       language: str | None) -> None:
+    """Who pays the postage of this return: the order's customer's tier, when the shop's
+    ``member_benefits`` give it free return shipping (in the catalogue's words), else the FAQ's rule
+    (``utter_faq/return_shipping_cost``). Nothing is said that the shop's data does not say."""
+    catalogue = catalogue_of(shop)
+    customer = shop.get_customer(customer_id=order.customer_id) if order.customer_id else None
+    benefit = catalogue.member_benefits(level=customer.member_level) if catalogue and customer else None
+    if benefit is not None and benefit.free_return_shipping:
+        english = language == "en"
+        dispatcher.utter_message(response="utter_return_shipping_member",
+                                 tier_name=benefit.name_en if english else benefit.name_zh,
+                                 benefit=benefit.free_return_shipping_en if english else benefit.free_return_shipping_zh)
+        return
+    dispatcher.utter_message(response="utter_faq/return_shipping_cost")
 
 
 class ActionReturnSubmit(OrderAction):
@@ -77,6 +94,7 @@ class ActionReturnSubmit(OrderAction):
             dispatcher.utter_message(response="utter_return_sealed_condition", items=format_names(sealed, language))
         dispatcher.utter_message(response="utter_return_address", order_id=order.order_id)
         if kind == "return":
+            say_return_postage(dispatcher, shop, order, language)
             dispatcher.utter_message(response="utter_faq/refund_time")
         else:
             dispatcher.utter_message(response="utter_exchange_next")

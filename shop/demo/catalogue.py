@@ -90,7 +90,11 @@ def _benefit(row: MemberBenefit) -> MemberBenefitView:
     doc = dict(row.document)
     level: MemberLevel = next(lvl for lvl in MEMBER_LEVELS if lvl == row.member_level)
     return MemberBenefitView(level, doc["name_zh"], doc["name_en"], _strings(doc.get("benefits_zh")),
-                             _strings(doc.get("benefits_en")))
+                             _strings(doc.get("benefits_en")),
+                             dedicated_service=doc.get("dedicated_service") is True,
+                             free_return_shipping=doc.get("free_return_shipping") is True,
+                             free_return_shipping_zh=str(doc.get("free_return_shipping_zh") or ""),
+                             free_return_shipping_en=str(doc.get("free_return_shipping_en") or ""))
 
 
 def _key(name: str) -> str:

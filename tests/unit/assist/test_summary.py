@@ -72,3 +72,34 @@ def test_mood_over_the_conversation_and_earlier_contacts(database_url, shop):
     assert "情绪：曾不满，现已平稳（1/2 条消息带负面情绪）" in lines
     assert lines[-1] == "客户：王芳，金卡会员，此前转人工 1 次"
     assert "转人工：客户情绪不满，“等咗兩個禮拜都未到，好嬲”" in lines
+
+
+def test_the_customer_s_open_follow_ups_end_the_summary(database_url, shop):
+    import datetime as dt
+
+    from customers.followups import FollowUps
+    from web.customers import open_follow_ups
+
+    tasks = FollowUps(database_url)
+    handoff_id = order_conversation(database_url)  # 王芳, C1001
+    tasks.create("C1001", note="回访：大衣退款是否到账", due=dt.date(2026, 12, 9), by="agent")
+    done = tasks.create("C1001", note="回访：物流延误", due=None, by="agent")
+    tasks.done(done.id, outcome="已解决")
+    tasks.create("C1001", note="Ask whether the replacement fits " + "x" * 80, due=None, by="admin", assignee="lin")
+    tasks.create("C1004", note="别人的回访", due=None, by="agent")
+
+    def lines(language: str) -> list[str]:
+        return [line.text for line in summarize(load(database_url, handoff_id), language=language,
+                                                database_url=database_url, shop=shop, titles=TITLES,
+                                                follow_ups=open_follow_ups(database_url))]
+
+    zh = lines("zh")
+    assert zh[-2] == "客户：王芳，金卡会员，首次转人工"
+    assert zh[-1] == ("待回访：回访：大衣退款是否到账（截止 2026-12-09，agent）；"
+                      f"Ask whether the replacement fits {'x' * 27}…（lin）")
+    assert lines("en")[-1].startswith("Open follow-ups: 回访：大衣退款是否到账 (due 2026-12-09, agent); ")
+    # nothing open: no line
+    for task in tasks.of_customer("C1001"):
+        if task.status == "open":
+            tasks.done(task.id, outcome="ok")
+    assert lines("zh")[-1] == "客户：王芳，金卡会员，首次转人工"

@@ -87,3 +87,16 @@ def test_a_message_both_scripts_write_alike_keeps_the_customer_s_script(messages
     tracker = _conversation(*messages)
     response = asyncio.run(KefuNLG(domain=_domain()).generate("utter_ask_order_id", tracker, "rest"))
     assert response["text"] == text
+
+
+def test_an_action_may_name_the_reply_s_language_and_script():
+    # the greeting of a known customer: their profile's language, whatever the slots said before
+    domain = _domain()
+    tracker = DialogueStateTracker.from_events("t", [SlotSet("language", "zh-Hans")], slots=domain.slots)
+    nlg = KefuNLG(domain=domain)
+    hk = asyncio.run(nlg.generate("utter_ask_order_id", tracker, "rest", reply_language="zh-Hant", reply_script="hk"))
+    assert hk["text"] == "為了查詢，請發給我您的訂單號（可在“我的訂單”裏找到）。"
+    en = asyncio.run(nlg.generate("utter_ask_order_id", tracker, "rest", reply_language="en", reply_script=None))
+    assert en["text"] == "Your order number, please."
+    # a value that is no language of the domain is ignored: the slots decide
+    assert asyncio.run(nlg.generate("utter_ask_order_id", tracker, "rest", reply_language="fr"))["text"].startswith("为了")

@@ -230,3 +230,29 @@ async def test_rating_is_stored_on_the_resolved_handoff(app_database, clock):
     skipped.slots["handoff_rating"] = "skipped"
     messages, _ = await run(ActionHandoffRatingSubmit(), skipped)
     assert messages[0]["response"] == "utter_handoff_rating_skipped"
+
+
+async def test_dedicated_service_wording_follows_the_catalogue_s_member_benefits(app_database, clock):
+    from datetime import date
+
+    from kefu.db import session_scope
+    from shop.demo.catalogue_models import MemberBenefit
+    from shop.demo.seed import seed_demo_shop
+
+    seed_demo_shop(app_database, today=date(2026, 11, 22))
+
+    def signed_in(customer_id):
+        return {"customer_token": CustomerTokens(secret=derive_text("k" * 40, CUSTOMER_TOKENS)).issue(customer_id)}
+
+    messages, _ = await run(ActionHandoffRequest(), tracker(sender="gold", metadata=signed_in("C1008")))
+    assert [m["response"] for m in messages] == ["utter_handoff_queued_member"]
+    assert messages[0]["customer_name"] == "周傑"
+    messages, _ = await run(ActionHandoffRequest(), tracker(sender="silver", metadata=signed_in("C1007")))
+    assert [m["response"] for m in messages] == ["utter_handoff_queued"]
+    # a shop whose gold tier has no dedicated line: the plain queue message (the priority stays the contract's)
+    with session_scope(app_database) as session:
+        row = session.get(MemberBenefit, "gold")
+        row.document = {**row.document, "dedicated_service": False}
+    messages, _ = await run(ActionHandoffRequest(), tracker(sender="gold-2", metadata=signed_in("C1001")))
+    assert [m["response"] for m in messages] == ["utter_handoff_queued"]
+    assert store(app_database).open_for("gold-2").priority == 2

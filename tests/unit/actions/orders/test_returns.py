@@ -1,10 +1,14 @@
 """action_return_request, validate_return_form, action_return_submit: the 7-day return rules."""
 
+import pytest
+
 from actions.orders.return_request import ActionReturnRequest
 from actions.orders.submit_return import ActionReturnSubmit
 from actions.orders.validate_return_form import ValidateReturnForm
 from faq.loader import load_catalogue
+from kefu.db import session_scope
 from kefu.settings import ROOT
+from shop.demo.models import Customer
 from tests.unit.actions.orders.conftest import verified
 
 check, validate, submit = ActionReturnRequest(), ValidateReturnForm(), ActionReturnSubmit()
@@ -40,13 +44,33 @@ def test_reason_is_taken_from_the_shoppers_words(chat):
 def test_filing_a_return_tells_address_and_refund_timing_and_is_idempotent(chat, shop):
     slots = {**INSIDE, "return_reason": "不喜欢"}
     run = chat(submit, "不喜欢", slots=slots)
-    assert run.responses == ["utter_return_filed", "utter_return_address", "utter_faq/refund_time"]
+    # the order's customer (C1005) is black_gold, whose benefits include free return shipping
+    assert run.responses == ["utter_return_filed", "utter_return_address", "utter_return_shipping_member",
+                             "utter_faq/refund_time"]
     text = run.texts
     assert "退货申请" in text and "明镜路88号" in text and FAQ["refund_time"].answer_zh in text
+    assert "您是黑金会员，退货运费：每个订单赠送退货运费险，七天无理由退货的寄回运费由运费险赔付" in text
     assert shop.get_order(order_id="261117000611").status == "return_requested"
     again = chat(submit, "不喜欢", slots=slots)
     assert again.responses == ["utter_return_already_filed"]
     assert shop.count_after_sales_requests(order_id="261117000611") == 1
+
+
+@pytest.mark.parametrize("level", ["regular", "gold"])
+def test_a_tier_without_free_return_shipping_is_told_the_faq_rule(chat, shop, level):
+    with session_scope(shop.database_url) as session:
+        session.get(Customer, "C1005").member_level = level
+    run = chat(submit, "not what I expected", slots={**INSIDE, "return_reason": "not what I expected",
+                                                     "language": "en"})
+    assert run.responses == ["utter_return_filed", "utter_return_address", "utter_faq/return_shipping_cost",
+                             "utter_faq/refund_time"]
+    assert FAQ["return_shipping_cost"].answer_en in run.texts and "insurance, which pays" not in run.texts
+
+
+def test_free_return_shipping_in_english_in_the_catalogue_s_words(chat, shop):
+    run = chat(submit, "too big", slots={**INSIDE, "return_reason": "too big", "language": "en"})
+    assert ("Return postage for your Black Gold membership: Every order comes with return shipping insurance, "
+            "which pays the postage of a no-reason return") in run.texts
 
 
 def test_exchange_is_recognised_from_the_request(chat, shop):
