@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders.access import language
 from actions.product_answers import replies
+from actions.product_answers.card import send_card
 from actions.product_answers.focus import KIND_SLOT, PENDING_SLOT, SKU_SLOT, Question, catalogue, read_question
 from kefu.text import to_traditional
 from shop.adapter import ShopCatalogue
@@ -56,10 +57,12 @@ class ActionProductAnswer(Action):
                 replies.compare(dispatcher, products[0], products[1], question.text, english)
         elif question.kind == "stock":
             replies.stock(dispatcher, shop, focus, question.text, english, lang, question.before)
+            send_card(dispatcher, shop, focus, tracker)
         elif question.kind == "size":
             replies.size(dispatcher, focus, question.text, english)
         elif question.kind == "price":
             replies.price(dispatcher, shop, focus, question.text, english, lang)
+            send_card(dispatcher, shop, focus, tracker)
         elif question.kind == "recommend":
             replies.recommend(dispatcher, shop, question.text, english)
         else:
