@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from tests.conversations.handoffs import new_sender, queue_entry, wait_for
 from tests.stack import http
 
 pytestmark = pytest.mark.stack
@@ -46,3 +47,20 @@ def test_a_malformed_page_sku_is_refused_by_the_rest_channel(stack):
     status, answer = http("POST", f"{stack.bot_url}/webhooks/rest/webhook",
                           {"sender": sender(), "message": "这款有黑色吗", "metadata": {"product_sku": "<b>x</b>"}})
     assert status == 400 and "product_sku" in str(answer)
+
+
+def test_a_product_conversation_handed_to_a_human_shows_its_products_in_the_console_summary(stack):
+    agent = stack.login("agent")
+    shopper = new_sender("products-handoff")
+    stack.say(shopper, "羊毛大衣有没有黑色M码")
+    stack.say(shopper, "降噪蓝牙耳机续航多久")
+    stack.say(shopper, "转人工")
+    entry = queue_entry(stack, agent, shopper)
+
+    def products():
+        status, found = stack.api("GET", f"/api/assist/handoffs/{entry['id']}", token=agent)
+        assert status == 200, found
+        return next((line["text"] for line in found["summary"]["lines"] if line["kind"] == "products"), None)
+
+    line = wait_for(products, timeout=15, message="the products line of the summary")
+    assert line.startswith("商品：") and "羊毛双面大衣 LM-AP-001" in line and "降噪蓝牙耳机 LM-EL-007" in line, line
