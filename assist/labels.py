@@ -12,6 +12,13 @@ INTENTS: dict[str, tuple[str, str]] = {
     "out_of_scope": ("超出范围的问题", "out-of-scope question"),
     "nlu_fallback": ("机器人没听懂", "not understood"),
     "bot_challenge": ("问是不是机器人", "asked if it is a bot"),
+    "product_fact": ("问商品详情", "product details"),
+    "product_stock": ("问库存", "stock"),
+    "product_size": ("问尺码", "size advice"),
+    "product_compare": ("比较商品", "product comparison"),
+    "product_recommend": ("求推荐", "a recommendation"),
+    "product_price": ("问价格优惠", "price and promotions"),
+    "product_notify": ("到货通知", "restock notice"),
 }
 #: Order statuses (contract section 4).
 STATUSES: dict[str, tuple[str, str]] = {
@@ -44,6 +51,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "verified": ("已验证", "verified"),
     "not_verified": ("未验证", "not verified"),
     "unknown_order": ("查不到", "not found"),
+    "products": ("商品", "Products"),
     "handoff": ("转人工", "Handoff"),
     "mood": ("情绪", "Mood"),
     "mood_negative": ("不满", "upset"),

@@ -5,7 +5,9 @@ Built from the conversation's own data (:mod:`assist.conversation`), in the agen
 1. what the shopper wants: the intents and FAQ topics of the session, in order (a repeat of the
    previous one is left out);
 2. the orders the session checked (slot ``order_id``) and their status in the shop, each marked
-   verified or not (only when there were any);
+   verified or not (only when there were any); the products it was about (slot ``product_sku``,
+   the product in focus of each pre-sales answer), named from the shop's catalogue with today's
+   price (only when there were any);
 3. the handoff's reason and the message that triggered it;
 4. the mood: the sentiment the Rasa pipeline's check (``bot.nlu.sentiment``) put on each message
    (``parse_data.sentiment``), over the conversation;
@@ -28,7 +30,7 @@ from assist.conversation import Conversation
 from assist.labels import INTENTS, MEMBER_LEVELS, REASONS, STATUSES, WORDS, word
 from handoff.models import Handoff
 from kefu.db import session_scope
-from shop.adapter import ShopAdapter
+from shop.adapter import ShopAdapter, catalogue_of
 
 #: FAQ id → (question in Chinese, question in English), to name FAQ topics.
 FaqTitles = Mapping[str, tuple[str, str]]
@@ -36,6 +38,7 @@ FaqTitles = Mapping[str, tuple[str, str]]
 NEGATIVE_SCORE = 0.5
 MAX_TOPICS = 6
 MAX_TRIGGER = 120
+MAX_PRODUCTS = 3
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,25 @@ def orders_line(found: Conversation, shop: ShopAdapter | None, language: str) ->
     return ("; " if language == "en" else "；").join(parts)
 
 
+def products_line(found: Conversation, shop: ShopAdapter | None, language: str) -> str | None:
+    """The products the session was about (latest :data:`MAX_PRODUCTS`), e.g.
+    ``羊毛双面大衣 LM-AP-001 ¥899.00；降噪蓝牙耳机 LM-EL-007 ¥699.00``; a SKU the catalogue no longer
+    holds is shown as it is."""
+    skus = [value for value in found.slot_values("product_sku") if isinstance(value, str) and value]
+    if not skus:
+        return None
+    catalogue = catalogue_of(shop) if shop is not None else None
+    parts = []
+    for sku in list(dict.fromkeys(reversed(skus)))[:MAX_PRODUCTS][::-1]:
+        product = catalogue.get_product(sku=sku) if catalogue is not None else None
+        if product is None:
+            parts.append(sku)
+            continue
+        name = product.name_en if language == "en" else product.name_zh
+        parts.append(f"{name} {sku} ¥{product.price_cny:,.2f}")
+    return ("; " if language == "en" else "；").join(parts)
+
+
 def earlier_handoffs(database_url: str, handoff: Handoff) -> int:
     """Handoffs of the same customer (else the same conversation) before this one."""
     with session_scope(database_url) as db:
@@ -184,6 +206,9 @@ def summarize(found: Conversation, *, language: str, database_url: str, shop: Sh
     orders = orders_line(found, shop, language)
     if orders:
         lines.append(line("orders", orders))
+    products = products_line(found, shop, language)
+    if products:
+        lines.append(line("products", products))
     handoff = found.handoff
     reason = word(REASONS, handoff.reason, language)
     trigger = (handoff.trigger_text or "").strip()

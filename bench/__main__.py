@@ -128,6 +128,9 @@ def table(r: dict) -> str:
                  *([("REST turn p50, one conversation", (f"{lat['turn_same_sender']['p50_ms']} ms "
                                                          f"({lat['same_sender_over_parse_p50']}x parse)"), "<= 2x parse")]
                    if "turn_same_sender" in lat else []),
+                 *([("product turn p50", (f"{lat['product_turn']['p50_ms']} ms "
+                                          f"({lat['product_turn_over_parse_p50']}x its parse)"), "")]
+                   if "product_turn" in lat else []),
                  ("turns/s, 10 concurrent", (f"{lat['concurrent']['turns_per_s']} (p99 {lat['concurrent']['p99_ms']} ms, "
                                             f"{lat['concurrent']['errors']} errors)"), ">= 40")]
     if "stock" in r:

@@ -11,7 +11,12 @@ server from this separate process (aiohttp client):
 
    1–3 are sent one request at a time, interleaved (parse, turn, same-conversation turn, parse,
    ...), so that the ratios compare requests that met the same machine;
-4. the same REST turns from C concurrent conversations for D seconds → turns/s, p50 / p99, errors.
+4. the same REST turns from C concurrent conversations for D seconds → turns/s, p50 / p99, errors;
+5. product turns (issue 18): pre-sales questions (:data:`PRODUCT_MESSAGES`: facts, stock, size,
+   price in zh, traditional and en, each in a conversation of its own) and their bare parses,
+   interleaved with 1–3 → ``product_turn``, ``product_parse``, ``product_turn_over_parse_p50``.
+   A product turn runs the custom action (the catalogue read through the shop adapter, the spaCy
+   matcher), so its ratio shows what the action server adds to a turn.
 
 Messages cycle through a fixed list of Chinese and English FAQ questions and greetings (the same
 for every run). Without ``--bot-url`` it starts the stack itself (``python -m bot run`` with a
@@ -38,6 +43,12 @@ MESSAGES = [
     "运费怎么算", "七天无理由退货怎么规定的", "退款多久到账", "你好", "能开发票吗", "how much is shipping",
     "what is your return policy", "hello", "怎么修改收货地址", "支持花呗分期吗", "do you ship to hong kong",
     "忘记密码怎么办", "会员等级有哪些", "积分怎么用", "thank you", "客服几点上班",
+]
+#: pre-sales product questions (the demo catalogue), one per conversation in the product turns
+PRODUCT_MESSAGES = [
+    "充电宝能带上飞机吗", "羊毛大衣有没有黑色M码", "我175 70kg大衣穿什么码", "空气炸锅有优惠吗",
+    "智能手錶可以戴著游泳嗎", "跑鞋43碼仲有冇貨", "is the smartwatch waterproof", "how much is the wool coat",
+    "降噪蓝牙耳机续航多久", "有什么适合送长辈的",
 ]
 
 
@@ -125,11 +136,17 @@ async def measure(bot_url: str, token: str, count: int, conversations: int, seco
             "parse": (parse_url, lambda i: {"text": MESSAGES[i % len(MESSAGES)]}),
             "turn": (rest_url, lambda i: {"sender": f"seq-{run_id}-{i}", "message": MESSAGES[i % len(MESSAGES)]}),
             "same": (rest_url, lambda i: {"sender": f"same-{run_id}", "message": MESSAGES[i % len(MESSAGES)]}),
+            "product_parse": (parse_url, lambda i: {"text": PRODUCT_MESSAGES[i % len(PRODUCT_MESSAGES)]}),
+            "product_turn": (rest_url, lambda i: {"sender": f"prod-{run_id}-{i}",
+                                                  "message": PRODUCT_MESSAGES[i % len(PRODUCT_MESSAGES)]}),
         }, count)
         parse, turn, same = kinds["parse"], kinds["turn"], kinds["same"]
+        product_parse, product_turn = kinds["product_parse"], kinds["product_turn"]
         load = await concurrent(session, rest_url, conversations, seconds)
     return {"parse": parse, "turn": turn, "turn_over_parse_p50": round(turn["p50_ms"] / parse["p50_ms"], 2),
             "turn_same_sender": same, "same_sender_over_parse_p50": round(same["p50_ms"] / parse["p50_ms"], 2),
+            "product_parse": product_parse, "product_turn": product_turn,
+            "product_turn_over_parse_p50": round(product_turn["p50_ms"] / product_parse["p50_ms"], 2),
             "concurrent": load}
 
 

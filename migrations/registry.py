@@ -12,7 +12,7 @@ import importlib
 
 MODEL_MODULES = ("kefu.auth", "kefu.events", "kefu.outbox", "shop.demo.models", "shop.demo.catalogue_models",
                  "handoff.models", "faq.tables", "analytics.models", "verification.models", "assist.models",
-                 "customers.models")
+                 "customers.models", "products.restock")
 
 
 def import_all_models() -> None:

@@ -191,6 +191,27 @@ def recommend(products: list[ProductView], stocked: dict[str, bool], need: Need,
     return fitting[:limit]
 
 
+def goes_with_bought(products: list[ProductView], bought: list[str], stocked: dict[str, bool],
+                     limit: int = 3) -> list[ProductView]:
+    """For a shopper who bought ``bought`` (SKUs, newest first): the products their purchases'
+    ``goes_with`` names, not bought already; in stock first (nothing out of stock before something
+    in stock), then the most purchases pointing to it, then the newest purchase's, then the cheapest."""
+    by_sku = {p.sku: p for p in products}
+    owned = set(bought)
+    votes: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for rank, sku in enumerate(dict.fromkeys(bought)):
+        product = by_sku.get(sku)
+        for other in (product.goes_with if product is not None else ()):
+            if other in owned or other not in by_sku:
+                continue
+            votes[other] = votes.get(other, 0) + 1
+            first.setdefault(other, rank)
+    picked = sorted(votes, key=lambda sku: (not stocked.get(sku, False), -votes[sku], first[sku],
+                                            by_sku[sku].price_cny))
+    return [by_sku[sku] for sku in picked[:limit]]
+
+
 # ------------------------------------------------------------------ promotions
 
 def promotions_for(promotions: list[PromotionView], product: ProductView | None, today: date) -> list[PromotionView]:

@@ -112,7 +112,7 @@ def _occurs(word: str, text: str) -> bool:
 # ------------------------------------------------------------------ variants
 
 #: Sizes written as letters; "均码" and friends are not sizes to choose.
-LETTER_SIZE = re.compile(r"(?<![a-z])(xxl|xl|l|m|s)(?![a-z])\s*(?:码|号|size)?")
+LETTER_SIZE = re.compile(r"(?<![a-z'’])(xxl|xl|l|m|s)(?![a-z])\s*(?:码|号|size)?")
 NUMBER_SIZE = re.compile(r"(?<!\d)(\d{2,3})\s*(?:码|号|size|eu)")
 
 

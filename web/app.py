@@ -21,7 +21,7 @@ from handoff import api as handoff_api
 from kefu.botapi import BotServers
 from kefu.settings import Settings
 from shop.adapter import load_adapter
-from web import auth, customers, demo, errors, limits, security, shop_stock, storefront, widget
+from web import auth, customers, demo, errors, limits, product_page, security, shop_stock, storefront, widget
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings, *, name: str = "kefu_web") -> Sanic:
                           bots=app.ctx.bots)
     app.blueprint(widget.bp)
     app.blueprint(shop_stock.bp)  # POST /api/shop/stock: the demo shop's stock (contract section 7)
+    app.blueprint(product_page.bp)  # /product/<sku>: the storefront's product pages (contract section 7)
     # analytics: /api/analytics, /api/inbox, /dashboard and the event ingest task
     # inbox suggestions: the editors' working copy of the FAQ content (database), else the files
     files = inbox.file_faqs(settings.faq_dir or settings.root / "faq" / "content")

@@ -6,7 +6,9 @@
   framing them), plus ``X-Frame-Options: DENY`` for old browsers.
 * The storefront (``/``, the only path that serves its page: the page lives outside the static
   folder): its one inline script allowed by hash; the widget may connect to the Rasa server on
-  another port or host (``connect-src`` http/https/ws/wss); framing by this origin only.
+  another port or host (``connect-src`` http/https/ws/wss); framing by this origin only. The
+  storefront's product pages (``/product/<sku>``, ``web.product_page``) get the same policy with no
+  inline script allowed.
 * JSON APIs and every other response, static files and ``/widget.js`` included:
   ``default-src 'none'; frame-ancestors 'none'``. A script or stylesheet a page loads is not
   governed by its own response's policy, so this costs the pages nothing, and an HTML file that
@@ -46,6 +48,7 @@ def storefront_csp(page: str) -> str:
 def install(app, *, storefront: str) -> None:
     """Adds the headers to every response of ``app`` (``storefront``: the page served at ``/``)."""
     store_policy = storefront_csp(storefront)
+    product_policy = storefront_csp("")
 
     @app.middleware("response")
     async def security_headers(request, response) -> None:
@@ -57,6 +60,8 @@ def install(app, *, storefront: str) -> None:
         path = request.path
         if path == "/":
             headers.setdefault("Content-Security-Policy", store_policy)
+        elif path.startswith("/product/"):
+            headers.setdefault("Content-Security-Policy", product_policy)
         elif path.startswith(STAFF_PREFIXES):
             headers.setdefault("Content-Security-Policy", STAFF_CSP)
             headers.setdefault("X-Frame-Options", "DENY")

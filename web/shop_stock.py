@@ -4,6 +4,9 @@
 ``admin``; 404 for an unknown variant (or a shop adapter that takes no stock updates: only the demo
 shop does, a real shop keeps its stock in its own system), 422 for a stock that is not a whole
 number ≥ 0. The bot reads stock through the adapter on every question, so the next answer states it.
+
+Stock above 0 tells the conversations waiting for the variant ("到货通知我", :mod:`products.restock`)
+that it is back, once each, before the answer returns.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 from sanic import Blueprint, response
 
+from products.restock import RestockRequests, notify_restocked
 from web.auth import require_role
 from web.errors import invalid, json_body, not_found, require_text
 
@@ -42,4 +46,7 @@ async def set_stock(request):
     variant = await request.app.loop.run_in_executor(None, lambda: setter(variant_sku=variant_sku, stock=stock))
     if variant is None:
         raise not_found(f"variant {variant_sku}")
+    if variant.stock > 0:
+        await notify_restocked(RestockRequests(request.app.ctx.settings.database_url), request.app.ctx.bots,
+                               product_sku=variant.sku, variant_sku=variant.variant_sku)
     return response.json({"variant_sku": variant.variant_sku, "stock": variant.stock})

@@ -9,11 +9,26 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.orders.access import language
+from actions.orders.access import language, signed_in_customer
+from actions.orders.access import shop as shop_adapter
 from actions.product_answers import replies
+from actions.product_answers.card import send_card
 from actions.product_answers.focus import KIND_SLOT, PENDING_SLOT, SKU_SLOT, Question, catalogue, read_question
 from kefu.text import to_traditional
 from shop.adapter import ShopCatalogue
+
+#: how many of a signed-in shopper's latest orders a recommendation looks at
+RECENT_ORDERS = 10
+
+
+def bought_by(tracker: Tracker) -> list[str]:
+    """The SKUs a signed-in shopper (the latest message's verified customer token) bought, newest
+    order first; ``[]`` for an anonymous shopper. Only recommendations use them."""
+    customer_id = signed_in_customer(tracker)
+    if not customer_id:
+        return []
+    orders = shop_adapter().list_customer_orders(customer_id=customer_id, limit=RECENT_ORDERS)
+    return [line.sku for order in orders if order.status != "cancelled" for line in order.lines]
 
 
 class ActionProductAnswer(Action):
@@ -36,7 +51,7 @@ class ActionProductAnswer(Action):
             return self._ask_which(dispatcher, tracker, shop, question, english)
         events: list[EventType] = [SlotSet(KIND_SLOT, question.kind), SlotSet(PENDING_SLOT, None)]
         if question.kind == "recommend" and not question.skus:
-            replies.recommend(dispatcher, shop, question.text, english)
+            replies.recommend(dispatcher, shop, question.text, english, bought_by(tracker))
             return events
         products = [p for p in (shop.get_product(sku=sku) for sku in question.skus) if p is not None]
         if question.kind == "price" and not products:
@@ -56,12 +71,14 @@ class ActionProductAnswer(Action):
                 replies.compare(dispatcher, products[0], products[1], question.text, english)
         elif question.kind == "stock":
             replies.stock(dispatcher, shop, focus, question.text, english, lang, question.before)
+            send_card(dispatcher, shop, focus, tracker)
         elif question.kind == "size":
             replies.size(dispatcher, focus, question.text, english)
         elif question.kind == "price":
             replies.price(dispatcher, shop, focus, question.text, english, lang)
+            send_card(dispatcher, shop, focus, tracker)
         elif question.kind == "recommend":
-            replies.recommend(dispatcher, shop, question.text, english)
+            replies.recommend(dispatcher, shop, question.text, english, bought_by(tracker))
         else:
             replies.fact(dispatcher, focus, question.text, english)
         return events

@@ -26,6 +26,8 @@ from shop.adapter import ShopCatalogue, catalogue_of, load_adapter
 SKU_SLOT = "product_sku"
 KIND_SLOT = "product_kind"
 PENDING_SLOT = "product_pending"
+#: the widget's metadata key naming the product page the shopper is on (bot/channels/metadata.py)
+PAGE_KEY = "product_sku"
 
 #: intent → kind of question
 KINDS = {"product_fact": "fact", "product_stock": "stock", "product_size": "size", "product_compare": "compare",
@@ -60,7 +62,7 @@ def read_question(tracker: Tracker, shop: ShopCatalogue) -> Question:
     message: dict[str, Any] = tracker.latest_message or {}
     intent = (message.get("intent") or {}).get("name", "")
     text = message.get("text") or ""
-    focus = tracker.get_slot(SKU_SLOT)
+    focus = page_product(tracker, shop) or tracker.get_slot(SKU_SLOT)
     pending = tracker.get_slot(PENDING_SLOT) or None
     if intent == "product_pick" and isinstance(pending, dict):
         picked = next((e.get("value") for e in message.get("entities") or [] if e.get("entity") == SKU_SLOT), None)
@@ -73,6 +75,26 @@ def read_question(tracker: Tracker, shop: ShopCatalogue) -> Question:
     if intent == "product_followup" and question.skus[:1] == [focus]:
         question.before = _previous_text(tracker)
     return question
+
+
+def _page_sku(metadata: Any) -> str | None:
+    value = metadata.get(PAGE_KEY) if isinstance(metadata, dict) else None
+    return value.upper() if isinstance(value, str) and value else None
+
+
+def page_product(tracker: Tracker, shop: ShopCatalogue) -> str | None:
+    """The product of the storefront page the shopper writes from (widget metadata ``product_sku``),
+    when it is a product of the catalogue and the focus should move to it: no product is in focus
+    yet, or the shopper has opened another product's page since their last message. On the same
+    page, the product the conversation moved to ("和手表比呢") stays in focus."""
+    sku = _page_sku((tracker.latest_message or {}).get("metadata"))
+    if sku is None or shop.get_product(sku=sku) is None:
+        return None
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    before = _page_sku(users[-2].get("metadata")) if len(users) >= 2 else None
+    if tracker.get_slot(SKU_SLOT) and before == sku:
+        return None
+    return sku
 
 
 def _previous_text(tracker: Tracker) -> str:

@@ -123,10 +123,29 @@ def compare(dispatcher: CollectingDispatcher, first: ProductView, second: Produc
                                  first_value=difference.first, second_value=difference.second)
 
 
-def recommend(dispatcher: CollectingDispatcher, shop: ShopCatalogue, text: str, english: bool) -> None:
+def _item_lines(picked: list[ProductView], stocked: dict[str, bool], english: bool) -> str:
+    return "\n".join(f"· {name(p, english)} {format_money(p.price_cny)}"
+                     + ("" if stocked[p.sku] else (" (out of stock)" if english else "（暂时缺货）"))
+                     for p in picked)
+
+
+def recommend(dispatcher: CollectingDispatcher, shop: ShopCatalogue, text: str, english: bool,
+              bought: list[str] | None = None) -> None:
+    """By the need the message names; without one, for a signed-in shopper (``bought``: the SKUs of
+    their orders, newest first), what goes with what they bought; else the question what for."""
     products = shop.list_products()
     need = advice.need_of(text, products)
     if not need.tags and need.budget is None:
+        if bought:
+            stocked = {p.sku: any(v.stock > 0 for v in shop.list_variants(sku=p.sku)) for p in products}
+            picked = advice.goes_with_bought(products, bought, stocked)
+            if picked:
+                by_sku = {p.sku: p for p in products}
+                owned = [by_sku[sku] for sku in dict.fromkeys(bought) if sku in by_sku][:3]
+                dispatcher.utter_message(response="utter_product_recommend_bought",
+                                         bought=(", " if english else "、").join(name(p, english) for p in owned),
+                                         items=_item_lines(picked, stocked, english))
+                return
         dispatcher.utter_message(response="utter_product_recommend_ask")
         return
     stocked = {p.sku: any(v.stock > 0 for v in shop.list_variants(sku=p.sku)) for p in products}
@@ -139,10 +158,8 @@ def recommend(dispatcher: CollectingDispatcher, shop: ShopCatalogue, text: str, 
     if need.budget is not None:
         budget = f"≤ {format_money(need.budget)}"
         need_words = f"{need_words}, {budget}" if need_words else budget
-    items = "\n".join(f"· {name(p, english)} {format_money(p.price_cny)}"
-                      + ("" if stocked[p.sku] else (" (out of stock)" if english else "（暂时缺货）"))
-                      for p in picked)
-    dispatcher.utter_message(response="utter_product_recommend", need=need_words, items=items)
+    dispatcher.utter_message(response="utter_product_recommend", need=need_words,
+                             items=_item_lines(picked, stocked, english))
 
 
 def price(dispatcher: CollectingDispatcher, shop: ShopCatalogue, product: ProductView | None, text: str,

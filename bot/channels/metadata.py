@@ -6,7 +6,10 @@ it, so only what Kefu uses is let through (:data:`METADATA_KEYS`), at most
 
 * ``customer_token`` — the shop's signed customer token (a logged-in shopper); passed on only
   when its signature and expiry check out (:func:`customer_token_valid`);
-* ``locale`` — the page's language tag (``zh-CN``, ``en``).
+* ``locale`` — the page's language tag (``zh-CN``, ``en``);
+* ``product_sku`` — the product the shopper is looking at on the storefront's product page (shaped
+  like a SKU here; the product action checks it against the catalogue and uses it only as the
+  product in focus, "这款" on that page — never for access to anything).
 
 The REST channel refuses anything else with a 400 naming the key or the size
 (:func:`checked_metadata`: its callers are integrators' servers, who want to know); the widget
@@ -26,11 +29,12 @@ from kefu.tokens import CustomerTokens, customer_tokens
 logger = logging.getLogger(__name__)
 
 #: The metadata keys customers' messages may carry (every channel's one list).
-METADATA_KEYS = ("customer_token", "locale")
+METADATA_KEYS = ("customer_token", "locale", "product_sku")
 #: The most metadata a message may carry, in bytes of compact UTF-8 JSON.
 MAX_METADATA_BYTES = 4096
 
 _LOCALE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,4}")
+_SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 
 
 class MetadataError(ValueError):
@@ -65,6 +69,8 @@ def _problem(key: str, value: Any, customer_key: CustomerTokens | None) -> str |
                 "expiry); send none for an anonymous shopper")
     if key == "locale" and not (isinstance(value, str) and len(value) <= 35 and _LOCALE.fullmatch(value)):
         return "'metadata.locale' must be a language tag such as 'zh-CN' or 'en'"
+    if key == "product_sku" and not (isinstance(value, str) and _SKU.fullmatch(value)):
+        return "'metadata.product_sku' must be a product SKU such as 'LM-AP-001' (letters, digits, '-', '_')"
     return None
 
 

@@ -100,6 +100,13 @@ class KefuSocketIOOutput(SocketIOOutput):
         for message in messages:
             await self._send_message(recipient_id, message)
 
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """A product card (``{"product_card": {...}}``, actions/product_answers/card.py) goes to the
+        widget as ``bot_uttered {"product_card": ...}``; other custom messages are not for the widget."""
+        card = json_message.get("product_card")
+        if isinstance(card, dict):
+            await self._send_message(recipient_id, {"product_card": card})
+
 
 def transcript(events: list[Any]) -> list[dict[str, Any]]:
     """The visible messages of a conversation, oldest first, as the widget renders them.

@@ -87,3 +87,16 @@ def answered_by_agent(url: str, sender: str, question: str, reply: str, *, inten
     c.wait(30).bot(reply, agent="小林")  # an agent's message names the agent's display name
     record_events(url, c.events)
     return handoff_id
+
+
+def product_conversation(url: str, sender: str = "shopper-products") -> int:
+    """A shopper asks about the coat's stock, then the earbuds, then wants a human."""
+    c = start(sender)
+    said(c, "羊毛大衣有没有黑色M码", "product_stock", negative=0.05)
+    slot(c, "product_sku", "LM-AP-001")
+    c.reply("action_product_answer", "羊毛双面大衣（黑色 M）暂时缺货。")
+    said(c, "降噪蓝牙耳机续航多久", "product_fact", negative=0.05)
+    slot(c, "product_sku", "LM-EL-007")
+    c.reply("action_product_answer", "降噪蓝牙耳机的续航：……")
+    said(c, "转人工", "request_human", negative=0.1)
+    return hand_over(url, c, "customer_request", "转人工")

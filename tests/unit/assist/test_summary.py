@@ -11,7 +11,15 @@ from assist.summary import summarize
 from faq.loader import load_catalogue
 from shop.demo import DemoShop
 from shop.demo.seed import seed_demo_shop
-from tests.unit.assist.scripts import ORDER, complaint_conversation, hand_over, order_conversation, said, start
+from tests.unit.assist.scripts import (
+    ORDER,
+    complaint_conversation,
+    hand_over,
+    order_conversation,
+    product_conversation,
+    said,
+    start,
+)
 
 TITLES = {faq.id: (faq.question_zh, faq.question_en)
           for faq in load_catalogue(Path(__file__).resolve().parents[3] / "faq" / "content")[0].faqs}
@@ -103,3 +111,15 @@ def test_the_customer_s_open_follow_ups_end_the_summary(database_url, shop):
         if task.status == "open":
             tasks.done(task.id, outcome="ok")
     assert lines("zh")[-1] == "客户：王芳，金卡会员，首次转人工"
+
+
+def test_a_product_conversation_names_the_products_from_the_catalogue(database_url, shop):
+    handoff_id = product_conversation(database_url)
+    coat, earbuds = shop.get_product(sku="LM-AP-001"), shop.get_product(sku="LM-EL-007")
+    assert summary(database_url, shop, handoff_id)[:2] == [
+        "诉求：问库存 → 问商品详情 → 要求人工",
+        f"商品：羊毛双面大衣 LM-AP-001 ¥{coat.price_cny:,.2f}；降噪蓝牙耳机 LM-EL-007 ¥{earbuds.price_cny:,.2f}",
+    ]
+    english = summary(database_url, shop, handoff_id, "en")
+    assert english[1] == (f"Products: Double-faced wool coat LM-AP-001 ¥{coat.price_cny:,.2f}; "
+                          f"Noise-cancelling earbuds LM-EL-007 ¥{earbuds.price_cny:,.2f}")

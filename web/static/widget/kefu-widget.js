@@ -7,10 +7,11 @@
  *           data-server="https://kefu.example.com:5005"  (Rasa's Socket.IO; default: script host, BOT_PORT)
  *           data-lang="auto|zh|en"                       (UI language; default: the page's <html lang>)
  *           data-title="明镜商城客服" data-title-en="Lumen Mall support"
- *           data-customer-token="..."></script>          (signed by the shop for a logged-in customer)
+ *           data-customer-token="..."                    (signed by the shop for a logged-in customer)
+ *           data-product-sku="LM-AP-001"></script>       (a product page: the product being viewed)
  *
  * JavaScript API once loaded: window.KefuWidget.open() / close() / setLanguage("zh"|"en") /
- * setCustomerToken(token|null) / sessionId() / reset(). Code that runs before the widget can queue
+ * setCustomerToken(token|null) / setProduct(sku|null) / sessionId() / reset(). Code that runs before the widget can queue
  * calls: (window.KefuWidgetQueue = window.KefuWidgetQueue || []).push(function (w) { ... }).
  *
  * Rasa's socketio channel: "session_request" → "session_confirm", "user_uttered" → "bot_uttered";
@@ -35,7 +36,8 @@ var TEXT = {
     placeholder: "请输入您的问题…", send: "发送", input: "输入消息", log: "聊天记录",
     typing: "客服正在输入…", offline: "网络已断开，正在重新连接…", connecting: "正在连接客服…",
     switchTo: "EN", switchLabel: "Switch to English", quick: "快捷回复",
-    you: "我：", bot: "客服：", agent: "人工客服", unread: "条新消息"
+    you: "我：", bot: "客服：", agent: "人工客服", unread: "条新消息",
+    inStock: "有货", low: "仅剩{n}件", out: "暂时缺货", back: "预计{d}到货", listPrice: "原价", view: "查看商品"
   },
   en: {
     launcher: "Chat", open: "Open customer chat", close: "Close chat", title: "Customer service",
@@ -43,7 +45,8 @@ var TEXT = {
     placeholder: "Type your question…", send: "Send", input: "Message", log: "Conversation",
     typing: "Typing…", offline: "Connection lost. Reconnecting…", connecting: "Connecting…",
     switchTo: "中文", switchLabel: "切换到中文", quick: "Quick replies",
-    you: "You: ", bot: "Assistant: ", agent: "Agent", unread: "new messages"
+    you: "You: ", bot: "Assistant: ", agent: "Agent", unread: "new messages",
+    inStock: "In stock", low: "Only {n} left", out: "Out of stock", back: "expected back {d}", listPrice: "was", view: "View product"
   }
 };
 
@@ -64,7 +67,10 @@ var config = {
   path: data.socketPath || "/socket.io",
   lang: data.lang || "auto",
   titleZh: data.title || "",
-  titleEn: data.titleEn || data.title || ""
+  titleEn: data.titleEn || data.title || "",
+  product: data.productSku || null,
+  // the web app that serves this script: the storefront's product pages (/product/<sku>) live there
+  shop: script && script.src ? new URL(script.src, location.href).origin : location.origin
 };
 
 // ---------------------------------------------------------------- storage
@@ -98,6 +104,7 @@ var state = {
   lang: load("lang", null) || (config.lang === "auto" ? pageLanguage() : (config.lang === "en" ? "en" : "zh")),
   open: load("open", false),
   token: null,
+  product: null,
   socket: null,
   connected: false,
   everConnected: false,
@@ -248,7 +255,9 @@ function renderMessage(item) {
     row.appendChild(el("span", { "class": "kefu-sr", "data-kefu": "speaker", "data-speaker": speaker }, t(speaker)));
   }
   var bubble = el("div", { "class": "kefu-msg kefu-msg-" + item.role, "data-kefu": "message", "data-role": item.role });
-  if (item.image) {
+  if (item.card) {
+    bubble.appendChild(renderCard(item.card));
+  } else if (item.image) {
     var img = el("img", { "class": "kefu-image", "alt": "" });
     if (/^https?:\/\//i.test(item.image)) { img.src = item.image; }
     bubble.appendChild(img);
@@ -257,6 +266,41 @@ function renderMessage(item) {
   }
   row.appendChild(bubble);
   return row;
+}
+
+// A product card (actions/product_answers/card.py): every value from the shop's catalogue, as text.
+function cardOf(raw) {
+  if (!raw || typeof raw !== "object" || typeof raw.name !== "string" || typeof raw.sku !== "string") { return null; }
+  return {
+    sku: raw.sku, name: raw.name, price: String(raw.price || ""),
+    list_price: raw.list_price ? String(raw.list_price) : null,
+    stock: ["in", "low", "out"].indexOf(raw.stock) >= 0 ? raw.stock : "in",
+    count: Number(raw.count) || 0, restock: raw.restock ? String(raw.restock) : null
+  };
+}
+
+function stockText(card) {
+  if (card.stock === "low") { return t("low").replace("{n}", String(card.count)); }
+  if (card.stock === "out") { return t("out") + (card.restock ? " · " + t("back").replace("{d}", card.restock) : ""); }
+  return t("inStock");
+}
+
+function renderCard(card) {
+  var node = el("div", { "class": "kefu-card", "data-kefu": "product-card", "data-sku": card.sku });
+  node.appendChild(el("div", { "class": "kefu-card-name", "data-kefu": "card-name" }, card.name));
+  var price = el("div", { "class": "kefu-card-price", "data-kefu": "card-price" });
+  price.appendChild(el("strong", {}, card.price));
+  if (card.list_price) {
+    price.appendChild(document.createTextNode(" "));
+    var was = el("s", { "data-kefu": "card-list-price", "aria-label": t("listPrice") + " " + card.list_price }, card.list_price);
+    price.appendChild(was);
+  }
+  node.appendChild(price);
+  node.appendChild(el("div", { "class": "kefu-card-stock kefu-card-" + card.stock, "data-kefu": "card-stock" }, stockText(card)));
+  // the storefront's page of the product, on the widget's own server (the SKU encoded, never markup)
+  var link = el("a", { "class": "kefu-card-link", "data-kefu": "card-link", "href": config.shop + "/product/" + encodeURIComponent(card.sku) }, t("view"));
+  node.appendChild(link);
+  return node;
 }
 
 function renderQuickReplies(replies) {
@@ -315,7 +359,9 @@ function hideTyping() {
 
 // ---------------------------------------------------------------- connection
 function metadata() {
-  return state.token ? { customer_token: state.token } : {};
+  var sent = state.token ? { customer_token: state.token } : {};
+  if (state.product) { sent.product_sku = state.product; }
+  return sent;
 }
 
 function requestHistory() {
@@ -401,6 +447,10 @@ function connect() {
     if (!item.text && message.attachment && message.attachment.type === "image" && message.attachment.payload) {
       item.image = String(message.attachment.payload.src || "");
     }
+    if (!item.text && !item.image && message.product_card) {
+      var card = cardOf(message.product_card);
+      if (card) { item.card = card; item.text = card.name; }
+    }
     if (!item.text && !item.image) { return; }
     addMessage(item);
     if (!state.open) {
@@ -483,6 +533,9 @@ var api = {
     if (remember) { save("lang", state.lang); }
     applyLanguage();
   },
+  setProduct: function (sku) {
+    state.product = typeof sku === "string" && /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(sku) ? sku : null;
+  },
   setCustomerToken: function (token) {
     token = token || null;
     var before = load("customer", null);
@@ -515,6 +568,7 @@ function start() {
   applyLanguage();
   renderAll();
   if (data.customerToken) { api.setCustomerToken(data.customerToken); }
+  if (config.product) { api.setProduct(config.product); }
   window.KefuWidget = api;
   var queue = window.KefuWidgetQueue || [];
   window.KefuWidgetQueue = { push: function (fn) { try { fn(api); } catch (e) { console.error(e); } } };

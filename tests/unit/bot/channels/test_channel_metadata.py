@@ -18,7 +18,7 @@ def issue_customer_token(customer_id: str, key: str, *, lifetime: int = 600) -> 
 
 
 def test_the_known_keys():
-    assert METADATA_KEYS == ("customer_token", "locale")
+    assert METADATA_KEYS == ("customer_token", "locale", "product_sku")
 
 
 def test_widget_keeps_a_valid_customer_token_and_the_locale():
@@ -70,3 +70,12 @@ def test_rest_refuses_the_rest_naming_the_key_or_the_size(metadata, named):
     with pytest.raises(MetadataError) as refused:
         checked_metadata(metadata, TOKENS)
     assert named in str(refused.value)
+
+
+def test_the_product_page_sku_is_kept_when_shaped_like_a_sku_and_refused_otherwise():
+    assert cleaned_metadata({"product_sku": "LM-AP-001", "locale": "zh-CN"}, TOKENS) == {"product_sku": "LM-AP-001",
+                                                                                         "locale": "zh-CN"}
+    for bad in ("<img src=x>", "LM AP 001", "", 7, "A" * 40, ["LM-AP-001"]):
+        assert cleaned_metadata({"product_sku": bad}, TOKENS) == {}, bad
+        with pytest.raises(MetadataError, match="product_sku"):
+            checked_metadata({"product_sku": bad}, TOKENS)
