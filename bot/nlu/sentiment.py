@@ -183,8 +183,11 @@ class SentimentAnalyzer(GraphComponent):
             # characters of a review used in training
             "max_chars": 150,
             # intents a negative message is turned from into `target_intent`
+            # out_of_scope too: the FAQ gate turns a doubtful FAQ into out_of_scope, and an upset
+            # shopper whose question no FAQ answers still goes to a person; product questions likewise
             "escalate_intents": ["order_status", "cancel_order", "return_request", "faq", "inform",
-                                 "nlu_fallback", "deny"],
+                                 "nlu_fallback", "deny", "out_of_scope", "product_fact", "product_stock",
+                                 "product_size", "product_compare", "product_price", "product_followup"],
             "target_intent": "complaint",
             # regularisation of the logistic regression
             "C": 4.0,

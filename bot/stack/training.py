@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -162,6 +163,10 @@ def rasa_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("PYTHONWARNINGS", pythonwarnings())
     env.setdefault("GIT_PYTHON_REFRESH", "quiet")
+    # the training entry point (bot.stack.rasa_train) and the pipeline's components import from this
+    # source tree, whichever directory the training runs in
+    source = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join([source, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
     if extra:
         env.update(extra)
     return env

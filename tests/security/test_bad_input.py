@@ -44,10 +44,13 @@ WEB_JSON_ROUTES = {"api/auth/login", "api/faqs", "api/faqs/check", "api/faqs/pre
                    "api/handoffs/<handoff_id:int>/messages", "api/complaints/<ticket_id:int>/follow-up",
                    "demo/customer-token", "api/care/follow-ups", "api/care/follow-ups/<follow_up_id:int>/messages",
                    "api/care/follow-ups/<follow_up_id:int>/done", "api/admin/customers/<customer_id:str>/erase",
-                   "api/shop/stock"}
+                   "api/shop/stock", "api/assist/canned", "api/assist/canned/<reply_id:int>", "api/assist/me",
+                   "api/assist/handoffs/<handoff_id:int>/suggestions/outcome",
+                   "api/assist/drafts/<draft_id:int>/use"}
 #: ... and those that take none (a body is ignored). Publishing is never sent here: on the shared
 #: stack it would publish and retrain.
 WEB_NO_BODY_ROUTES = {"api/faqs/publish", "api/handoffs/<handoff_id:int>/claim",
+                      "api/assist/drafts/<draft_id:int>/dismiss",
                       "api/handoffs/<handoff_id:int>/release", "api/handoffs/<handoff_id:int>/resolve"}
 #: Rasa routes whose body is JSON (all but the channels, which check their own input, and the
 #: YAML ones: /model/train, /model/test/stories; /model/test/intents takes either)
@@ -55,6 +58,8 @@ RASA_JSON_ROUTES = {"model/parse", "model/predict", "model", "conversations/<con
                     "conversations/<conversation_id:path>/execute", "conversations/<conversation_id:path>/predict",
                     "conversations/<conversation_id:path>/trigger_intent",
                     "conversations/<conversation_id:path>/messages", "model/test/intents"}
+#: pages for browsers (the storefront's product page): their 404 is an HTML page, not a JSON error
+HTML_PAGES = ("/product/",)
 ANSWER_SECONDS = 20
 #: never swept: it unloads the model of the shared stack (it takes no input to be wrong about)
 RASA_SKIPPED = {("DELETE", "model")}
@@ -174,7 +179,7 @@ class Sweeper:
               field: str | None = None) -> None:
         if status >= 500:
             self.problems.append(f"{what}: {status} {str(reply)[:200]}")
-        elif status >= 400 and not isinstance(reply, dict):
+        elif status >= 400 and not isinstance(reply, dict) and not what.split(" ")[1].startswith(HTML_PAGES):
             self.problems.append(f"{what}: {status} without a JSON error: {str(reply)[:200]}")
         elif expect is not None and status not in expect:
             self.problems.append(f"{what}: {status}, expected {sorted(expect)}: {str(reply)[:200]}")
