@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -360,16 +359,8 @@ def inherited_environment() -> dict[str, str]:
     return dict(os.environ)
 
 
-_CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
-
-
 def _class_path(name: str, default: str) -> str:
-    """A class named ``package.module:Class`` (whether it imports is checked by its user at start)."""
-    value = _env(name) or default
-    if not _CLASS_PATH.match(value):
-        raise SettingsError(f"{name}={value!r} is not module:Class; write it like {default} "
-                            "(a dotted module path, a colon, the class name).")
-    return value
+    return values.class_path(name, _env(name) or default, default)
 
 
 def _customer_secret() -> str | None:

@@ -219,3 +219,14 @@ def server_urls(name: str, raw: str | None) -> tuple[str, ...]:
         raise SettingsError(f"{name}={raw!r} lists no server; list them as http://host:port separated by commas, "
                             "or leave it unset.")
     return tuple(dict.fromkeys(urls))
+
+
+_CLASS_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+def class_path(name: str, value: str, default: str) -> str:
+    """A class named ``package.module:Class`` (whether it imports is checked by its user at start)."""
+    if not _CLASS_PATH.match(value):
+        raise SettingsError(f"{name}={value!r} is not module:Class; write it like {default} "
+                            "(a dotted module path, a colon, the class name).")
+    return value
