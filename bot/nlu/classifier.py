@@ -39,6 +39,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import linear_fit
 from bot.nlu.warm_start import sparse_blocks, warm_start
 
 logger = logging.getLogger(__name__)
@@ -131,27 +132,30 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def _stack(self, sparse: scipy.sparse.csr_matrix | None, dense: np.ndarray | None,
                fit: bool = False) -> scipy.sparse.csr_matrix:
         """The classifier's input: TF-IDF of the n-gram counts beside the unit-length dense vector."""
+        weighted, unit = self._parts(sparse, dense, fit)
+        parts = [weighted, None if unit is None else scipy.sparse.csr_matrix(unit)]
+        return scipy.sparse.hstack([p for p in parts if p is not None]).tocsr()
+
+    def _parts(self, sparse: scipy.sparse.csr_matrix | None, dense: np.ndarray | None,
+               fit: bool = False) -> tuple[scipy.sparse.csr_matrix | None, np.ndarray | None]:
+        """The two blocks of :meth:`_stack`: TF-IDF n-grams (sparse), unit sentence vectors."""
         from sklearn.feature_extraction.text import TfidfTransformer
         from sklearn.preprocessing import normalize
 
-        parts = []
-        if sparse is not None:
-            if fit:
-                self._model["tfidf"] = TfidfTransformer(sublinear_tf=True).fit(sparse)
-            parts.append(self._model["tfidf"].transform(sparse))
-        if dense is not None:
-            parts.append(scipy.sparse.csr_matrix(normalize(dense)))
-        if not parts:
+        if sparse is None and dense is None:
             raise ValueError(
                 f"{self.__class__.__name__} found no features; put featurizers "
                 "(e.g. CountVectorsFeaturizer) before it in config.yml."
             )
-        return scipy.sparse.hstack(parts).tocsr()
+        weighted = None
+        if sparse is not None:
+            if fit:
+                self._model["tfidf"] = TfidfTransformer(sublinear_tf=True).fit(sparse)
+            weighted = self._model["tfidf"].transform(sparse)
+        return weighted, (normalize(dense) if dense is not None else None)
 
     # ------------------------------------------------------------------ training
     def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.linear_model import LogisticRegression
-
         examples = [
             m
             for m in training_data.intent_examples
@@ -167,17 +171,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                        "known_words": frozenset(w for m in examples for w in _words(m)),
                        "blocks": sparse_blocks(examples[0])}
         sparse, dense = self._features(examples)
-        x = self._stack(sparse, dense, fit=True)
-        start = warm_start(previous, self._model["blocks"], x.shape[1], sorted(set(labels)))
-        classifier = LogisticRegression(
-            C=self._config["C"],
-            class_weight=self._config["class_weight"],
-            max_iter=self._config["max_iter"],
-            warm_start=start is not None,
-        )
-        if start is not None:
-            classifier.coef_, classifier.intercept_ = start
-        classifier.fit(x, labels)
+        weighted, unit = self._parts(sparse, dense, fit=True)
+        width = sum(p.shape[1] for p in (weighted, unit) if p is not None)
+        start = warm_start(previous, self._model["blocks"], width, sorted(set(labels)))
+        # scikit-learn's LogisticRegression, fitted with the sentence vectors multiplied densely
+        classifier = linear_fit.fit(weighted, unit, labels, C=self._config["C"], max_iter=self._config["max_iter"],
+                                    class_weight=self._config["class_weight"], start=start)
         logger.info("%s: %d examples, %d labels, %d iterations%s", self.__class__.__name__, len(labels),
                     len(classifier.classes_), int(np.max(classifier.n_iter_)),
                     " (started from the previous model's weights)" if start is not None else "")
