@@ -68,6 +68,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # how many intents and responses the rankings list
             "ranking_length": 10,
             "max_iter": 2000,
+            # stopping tolerance (max |gradient| of the summed loss) of a fit started from the previous
+            # model's weights (rasa train --finetune, the FAQ retrain); from scratch: 1e-4
+            "finetune_tol": 0.01,
             # share of the probabilities given by the message's nearest training examples (by
             # sentence vector, needs a dense featurizer); 0 = the logistic regression alone
             "neighbour_weight": 0.0,
@@ -176,7 +179,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         start = warm_start(previous, self._model["blocks"], width, sorted(set(labels)))
         # scikit-learn's LogisticRegression, fitted with the sentence vectors multiplied densely
         classifier = linear_fit.fit(weighted, unit, labels, C=self._config["C"], max_iter=self._config["max_iter"],
-                                    class_weight=self._config["class_weight"], start=start)
+                                    class_weight=self._config["class_weight"], start=start,
+                                    tol=self._config["finetune_tol"] if start is not None else 1e-4)
         logger.info("%s: %d examples, %d labels, %d iterations%s", self.__class__.__name__, len(labels),
                     len(classifier.classes_), int(np.max(classifier.n_iter_)),
                     " (started from the previous model's weights)" if start is not None else "")
