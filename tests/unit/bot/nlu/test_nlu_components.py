@@ -191,7 +191,8 @@ def test_empty_text_predicts_no_intent(trained):
 
 
 def test_sentence_encoder_adds_one_sentence_vector_that_knows_paraphrases(storage, context):
-    encoder = SentenceEncoderFeaturizer.create(SentenceEncoderFeaturizer.get_default_config(),
+    # no vector cache: the vectors are the encoder's own (test_vector_cache.py tests the cache)
+    encoder = SentenceEncoderFeaturizer.create({**SentenceEncoderFeaturizer.get_default_config(), "cache_dir": None},
                                                storage, Resource("sentences"), context)
 
     def vector(text):
