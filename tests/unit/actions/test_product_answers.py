@@ -55,10 +55,12 @@ def test_a_shared_name_is_asked_then_the_pick_answers_the_question(shop):
 def test_a_follow_up_keeps_the_colour_and_changes_the_size(shop):
     first = {"event": "user", "text": "大衣有没有黑色M码"}
     messages, slots = answer(shop, "大衣有没有黑色M码", "product_stock", {})
-    assert [m["response"] for m in messages] == ["utter_product_stock_out"] and messages[0]["variant"] == "黑色 M"
+    said = [m for m in messages if m["response"]]  # a stock answer also sends the product card (custom)
+    assert [m["response"] for m in said] == ["utter_product_stock_out"] and said[0]["variant"] == "黑色 M"
+    assert [m["custom"]["product_card"]["sku"] for m in messages if m.get("custom")] == ["LM-AP-001"]
     messages, _ = answer(shop, "那L码呢", "product_followup", slots,
                          events=[first, {"event": "user", "text": "那L码呢"}])
-    assert [(m["response"], m["variant"]) for m in messages] == [("utter_product_stock_in", "黑色 L")]
+    assert [(m["response"], m["variant"]) for m in messages if m["response"]] == [("utter_product_stock_in", "黑色 L")]
 
 
 def test_an_unknown_fact_states_nothing(shop):
