@@ -104,7 +104,7 @@ def test_the_dashboard_shows_what_agents_did_with_suggestions(web, page):
     row = page.locator("#table-suggestions tr", has_text="Sent as is")
     row.wait_for(timeout=15_000)
     assert row.inner_text().split("\t")[1:] == ["3", "75%"]
-    assert "25.0%" in page.locator("#table-suggestions tr", has_text="Edited").inner_text()
+    assert "25%" in page.locator("#table-suggestions tr", has_text="Edited").inner_text()
 
 
 @pytest.mark.stack
