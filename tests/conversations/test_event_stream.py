@@ -10,6 +10,7 @@ RabbitMQ is this machine's real server, reached through a relay the test can cut
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -80,9 +81,16 @@ def test_the_shopper_is_answered_while_rabbitmq_is_away_and_the_events_arrive_on
     messages = rabbitmq.consume_with_ids(queue, expect=len(expected), timeout=60)
     received = of(sender, rabbitmq.first_of_each(messages))
     shown = [[(m["event"], round(m["timestamp"] % 1000, 3)) for m in side] for side in (received, expected)]
-    assert received == expected, shown  # none lost, each once by its message id, in order
+    # none lost, each once by its message id; the order is not asserted across the outage: a turn
+    # taken after RabbitMQ is back but before the broker reconnects (every 5 s) can be published
+    # before the events kept during the outage (seen once under load, docs/operators/events-for-the-data-team.md)
+    def key(event: dict) -> str:
+        return json.dumps(event, sort_keys=True, ensure_ascii=False)
+
+    assert sorted(received, key=key) == sorted(expected, key=key), shown
     # sent twice at most: the events RabbitMQ took just as the connection broke (one turn's)
     assert len(messages) - len(received) <= 12, len(messages) - len(received)
-    log = stack.log()
-    assert log.count("RabbitMQ event stream: publishing to 127.0.0.1") == 1  # one line for the outage
+    log = stack.log()  # the terminal and every var/logs file (after the banner a line is in both)
+    rasa_log = (stack.var_dir / "logs" / "rasa.log").read_text(errors="replace")
+    assert rasa_log.count("RabbitMQ event stream: publishing to 127.0.0.1") == 1  # one line for the outage
     assert "是咪要等好耐" not in log and "係咪要等好耐" not in log and "guest:guest@" not in log
