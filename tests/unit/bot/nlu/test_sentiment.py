@@ -76,10 +76,17 @@ def test_calm_requests_keep_their_intent(analyzer, text, intent):
 
 
 def test_only_requests_are_escalated_not_greetings_or_handoff_requests(analyzer):
-    for intent in ("greet", "thank", "request_human", "complaint", "out_of_scope"):
+    for intent in ("greet", "thank", "request_human", "complaint"):
         message = parse(analyzer, "气死我了，太失望了", intent)
         assert message.get("intent")["name"] == intent
         assert message.get("sentiment")["label"] == "negative"
+
+
+def test_an_upset_question_no_faq_answers_still_goes_to_a_person(analyzer):
+    # the FAQ gate turns a doubtful FAQ into out_of_scope: an upset shopper must not be left there
+    message = parse(analyzer, "气死我了，太失望了", "out_of_scope")
+    assert message.get("intent")["name"] == "complaint"
+    assert message.get("sentiment")["intent_before"] == "out_of_scope"
 
 
 def test_every_parse_gets_a_sentiment_in_the_output(analyzer):
