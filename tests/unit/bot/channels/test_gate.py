@@ -20,7 +20,6 @@ from handoff.store import HandoffStore, NewHandoff
 from kefu.ratelimit import RateLimiter
 from tests.unit.bot.channels.conftest import empty_handoff_record
 
-NOW = dt.datetime.now(dt.timezone.utc)
 
 
 class Processor:
@@ -57,7 +56,8 @@ def app_with(lock_store) -> SimpleNamespace:
 
 
 def handed_over(url: str, sender: str, status: Status = Status.WAITING) -> None:
-    HandoffStore(url).open_handoff(NewHandoff(sender, "rest", "customer_request", 1), status=status, actor="bot", at=NOW)
+    HandoffStore(url).open_handoff(NewHandoff(sender, "rest", "customer_request", 1), status=status, actor="bot",
+                              at=dt.datetime.now(dt.timezone.utc))
 
 
 def message(sender: str, text: str = "还在吗") -> UserMessage:
