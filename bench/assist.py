@@ -107,8 +107,8 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 def console(conversations: int, samples: int) -> dict[str, Any]:
     from shop.demo.seed import seed_demo_shop
     from tests.stack import http
-    from tests.unit.analytics.webapp import start_web
     from tests.unit.assist.scripts import answered_by_agent, complaint_conversation, order_conversation
+    from tests.webapp import start_web
 
     ids: list[int] = []
     data = yaml.safe_load(DATA.read_text(encoding="utf-8"))

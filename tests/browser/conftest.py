@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.pages import watched_page
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]
@@ -26,10 +28,5 @@ def page(browser):
     Playwright's string ``wait_for_function`` needs 'unsafe-eval', so the page bypasses the CSP;
     the CSP itself is tested with it enforced (tests/security/test_csp_browser.py, the dashboard).
     """
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", bypass_csp=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, viewport={"width": 1366, "height": 768}, bypass_csp=True) as page:
+        yield page

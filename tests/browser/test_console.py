@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.pages import sign_in
 from tests.conversations.handoffs import new_sender, queue_entry, wait_for
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 
 def log_in(page, stack, username="agent", password=None):
-    page.goto(f"{stack.web_url}/console")
-    page.fill("#login-username", username)
-    page.fill("#login-password", password or stack.password(username))
-    page.click("#login-submit")
+    sign_in(page, stack, "/console", username, password)
 
 
 def test_login_is_required_and_only_agents_get_in(stack, page):

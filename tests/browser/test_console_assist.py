@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.pages import sign_in, watched_page
 from tests.conversations.handoffs import new_sender, queue_entry, wait_for, wait_in_transcript
-from tests.unit.analytics.webapp import start_web
 from tests.unit.assist.test_assist_api import IDS, LI_WEI_ORDER, prepare
+from tests.webapp import start_web
 
 pytestmark = [pytest.mark.browser]
 
@@ -29,21 +30,12 @@ def web(tmp_path_factory):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    yield page
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, viewport={"width": 1366, "height": 900}, console_errors=True) as page:
+        yield page
 
 
 def open_conversation(page, web, handoff_id: int) -> None:
-    page.goto(f"{web.url}/console")
-    page.fill("#login-username", "agent")
-    page.fill("#login-password", web.passwords["agent"])
-    page.click("#login-submit")
+    sign_in(page, web, "/console", "agent")
     page.locator("[data-tab=active]").click()
     page.locator(f"[data-testid=queue-item][data-id='{handoff_id}']").click()
 
@@ -97,10 +89,7 @@ def test_the_dashboard_shows_what_agents_did_with_suggestions(web, page):
     for outcome in ("sent", "sent", "sent", "edited"):
         assert web.api("POST", f"/api/assist/handoffs/{IDS['wash']}/suggestions/outcome",
                        {"source": "faq", "ref": "payment_methods", "outcome": outcome}, token=token)[0] == 201
-    page.goto(f"{web.url}/dashboard")
-    page.fill("#login-username", "editor")
-    page.fill("#login-password", web.passwords["editor"])
-    page.click("#login-submit")
+    sign_in(page, web, "/dashboard", "editor")
     row = page.locator("#table-suggestions tr", has_text="Sent as is")
     row.wait_for(timeout=15_000)
     assert row.inner_text().split("\t")[1:] == ["3", "75%"]
@@ -117,10 +106,7 @@ def test_sent_and_edited_suggestions_are_recorded(stack, page):
     entry = queue_entry(stack, agent, shopper)
     wait_in_transcript(stack, agent, entry["id"], ("customer", "运费怎么算啊"))
 
-    page.goto(f"{stack.web_url}/console")
-    page.fill("#login-username", "agent")
-    page.fill("#login-password", stack.password("agent"))
-    page.click("#login-submit")
+    sign_in(page, stack, "/console", "agent")
     page.locator(f"[data-testid=queue-item][data-id='{entry['id']}']").click()
     page.click("#claim")
     suggestion = page.locator("[data-testid=suggestion][data-source=faq]").first

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.pages import sign_in
 from tests.conversations.handoffs import new_sender, queue_entry
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 
 def log_in(page, stack) -> None:
-    page.goto(f"{stack.web_url}/console")
-    page.fill("#login-username", "agent")
-    page.fill("#login-password", stack.password("agent"))
-    page.click("#login-submit")
+    sign_in(page, stack, "/console", "agent")
 
 
 def test_the_clock_and_the_linked_customers_record(stack, page):

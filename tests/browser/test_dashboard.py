@@ -8,8 +8,9 @@ import pytest
 
 from analytics.ingest import ingest
 from kefu.events import record_events
+from tests.browser.pages import sign_in, watched_page
 from tests.unit.analytics.seed import ZONE, Conversation, local, seed
-from tests.unit.analytics.webapp import start_web
+from tests.webapp import web_app_fixture
 
 pytestmark = [pytest.mark.browser]
 
@@ -18,40 +19,27 @@ CANVASES = ["chart-conversations", "chart-containment", "chart-handoffs", "chart
             "chart-unanswered", "chart-first-reply"]
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    def prepare(url: str) -> None:
-        today = dt.datetime.now(ZONE).date()
-        seed(url, today)
-        sneaky = Conversation("shopper-html", "socketio", local(today, 8))
-        sneaky.user(SNEAKY, "nlu_fallback", 0.2).fallback()
-        record_events(url, sneaky.events)
-        ingest(url, zone=ZONE)
+def prepare(url: str) -> None:
+    today = dt.datetime.now(ZONE).date()
+    seed(url, today)
+    sneaky = Conversation("shopper-html", "socketio", local(today, 8))
+    sneaky.user(SNEAKY, "nlu_fallback", 0.2).fallback()
+    record_events(url, sneaky.events)
+    ingest(url, zone=ZONE)
 
-    app = start_web(tmp_path_factory.mktemp("dashboard-web"), prepare=prepare)
-    yield app
-    app.stop()
+
+web = web_app_fixture("dashboard-web", prepare=prepare)
 
 
 @pytest.fixture
 def page(browser):
     # no bypass_csp: the charts must draw under the staff pages' Content-Security-Policy
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text
-            else None)
-    yield page
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, viewport={"width": 1366, "height": 900}, csp_reports=True) as page:
+        yield page
 
 
 def log_in(page, web, username: str) -> None:
-    page.goto(f"{web.url}/dashboard")
-    page.fill("#login-username", username)
-    page.fill("#login-password", web.passwords[username])
-    page.click("#login-submit")
+    sign_in(page, web, "/dashboard", username)
 
 
 def test_agents_are_turned_away(web, page):

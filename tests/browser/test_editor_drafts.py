@@ -9,40 +9,30 @@ import pytest
 
 from faq.loader import load_catalogue
 from faq.store import FaqStore
-from tests.unit.analytics.webapp import start_web
+from tests.browser.pages import sign_in, watched_page
 from tests.unit.assist.test_drafts_api import prepare as prepare_drafts
+from tests.webapp import web_app_fixture
 
 pytestmark = [pytest.mark.browser]
 CONTENT = Path(__file__).resolve().parents[2] / "faq" / "content"
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    def prepare(url: str) -> None:
-        FaqStore(url).import_catalogue(load_catalogue(CONTENT)[0], "test")
-        prepare_drafts(url)
+def prepare(url: str) -> None:
+    FaqStore(url).import_catalogue(load_catalogue(CONTENT)[0], "test")
+    prepare_drafts(url)
 
-    app = start_web(tmp_path_factory.mktemp("editor-drafts"), prepare=prepare)
-    yield app
-    app.stop()
+
+web = web_app_fixture("editor-drafts", prepare=prepare)
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, viewport={"width": 1366, "height": 900}) as page:
+        yield page
 
 
 def open_inbox(page, web) -> None:
-    page.goto(f"{web.url}/faq")
-    page.fill("#login-username", "editor")
-    page.fill("#login-password", web.passwords["editor"])
-    page.click("#login-submit")
+    sign_in(page, web, "/faq", "editor")
     page.locator("[data-tab=inbox]").click()
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.pages import sign_in
+
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 XSS = '<img src=x onerror="window.__kefu_xss=1">'
 
 
 def log_in(page, stack, username="editor"):
-    page.goto(f"{stack.web_url}/faq")
-    page.fill("#login-username", username)
-    page.fill("#login-password", stack.password(username))
-    page.click("#login-submit")
+    sign_in(page, stack, "/faq", username)
 
 
 def test_only_editors_get_in(faq_stack, page):

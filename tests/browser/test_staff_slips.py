@@ -20,59 +20,47 @@ from analytics.ingest import ingest
 from faq.publishing import sync_from_files
 from kefu.events import record_events
 from kefu.settings import ROOT
+from tests.browser.pages import VIEWPORTS, sign_in, watched_page
 from tests.unit.analytics.seed import ZONE, Conversation, handoff, local
-from tests.unit.analytics.webapp import start_web
+from tests.webapp import web_app_fixture
 
 pytestmark = [pytest.mark.browser]
 
-VIEWPORTS = {"laptop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 CLOSE_TO_SHIPPING_FEE = "运费怎么算的呀"  # the shipping_fee question, nearly word for word
 UNRELATED = "你们有实体店吗"  # no FAQ answers it
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    def prepare(url: str) -> None:
-        sync_from_files(url, ROOT / "faq" / "content")
-        today = dt.datetime.now(ZONE).date()
-        for i in range(14):  # contained: answered by the FAQ (four first asked what nobody answered)
-            c = Conversation(f"shopper-ok-{i}", "rest", local(today, 0, i))
-            if i < 2:
-                c.user(CLOSE_TO_SHIPPING_FEE, "nlu_fallback", 0.2).fallback()
-            elif i < 4:
-                c.user(UNRELATED, "nlu_fallback", 0.2).fallback()
-            c.user("运费多少", "faq").faq("shipping_fee")
-            record_events(url, c.events)
-        for i in range(3):  # handed over minutes ago, waiting in the queue (not yet abandoned)
-            c = Conversation(f"shopper-human-{i}", "rest", dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10 + i))
-            c.user("转人工", "request_human").hand_over()
-            record_events(url, c.events)
-            handoff(url, c, "customer_request")
-        ingest(url, zone=ZONE)
+def prepare(url: str) -> None:
+    sync_from_files(url, ROOT / "faq" / "content")
+    today = dt.datetime.now(ZONE).date()
+    for i in range(14):  # contained: answered by the FAQ (four first asked what nobody answered)
+        c = Conversation(f"shopper-ok-{i}", "rest", local(today, 0, i))
+        if i < 2:
+            c.user(CLOSE_TO_SHIPPING_FEE, "nlu_fallback", 0.2).fallback()
+        elif i < 4:
+            c.user(UNRELATED, "nlu_fallback", 0.2).fallback()
+        c.user("运费多少", "faq").faq("shipping_fee")
+        record_events(url, c.events)
+    for i in range(3):  # handed over minutes ago, waiting in the queue (not yet abandoned)
+        c = Conversation(f"shopper-human-{i}", "rest", dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10 + i))
+        c.user("转人工", "request_human").hand_over()
+        record_events(url, c.events)
+        handoff(url, c, "customer_request")
+    ingest(url, zone=ZONE)
 
-    app = start_web(tmp_path_factory.mktemp("staff-web"), prepare=prepare)
-    yield app
-    app.stop()
+
+web = web_app_fixture("staff-web", prepare=prepare)
 
 
 @pytest.fixture(params=sorted(VIEWPORTS))
 def staff_page(browser, request):
-    name = request.param
-    context = browser.new_context(viewport=VIEWPORTS[name], locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  is_mobile=name == "phone", has_touch=name == "phone", bypass_csp=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, viewport=VIEWPORTS[request.param], phone=request.param == "phone",
+                      timezone_id="Asia/Shanghai", bypass_csp=True) as page:
+        yield page
 
 
 def log_in(page, web, path: str, username: str) -> None:
-    page.goto(f"{web.url}{path}")
-    page.fill("#login-username", username)
-    page.fill("#login-password", web.passwords[username])
-    page.click("#login-submit")
+    sign_in(page, web, path, username)
     page.locator("#app-view").wait_for(timeout=15_000)
 
 

@@ -9,33 +9,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.analytics.webapp import start_web
+from tests.browser.pages import VIEWPORTS, watched_page
+from tests.webapp import web_app_fixture
 
 pytestmark = [pytest.mark.browser]
 
-VIEWPORTS = {"laptop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 #: any emoji codepoint or emoji presentation selector (JavaScript regular expression)
 EMOJI = r"/[\p{Extended_Pictographic}\u{FE0F}\u{1F1E6}-\u{1F1FF}]/u"
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    app = start_web(tmp_path_factory.mktemp("storefront-web"), env={"KEFU_DEMO_SHOP": "1"})
-    yield app
-    app.stop()
+web = web_app_fixture("storefront-web", env={"KEFU_DEMO_SHOP": "1"})
 
 
 @pytest.fixture(params=sorted(VIEWPORTS))
 def shop_page(browser, request):
-    name = request.param
-    context = browser.new_context(viewport=VIEWPORTS[name], locale="zh-CN", is_mobile=name == "phone",
-                                  has_touch=name == "phone")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, viewport=VIEWPORTS[request.param], phone=request.param == "phone") as page:
+        yield page
 
 
 def has_emoji(page, selector: str) -> list[str]:

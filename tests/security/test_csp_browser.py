@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.pages import sign_in
 from tests.conversations.handoffs import new_sender, queue_entry
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -47,10 +48,7 @@ def test_console_works_under_its_csp(stack, strict_page):
     sender = new_sender("csp")
     stack.say(sender, "转人工")
     entry = queue_entry(stack, agent, sender)
-    page.goto(f"{stack.web_url}/console")
-    page.fill("#login-username", "agent")
-    page.fill("#login-password", stack.password("agent"))
-    page.click("#login-submit")
+    sign_in(page, stack, "/console", "agent")
     page.locator(f"[data-testid=queue-item][data-id='{entry['id']}']").wait_for()  # API + live feed
     assert page.locator("#app-view").is_visible()
     assert problems == [], problems

@@ -19,7 +19,7 @@ import pytest
 
 from kefu.auth import ensure_user
 from tests.stack import http_from
-from tests.unit.analytics.webapp import WebApp, start_web
+from tests.webapp import WebApp, start_web
 
 pytestmark = pytest.mark.stack
 

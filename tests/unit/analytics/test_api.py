@@ -8,7 +8,7 @@ import pytest
 
 from analytics.ingest import ingest
 from tests.unit.analytics.seed import ZONE, seed
-from tests.unit.analytics.webapp import start_web
+from tests.webapp import web_app_fixture
 
 HUABEI = {"能不能用花呗分期", "花呗能分期吗", "花呗可以分期付款吗"}
 
@@ -17,20 +17,12 @@ def today() -> dt.date:
     return dt.datetime.now(ZONE).date()
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    def prepare(url: str) -> None:
-        seed(url, today())
-        ingest(url, zone=ZONE)
-
-    app = start_web(tmp_path_factory.mktemp("analytics-web"), prepare=prepare)
-    yield app
-    app.stop()
+def prepare(url: str) -> None:
+    seed(url, today())
+    ingest(url, zone=ZONE)
 
 
-@pytest.fixture(scope="module")
-def tokens(web):
-    return {name: web.login(name) for name in ("agent", "editor", "admin")}
+web = web_app_fixture("analytics-web", prepare=prepare)
 
 
 @pytest.mark.parametrize("method,path,body", [

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from shop.demo.seed import seed_demo_shop
-from tests.unit.analytics.webapp import start_web
 from tests.unit.assist.scripts import (
     ORDER,
     answered_by_agent,
@@ -21,6 +20,7 @@ from tests.unit.assist.scripts import (
     slot,
     start,
 )
+from tests.webapp import web_app_fixture
 
 IDS: dict[str, int] = {}
 LI_WEI_ORDER = "261119000402"
@@ -48,16 +48,7 @@ def prepare(url: str) -> None:
     IDS["hant"] = hand_over(url, t, "low_confidence", "可唔可以用花唄分期呀", language="zh-Hant", claim="agent")
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    app = start_web(tmp_path_factory.mktemp("assist-api"), prepare=prepare)
-    yield app
-    app.stop()
-
-
-@pytest.fixture(scope="module")
-def tokens(web):
-    return {name: web.login(name) for name in ("agent", "editor", "admin")}
+web = web_app_fixture("assist-api", prepare=prepare)
 
 
 @pytest.mark.parametrize("method,path,body", [

@@ -6,28 +6,20 @@ from __future__ import annotations
 import pytest
 
 from shop.demo.seed import seed_demo_shop
-from tests.unit.analytics.webapp import start_web
 from tests.unit.assist.scripts import ORDER, answered_by_agent, complaint_conversation, order_conversation
+from tests.webapp import web_app_fixture
 
 IDS: dict[str, int] = {}
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    def prepare(url: str) -> None:
-        seed_demo_shop(url)
-        IDS["order"] = order_conversation(url)
-        IDS["complaint"] = complaint_conversation(url)
-        IDS["english"] = answered_by_agent(url, "shopper-en", "can i pay with paypal", "Yes, PayPal works at checkout.")
-
-    app = start_web(tmp_path_factory.mktemp("assist-canned"), prepare=prepare)
-    yield app
-    app.stop()
+def prepare(url: str) -> None:
+    seed_demo_shop(url)
+    IDS["order"] = order_conversation(url)
+    IDS["complaint"] = complaint_conversation(url)
+    IDS["english"] = answered_by_agent(url, "shopper-en", "can i pay with paypal", "Yes, PayPal works at checkout.")
 
 
-@pytest.fixture(scope="module")
-def tokens(web):
-    return {name: web.login(name) for name in ("agent", "editor", "admin")}
+web = web_app_fixture("assist-canned", prepare=prepare)
 
 
 GREETING = {"shortcut": "hello", "title": "问候 Greeting", "text_zh": "{name}您好，订单{order}我来帮您看一下。",

@@ -8,8 +8,8 @@ import pytest
 from analytics.ingest import ingest
 from shop.demo.seed import seed_demo_shop
 from tests.unit.analytics.seed import ZONE
-from tests.unit.analytics.webapp import start_web
 from tests.unit.assist.scripts import answered_by_agent, hand_over, said, start
+from tests.webapp import web_app_fixture
 
 LEFT_ALONE = "我想问下你们周末发不发货"
 
@@ -29,16 +29,7 @@ def prepare(url: str) -> None:
     ingest(url, zone=ZONE)
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    app = start_web(tmp_path_factory.mktemp("assist-drafts"), prepare=prepare)
-    yield app
-    app.stop()
-
-
-@pytest.fixture(scope="module")
-def tokens(web):
-    return {name: web.login(name) for name in ("agent", "editor", "admin")}
+web = web_app_fixture("assist-drafts", prepare=prepare)
 
 
 @pytest.mark.parametrize("method,path,body", [

@@ -3,25 +3,14 @@ record's fields, the at-risk list, follow-ups, and the admins' export and erasur
 
 from __future__ import annotations
 
-import pytest
-
-from tests.unit.analytics.webapp import start_web
 from tests.unit.customers.history import SCORE, SIGNALS, script
+from tests.webapp import web_app_fixture
 
 RECORD_FIELDS = {"customer_id", "name", "member_level", "language", "channels", "orders", "handoffs", "ratings",
                  "risk", "follow_ups"}
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    app = start_web(tmp_path_factory.mktemp("customers"), prepare=script)
-    yield app
-    app.stop()
-
-
-@pytest.fixture(scope="module")
-def tokens(web):
-    return {name: web.login(name) for name in ("agent", "editor", "admin")}
+web = web_app_fixture("customers", prepare=script)
 
 
 def test_the_routes_want_an_agent_or_an_admin(web, tokens):

@@ -1,4 +1,8 @@
-"""The web app alone (``python -m web``) on a seeded SQLite database, for API and browser tests."""
+"""The web app alone (``python -m web``) on a seeded SQLite database, for API and browser tests.
+
+A test module serves one with ``web = web_app_fixture("name", prepare=...)``; ``tokens`` (tests/unit's
+conftest) logs the three staff roles in to it.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kefu.auth import ensure_user
 from migrations import migrate
 from tests.stack import ROOT, free_port, http
@@ -24,6 +30,14 @@ class WebApp:
     passwords: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+
+    @property
+    def web_url(self) -> str:
+        """The same as ``url``: what :class:`tests.stack.Stack` calls it, so page helpers take either."""
+        return self.url
+
+    def password(self, username: str) -> str:
+        return self.passwords[username]
 
     def login(self, username: str) -> str:
         status, body = http("POST", f"{self.url}/api/auth/login",
@@ -83,3 +97,15 @@ def start_web(var_dir: Path, *, prepare=None, env: dict[str, str] | None = None,
         time.sleep(0.3)
     app.stop()
     raise RuntimeError(f"the web app did not start in {timeout} s:\n{app.log()[-3000:]}")
+
+
+def web_app_fixture(name: str, *, prepare=None, env: dict[str, str] | None = None):
+    """A module-scoped pytest fixture serving the web app on a database ``prepare(url)`` seeded."""
+
+    @pytest.fixture(scope="module")
+    def web(tmp_path_factory):
+        app = start_web(tmp_path_factory.mktemp(name), prepare=prepare, env=env)
+        yield app
+        app.stop()
+
+    return web
