@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 # The known third-party warnings ignored by message from the start (pyproject.toml's filters only
 # apply from collection on, and Sanic's import would put "every DeprecationWarning once" first).
 from kefu import known_warnings
+from tests.databases import create_postgres_database, drop_postgres_database, migrated_sqlite
 from tests.stack import ROOT, Stack, make_stack
 
 known_warnings.install()
@@ -57,44 +57,14 @@ def postgres_server() -> str:
     return POSTGRES_ADMIN_URL
 
 
-def create_postgres_database(admin_url: str) -> str:
-    """Creates an empty database and returns its URL."""
-    import sqlalchemy as sa
-
-    name = f"kefu_test_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_postgres_database(admin_url: str, url: str) -> None:
-    import sqlalchemy as sa
-
-    from kefu.db import get_engine
-
-    name = url.rsplit("/", 1)[1]
-    get_engine(url).dispose()
-    engine = sa.create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path: Path) -> str:
-    """A migrated, empty app database: once on SQLite, once on PostgreSQL."""
-    from migrations import migrate
-
+    """A migrated, empty app database: once on SQLite, once on PostgreSQL (tests/databases.py)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'app.db'}"
-        migrate(url)
-        yield url
+        yield migrated_sqlite(tmp_path / "app.db")
     else:
         admin = request.getfixturevalue("postgres_server")
-        url = create_postgres_database(admin)
-        migrate(url)
+        url = create_postgres_database(admin, migrated=True)
         yield url
         drop_postgres_database(admin, url)
 

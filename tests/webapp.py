@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from kefu.auth import ensure_user
-from migrations import migrate
+from tests.databases import migrated_sqlite
 from tests.stack import ROOT, free_port, http
 
 
@@ -64,8 +64,7 @@ class WebApp:
 
 def start_web(var_dir: Path, *, prepare=None, env: dict[str, str] | None = None, timeout: float = 60) -> WebApp:
     """Migrates a fresh SQLite database, lets ``prepare(url)`` seed it, and serves the web app on it."""
-    database_url = f"sqlite:///{var_dir / 'app.db'}"
-    migrate(database_url)
+    database_url = migrated_sqlite(var_dir / "app.db")
     passwords = {name: secrets.token_urlsafe(12) for name in ("agent", "editor", "admin")}
     for name, password in passwords.items():
         ensure_user(database_url, username=name, role=name, password=password)

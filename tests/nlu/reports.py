@@ -72,12 +72,11 @@ def run_products(model: Path, directory: Path) -> dict:
     ``directory``, once per session; also written to ``results/nlu-heldout-products.json``."""
     if "products" in REPORTS:
         return REPORTS["products"]
-    from migrations import migrate
     from shop.demo.seed import seed_demo_shop
+    from tests.databases import migrated_sqlite
     from tests.nlu.products_eval import evaluate
 
-    url = f"sqlite:///{directory / 'app.db'}"
-    migrate(url)
+    url = migrated_sqlite(directory / "app.db")
     seed_demo_shop(url)
     report = evaluate(model, url)
     (ROOT / "results").mkdir(exist_ok=True)

@@ -15,8 +15,8 @@ import uuid
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.conversations.handoffs import queue_entry, wait_for
+from tests.databases import create_postgres_database, drop_postgres_database
 from tests.reliability.faults import (
     ORDER,
     ORDER_STATUS,

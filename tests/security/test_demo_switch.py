@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from tests.databases import migrated_sqlite
 from tests.stack import ROOT, free_port, http
 
 
@@ -43,10 +44,8 @@ def wait_ready(process: subprocess.Popen, port: int) -> None:
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
-    from migrations import migrate
-
     path = tmp_path_factory.mktemp("demo-switch")
-    migrate(f"sqlite:///{path}/app.db")
+    migrated_sqlite(path / "app.db")
     return path
 
 

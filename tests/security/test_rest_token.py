@@ -13,7 +13,7 @@ import asyncio
 import pytest
 
 from bot.channels.rest import KefuRestInput
-from migrations import migrate
+from tests.databases import migrated_sqlite
 from tests.stack import http
 from tests.unit.bot.channels.conftest import serving
 
@@ -22,8 +22,7 @@ TOKEN = "rest-token-3f9a0c1e5b7d2468ace0"
 
 @pytest.fixture
 def environment(monkeypatch, tmp_path):
-    database = f"sqlite:///{tmp_path / 'app.db'}"
-    migrate(database)
+    database = migrated_sqlite(tmp_path / "app.db")
     monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", database)
     monkeypatch.delenv("KEFU_REST_TOKEN", raising=False)

@@ -12,17 +12,16 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.product_answers.answer import ActionProductAnswer
-from migrations import migrate
 from shop.adapter import catalogue_of
 from shop.demo import DemoShop
 from shop.demo.seed import seed_demo_shop
+from tests.databases import migrated_sqlite
 from tests.unit.shop.two_order_shop import TwoOrderShop
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> DemoShop:
-    url = f"sqlite:///{tmp_path_factory.mktemp('answers') / 'app.db'}"
-    migrate(url)
+    url = migrated_sqlite(tmp_path_factory.mktemp("answers") / "app.db")
     seed_demo_shop(url, today=date(2026, 11, 22))
     return DemoShop(url)
 

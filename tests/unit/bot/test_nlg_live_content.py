@@ -31,12 +31,10 @@ def test_an_answer_published_on_postgres_given_as_postgres_url_is_what_the_bot_s
         postgres_server, monkeypatch, tmp_path):
     """Issue 17: ``DATABASE_URL=postgres://...`` (Heroku's spelling, which the settings accept)
     left the Rasa server's live FAQ content unreadable, so an edited answer never went live."""
-    from migrations import migrate
-    from tests.conftest import create_postgres_database, drop_postgres_database
+    from tests.databases import create_postgres_database, drop_postgres_database
 
-    url = create_postgres_database(postgres_server)
+    url = create_postgres_database(postgres_server, migrated=True)
     try:
-        migrate(url)
         FaqStore(url).record_publication("editor", {"categories": [], "faqs": [EDITED]}, files_hash=None,
                                          detail="edited in the web editor")
         monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))

@@ -11,6 +11,7 @@ from faq.loader import load_catalogue
 from faq.publishing import model_inputs, sync_from_files
 from faq.store import FaqStore
 from kefu.settings import ROOT
+from tests.databases import migrated_sqlite
 
 EDIT = "礼品卡不能兑换现金：\n1. 可买任意商品\n2. 不找零 <b>注意</b> # 不是注释: 冒号"
 
@@ -82,10 +83,7 @@ def test_the_export_command_explains_the_refusal(tmp_path):
     import subprocess
     import sys
 
-    from migrations import migrate
-
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    migrate(url)
+    url = migrated_sqlite(tmp_path / "app.db")
     catalogue, _ = load_catalogue(ROOT / "faq" / "content")
     content = catalogue_content(catalogue)
     content["faqs"][0]["category"] = "../../escaped"

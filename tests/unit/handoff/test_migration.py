@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from handoff.store import HandoffStore
 from kefu.db import get_engine
 from kefu.settings import ROOT
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.databases import create_postgres_database, drop_postgres_database
 
 NOW = datetime.now(timezone.utc).replace(tzinfo=None)
 #: (sender, status, handed back to the bot by the older Kefu)

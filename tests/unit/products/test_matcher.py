@@ -7,19 +7,18 @@ from datetime import date
 
 import pytest
 
-from migrations import migrate
 from products.advice import advise_size, need_of, recommend
 from products.facts import asked_fact, matching_variants, measurements, wanted_options
 from products.matcher import ProductMatcher, matcher_for
 from shop.demo import DemoShop
 from shop.demo.seed import seed_demo_shop
 from shop.views import ProductView
+from tests.databases import migrated_sqlite
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> DemoShop:
-    url = f"sqlite:///{tmp_path_factory.mktemp('catalogue') / 'app.db'}"
-    migrate(url)
+    url = migrated_sqlite(tmp_path_factory.mktemp("catalogue") / "app.db")
     seed_demo_shop(url, today=date(2026, 11, 22))
     return DemoShop(url)
 

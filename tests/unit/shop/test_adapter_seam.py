@@ -24,7 +24,7 @@ from actions.orders.order_status import ActionOrderStatus
 from actions.orders.validate_order_lookup_form import ValidateOrderLookupForm
 from kefu.auth import ensure_user
 from kefu.settings import ROOT
-from migrations import migrate
+from tests.databases import migrated_sqlite
 from tests.stack import free_port, http
 from tests.unit.actions.orders.conftest import SECRET, SENDER, runner, token
 from tests.unit.shop import two_order_shop
@@ -38,8 +38,7 @@ AGENT_PASSWORD = "agent-password-for-the-seam"
 @pytest.fixture
 def app_database(tmp_path, monkeypatch) -> str:
     """A migrated, empty app database; the actions' settings name the two-order shop."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    migrate(url)
+    url = migrated_sqlite(tmp_path / "app.db")
     for name, value in {"DATABASE_URL": url, "KEFU_SECRET_KEY": SECRET, "KEFU_VAR_DIR": str(tmp_path / "var"),
                         "SHOP_ADAPTER": ADAPTER, "HANDOFF_SERVICE_HOURS": "00:00-24:00"}.items():
         monkeypatch.setenv(name, value)

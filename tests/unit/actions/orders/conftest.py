@@ -22,10 +22,10 @@ from kefu.keys import CUSTOMER_TOKENS, derive_text
 from kefu.settings import ROOT
 from kefu.text import normalize
 from kefu.tokens import CustomerTokens
-from migrations import migrate
 from shop.demo import DemoShop
 from shop.demo.seed import seed_demo_shop
 from shop.policy import shop_today
+from tests.databases import migrated_sqlite
 
 SECRET = "test-secret-" + "x" * 32
 SLOTS = {"language": None, "script": None, "order_id": None, "phone_last4": None, "order_verification": None,
@@ -48,8 +48,7 @@ def verified(order_id: str, phone: str, *, age: float = 60, channel: str = "rest
 @pytest.fixture
 def shop(tmp_path, monkeypatch) -> DemoShop:
     """A migrated SQLite database holding the demo shop seeded today; the actions' settings point at it."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    migrate(url)
+    url = migrated_sqlite(tmp_path / "app.db")
     seed_demo_shop(url, today=shop_today())
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("KEFU_SECRET_KEY", SECRET)

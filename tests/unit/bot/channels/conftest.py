@@ -4,9 +4,7 @@ standing in for Rasa, and the fake messenger APIs of tests/fakes.py."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import socket
-import sqlite3
 import tempfile
 import uuid
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 import pytest
 from sanic import Sanic
 
+from tests.databases import migrated_sqlite
 from tests.fakes import FakeTelegramApi, FakeWeChatApi
 
 
@@ -28,23 +27,9 @@ class ReadyAgent:
         return True
 
 
-@functools.lru_cache(maxsize=1)
-def _migrated_database() -> Path:
-    from migrations import migrate
-
-    path = Path(tempfile.mkdtemp(prefix="kefu-channels-")) / "app.db"
-    migrate(f"sqlite:///{path}")
-    return path
-
-
 def empty_handoff_record() -> str:
-    """A migrated app database of its own, with no handoff in it (a copy of one migrated once,
-    taken with SQLite's backup API: the migration's writes may still be in the WAL file)."""
-    path = Path(tempfile.mkdtemp(prefix="kefu-channels-")) / "app.db"
-    with contextlib.closing(sqlite3.connect(_migrated_database())) as source, \
-            contextlib.closing(sqlite3.connect(path)) as copy:
-        source.backup(copy)
-    return f"sqlite:///{path}"
+    """A migrated app database of its own, with no handoff in it (tests/databases.py)."""
+    return migrated_sqlite(Path(tempfile.mkdtemp(prefix="kefu-channels-")) / "app.db")
 
 
 @contextlib.asynccontextmanager
