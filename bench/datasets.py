@@ -27,7 +27,16 @@ from pathlib import Path
 
 from kefu.settings import ROOT
 
-DATASETS = ROOT.parent / "shared" / "datasets"
+
+def _datasets_folder() -> Path:
+    # ``shared/`` sits beside the checkout; a git worktree is one level deeper (``wt/<name>``).
+    for parent in ROOT.parents:
+        if (parent / "shared" / "datasets").is_dir():
+            return parent / "shared" / "datasets"
+    return ROOT.parent / "shared" / "datasets"
+
+
+DATASETS = _datasets_folder()
 OOS = "out_of_scope"
 
 

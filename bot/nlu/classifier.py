@@ -40,6 +40,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_fit
+from bot.nlu.sentence_matrix import sentence_features
 from bot.nlu.warm_start import sparse_blocks, warm_start
 
 logger = logging.getLogger(__name__)
@@ -115,18 +116,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     # ------------------------------------------------------------------ features
     @staticmethod
     def _features(messages: list[Message]) -> tuple[scipy.sparse.csr_matrix | None, np.ndarray | None]:
-        sparse_rows, dense_rows = [], []
-        for message in messages:
-            _, sparse = message.get_sparse_features(TEXT)
-            _, dense = message.get_dense_features(TEXT)
-            if sparse is not None:  # a sentence feature has one row already (3,600 sums took seconds)
-                rows = sparse.features
-                sparse_rows.append(rows if rows.shape[0] == 1 else scipy.sparse.csr_matrix(rows.sum(axis=0)))
-            if dense is not None:
-                dense_rows.append(np.asarray(dense.features, dtype=np.float64).reshape(-1))
-        sparse_matrix = scipy.sparse.vstack(sparse_rows, format="csr") if sparse_rows else None
-        dense_matrix = np.vstack(dense_rows) if dense_rows else None
-        return sparse_matrix, dense_matrix
+        return sentence_features(messages, TEXT)
 
     def _matrix(self, messages: list[Message]) -> scipy.sparse.csr_matrix:
         return self._stack(*self._features(messages))

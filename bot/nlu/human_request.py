@@ -68,6 +68,8 @@ _NEGATED_EN = re.compile(
 _WHAT_IS_IT = re.compile(
     r"(?:你|您|这|呢个|你地|你哋)(?:是|系|係)(?:不是|唔系|咪)?(?:真人|人工)"
     r"|\b(?:are|r)\s+(?:you|u)\b|\bam\s+i\s+(?:talking|speaking|chatting)\b|\bis\s+(?:this|it)\s+a\b"
+    # "could you tell me if you're a real person", "is it true your a real person" (CLINC150's are_you_a_bot)
+    r"|\b(?:(?:you|u)(?:'|’)?re|you\s+are|your|ur)\s+(?:a\s+|an\s+)?(?:real|live|actual)\s+(?:human|person)\b"
 )
 _CLAUSE = re.compile(r"[，,。.!！?？；;：:\n~～]")
 

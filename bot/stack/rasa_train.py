@@ -1,12 +1,15 @@
 """``python -m bot.stack.rasa_train <rasa train arguments>``: Rasa's ``rasa train``, as Kefu runs it.
 
-Three differences from ``python -m rasa train``, for the FAQ publisher's retrain
+Four differences from ``python -m rasa train``, for the FAQ publisher's retrain
 (:class:`bot.stack.training.RasaRetrainer`) above all:
 
 * FAQ sub-responses do not stop fine-tuning (:mod:`bot.patches.finetune_faq`);
 * when no component of ``config.yml`` uses TensorFlow, TensorFlow is not imported
   (:mod:`bot.patches.tf_free`'s stand-in), which saves seconds of every start of training;
-* no output of a component is fingerprinted for Rasa's graph cache (:mod:`bot.patches.no_train_cache`).
+* no output of a component is fingerprinted for Rasa's graph cache (:mod:`bot.patches.no_train_cache`);
+* YAML files unchanged since a training are not parsed again, and the NLU data is loaded once,
+  not twice (:mod:`bot.patches.training_data_cache`); the count vectorisers featurise the
+  training data in one call per attribute (:mod:`bot.patches.count_vectors_batch`).
 
 ``--profile FILE`` (Kefu's own, taken out before Rasa sees the arguments) writes a cProfile of
 the whole training measured in CPU seconds of this process (``time.process_time``), for
@@ -35,7 +38,7 @@ def config_uses_tensorflow(config: Path) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    from bot.patches import finetune_faq, no_train_cache, tf_free
+    from bot.patches import count_vectors_batch, finetune_faq, no_train_cache, tf_free, training_data_cache
 
     profile = None
     if "--profile" in argv:
@@ -47,6 +50,8 @@ def main(argv: list[str]) -> int:
         tf_free.install()
     finetune_faq.install()
     no_train_cache.install()
+    training_data_cache.install()
+    count_vectors_batch.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", "train", *argv]

@@ -26,6 +26,8 @@ from kefu.text import normalize
     "Human please",
     "can you connect me to an agent",
     "订单号忘了，转人工吧",
+    "you are useless, I want a real person",
+    "your a bot, get me a human",
 ])
 def test_an_explicit_ask_for_a_person(message):
     assert asks_for_human(normalize(message))
@@ -42,6 +44,8 @@ def test_an_explicit_ask_for_a_person(message):
     "你係咪真人嚟㗎",
     "are you a real person?",
     "am I talking to a human?",
+    "could you tell me if you're a real person",
+    "is it true your a real person",
     "I don't need a human, just tell me the status",
     "no need to talk to an agent",
     "你们用的是人工智能吗",
