@@ -33,6 +33,7 @@ TARGETS = [
     ("rasa.core.tracker_store", "FailSafeTrackerStore", "retrieve"),
     ("rasa.core.tracker_store", "FailSafeTrackerStore", "retrieve_full_tracker"),
     ("rasa.core.tracker_store", "FailSafeTrackerStore", "save"),
+    ("rasa.core.actions.action", "RemoteAction", "_validate_action_result"),
     ("rasa.core.actions.action", "RemoteAction", "run"),
     ("bot.stores", "KefuTrackerStore", "domain"),
     ("bot.stores", "KefuTrackerStore", "retrieve"),
