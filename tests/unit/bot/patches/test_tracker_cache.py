@@ -8,6 +8,7 @@ and runs with the patch and without it (``store_mode``: the same checks hold for
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 
 from tests.unit.bot.test_stores import dump, store, turn
@@ -94,7 +95,7 @@ async def test_failed_save_forgets_the_tracker(url, monkeypatch):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(replica, "session_scope", broken)
-    monkeypatch.setattr(replica.engine, "begin", broken)
+    monkeypatch.setattr(sa.pool.Pool, "connect", broken)  # no pool of the process gets a connection
     with pytest.raises(RuntimeError):
         await replica.save(tracker)
     monkeypatch.undo()
