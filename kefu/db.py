@@ -119,7 +119,7 @@ def ping_when_idle(engine: Engine, idle: float = IDLE_PING_SECONDS) -> None:
         if used is not None and time.monotonic() - used < idle:
             return
         try:
-            alive = engine.dialect.do_ping(dbapi_connection)
+            alive = cast(Any, engine.dialect).do_ping(dbapi_connection)
         except Exception as error:  # whatever the driver raises: the connection is dead
             raise sa.exc.DisconnectionError(str(error)) from error
         if not alive:
@@ -145,7 +145,7 @@ def server_engine(url: str | sa.engine.URL, **kwargs: Any) -> Engine:
     """An engine for a database server: pooled (the connection given back last reused first),
     connections pinged before use unless given back a moment ago (:func:`ping_when_idle`)."""
     options: dict[str, Any] = {"future": True, "pool_size": 5, "pool_use_lifo": True, "hide_parameters": True}
-    engine = sa.create_engine(url, **{**options, **kwargs})
+    engine = cast(Engine, sa.create_engine(url, **{**options, **kwargs}))
     ping_when_idle(engine)
     return engine
 
