@@ -39,6 +39,9 @@ TARGETS = [
     ("bot.stores", "KefuTrackerStore", "retrieve"),
     ("bot.stores", "KefuTrackerStore", "save"),
     ("rasa.core.lock_store", "LockStore", "_acquire_lock"),
+    ("rasa.core.lock_store", "RedisLockStore", "issue_ticket"),
+    ("rasa.core.lock_store", "RedisLockStore", "cleanup"),
+    ("rasa.core.lock_store", "RedisLockStore", "lock"),
 ]
 
 
