@@ -94,6 +94,9 @@ def check_transcripts(stack, records: list[dict]) -> list[str]:
     return problems
 
 
+#: Seconds of quiet before the load, to measure what each process costs idle.
+IDLE_SECONDS = 5
+
 #: The shapes ``--shapes`` chooses from: (database, replicas or None for ``--replicas``, Redis).
 SHAPES = {
     "prod": ("postgresql", None, True),  # the production shape: PostgreSQL, Redis, the replicas
@@ -139,9 +142,13 @@ def run(args: argparse.Namespace, *, rabbitmq: bool = False, shape: str = "prod"
         out = work / "transcripts.jsonl"
         idle = rss_by_process(stack.process.pid)
         print(f"==> {args.users} conversations for {args.duration} s on ports {ports}", flush=True)
-        load_before = os.getloadavg()
         by_role = breakdown.roles(_descendants(stack.process.pid))
+        idle_before = breakdown.cpu_by_role(by_role)
+        time.sleep(IDLE_SECONDS)  # what each process costs with nobody talking (per second)
         cpu_before = breakdown.cpu_by_role(by_role)
+        idle_cpu = {role: round(1000 * (cpu_before[role] - idle_before.get(role, 0.0)) / IDLE_SECONDS, 1)
+                    for role in cpu_before}
+        load_before = os.getloadavg()
         backends_before = breakdown.postgres_backends(POSTGRES_ADMIN_URL, database_name) if database_url else {}
         redis = breakdown.RedisCommands(redis_url) if with_redis else None
         if statements is not None:
@@ -154,7 +161,7 @@ def run(args: argparse.Namespace, *, rabbitmq: bool = False, shape: str = "prod"
                   "-u", str(args.users), "-r", str(args.users), "-t", f"{args.duration}s", "--stop-timeout", "120",
                   "--host", f"http://127.0.0.1:{stack.bot_port}", "--only-summary", "--loglevel", "WARNING"]
         locust_env = {**os.environ, "KEFU_LOAD_PORTS": ports, "KEFU_LOAD_OUT": str(out),
-                      "KEFU_LOAD_THINK": str(args.think)}
+                      "KEFU_LOAD_THINK": str(args.think), "KEFU_LOAD_STICKY": "1" if args.sticky else "0"}
         profile = None
         if args.profile and shape == "prod":
             profile = subprocess.Popen([args.py_spy, "record", "--pid", str(by_role["rasa"][0]), "--duration",
@@ -200,7 +207,7 @@ def run(args: argparse.Namespace, *, rabbitmq: bool = False, shape: str = "prod"
         rasa_cpu = sum(v for role, v in cpu.items() if role.startswith("rasa"))
         summary = {
             "shape": shape, "replicas": replicas, "users": args.users, "duration_s": args.duration,
-            "think_s": args.think, "database": "sqlite" if sqlite else "postgresql", "redis": with_redis,
+            "think_s": args.think, "sticky": args.sticky, "database": "sqlite" if sqlite else "postgresql", "redis": with_redis,
             "rabbitmq": rabbitmq,
             "conversations": len(records), "turns": n, "errors": errors,
             "transcript_mismatches": transcript_mismatches,
@@ -212,6 +219,7 @@ def run(args: argparse.Namespace, *, rabbitmq: bool = False, shape: str = "prod"
             "cpu_ms_per_turn_rasa": breakdown.per_turn(1000 * rasa_cpu, n, 1),
             "cpu_ms_per_turn_by_process": {**{role: breakdown.per_turn(1000 * v, n, 1) for role, v in cpu.items()},
                                            "load generator (locust)": breakdown.per_turn(1000 * load_generator, n, 1)},
+            "idle_cpu_ms_per_s": idle_cpu,
             "load_before": round(load_before[0], 2), "load_after": round(load_after[0], 2),
             "rss_mb_idle": idle, "rss_mb_loaded": loaded,
             "machine": f"{os.cpu_count()} CPUs, {platform.platform()}, {_cpu_model()}",
@@ -263,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shapes", default="prod,single",
                         help="comma-separated runs, side by side: prod (PostgreSQL, Redis, --replicas), single "
                              "(one process, SQLite, no Redis), sqlite (SQLite, Redis, --replicas)")
+    parser.add_argument("--sticky", action="store_true",
+                        help="each conversation on one replica (a load balancer hashing the sender), not every turn anew")
     parser.add_argument("--profile", action="store_true", help="py-spy record the first replica of prod")
     parser.add_argument("--postgres-log", default="/var/log/postgresql/postgresql-15-main.log",
                         help="the PostgreSQL server's log (readable: statement counts)")

@@ -242,6 +242,8 @@ def table(shapes: dict[str, dict[str, Any]]) -> str:
         cpu_roles += [r for r in s.get("cpu_ms_per_turn_by_process", {}) if r not in cpu_roles]
     for role in cpu_roles:
         row(f"CPU ms: {role}", [s.get("cpu_ms_per_turn_by_process", {}).get(role) for s in shapes.values()])
+    for role in [r for r in cpu_roles if r.startswith("rasa")]:
+        row(f"idle CPU ms per second: {role}", [s.get("idle_cpu_ms_per_s", {}).get(role) for s in shapes.values()])
     row("**CPU ms: stack (Rasa + actions + web + PostgreSQL)**", [s.get("cpu_ms_per_turn_stack") for s in shapes.values()])
     row("CPU ms: Rasa replicas together", [s.get("cpu_ms_per_turn_rasa") for s in shapes.values()])
     first = next(iter(shapes.values())).get("cpu_ms_per_turn_rasa")
