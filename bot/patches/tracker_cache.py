@@ -15,7 +15,9 @@ Installed on :class:`bot.stores.KefuTrackerStore`:
   ``INSERT``, the newest id, ``COMMIT``), on SQLite the ``INSERT`` and the newest id in one
   transaction; the newest-id lookup of a retrieve is one autocommit ``SELECT`` likewise; a conversation a retrieve just found empty is not asked again; new events are
   published to the event broker from that same list, each serialised once, without credentials
-  (:func:`kefu.events.without_secrets`), as the store's own path does.
+  (:func:`kefu.events.without_secrets`), as the store's own path does, and only once they are
+  stored (Rasa publishes first: a save that then failed left transcripts with a reply the
+  conversation does not contain).
 
 A tracker the store did not hand out (the HTTP API's) is saved Rasa's way. Measured: a turn
 20.3 → 9.3 ms with the pooled SQLite engine (2026-11-24), ``handle_message`` 5.1 → 4.3 ms with
@@ -166,9 +168,6 @@ async def save(self: Any, tracker: Any) -> None:
             return
         # each event serialised once (without credentials), for the event broker and the table alike
         dicts = [without_secrets(event.as_dict()) for event in new_events]
-        if self.event_broker is not None:
-            for data in dicts:
-                self.event_broker.publish({"sender_id": sender_id, **data})
         rows = [_row(sender_id, event, data) for event, data in zip(new_events, dicts)]
         if state.insert_returning is not None:
             # one statement, one round trip, atomic by itself: the rows and their ids (the newest
@@ -179,8 +178,12 @@ async def save(self: Any, tracker: Any) -> None:
             with self.engine.begin() as connection:  # one executemany INSERT, not an ORM flush per event
                 connection.execute(state.insert_events, rows)
                 last_id = connection.execute(state.last_event_id, {"sender_id": sender_id}).scalar()
-        if self.event_broker is not None:  # the turn ends once RabbitMQ has its events (bot/brokers.py)
-            await settle(self.event_broker, sender_id)
+        if self.event_broker is not None:
+            # published once stored (Rasa publishes first): a save that fails publishes nothing, so
+            # transcripts and the console never show a reply the conversation does not contain
+            for data in dicts:
+                self.event_broker.publish({"sender_id": sender_id, **data})
+            await settle(self.event_broker, sender_id)  # the turn ends once RabbitMQ has its events
     except Exception:
         state.known.pop(sender_id, None)
         state.absent.pop(sender_id, None)
