@@ -24,7 +24,7 @@ from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
 from bot.brokers import settle
-from kefu.db import sqlite_engine
+from kefu.db import server_engine, sqlite_engine
 from kefu.events import without_secrets
 from kefu.settings import current
 
@@ -37,7 +37,8 @@ class KefuTrackerStore(SQLTrackerStore):
     * SQLite runs in WAL mode with ``synchronous=NORMAL`` on a small pool of connections
       (commits without a full fsync; readers never wait for the writer), so concurrent
       conversations don't queue on the file lock; a database server's pooled connections are
-      checked before use, so the next turn after an outage works;
+      checked before use unless given back a moment ago (:func:`kefu.db.ping_when_idle`), so
+      the next turn after an outage works;
     * SQL errors are logged without their bound parameters (the customers' messages);
     * a row that cannot be read is logged (its id, never its content) and skipped
       (:func:`readable_events`);
@@ -75,12 +76,14 @@ class KefuTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         else:
             # A database server that restarted or was unreachable for a while leaves dead
-            # connections in the pool: checked before use, so the next turn after an outage works.
+            # connections in the pool: checked before use unless given back a moment ago
+            # (kefu.db.ping_when_idle), so the next turn after an outage works.
             from rasa.core.tracker_store import create_engine_kwargs
 
             engine_url = self.engine.url
             self.engine.dispose()
-            self.engine = sa.create_engine(engine_url, pool_pre_ping=True, **create_engine_kwargs(engine_url))
+            self.engine = server_engine(engine_url, future=False, hide_parameters=False,
+                                        **create_engine_kwargs(engine_url))
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         # SQL errors are logged; their bound parameters would carry the customers' messages.
         self.engine.hide_parameters = True

@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from handoff.models import HELD_STATUSES, OPEN_STATUSES, Handoff, HandoffTransition
 from handoff.states import HandoffError, Status, check_transition
 from kefu.clock import as_utc
-from kefu.db import get_engine, rowcount, session_scope
+from kefu.db import get_engine, reader, rowcount, session_scope
 from kefu.events import ConversationEvent
 
 #: How long a process sending a rating question keeps it to itself (then another may try again).
@@ -100,8 +100,9 @@ class HandoffStore:
     # ------------------------------------------------------------------ who holds a conversation
     def hold_of(self, sender_id: str) -> Hold:
         """Whether a human holds the conversation, in one indexed query (every customer message
-        asks: a plain connection and a statement built once, no ORM session)."""
-        with get_engine(self.database_url).connect() as connection:
+        asks: a plain connection and a statement built once, no ORM session; autocommit on a
+        database server: one round trip)."""
+        with reader(self.database_url).connect() as connection:
             rows = connection.execute(_HOLD_QUERY, {"sender_id": sender_id}).all()
         status = next((row.status for row in rows if row.status in OPEN_STATUSES), None)
         return Hold(status, any(row.tracker_paused for row in rows))

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Mapped
 
 from kefu.clock import utcnow
-from kefu.db import Base, column, get_engine, rowcount, session_scope
+from kefu.db import Base, column, reader, rowcount, session_scope
 
 
 class OutboxMessage(Base):
@@ -49,8 +49,9 @@ def take_outbox(database_url: str, sender_id: str) -> list[dict[str, Any]]:
     """
     delivered: list[dict[str, Any]] = []
     # Every REST call asks, and almost always nothing is waiting: one indexed SELECT on a plain
-    # connection, with statements built once (an ORM session cost about 0.2 ms more per call).
-    with get_engine(database_url).begin() as connection:
+    # connection, with statements built once (an ORM session cost about 0.2 ms more per call);
+    # autocommit on a database server (one round trip; each claim is one conditional UPDATE).
+    with reader(database_url).begin() as connection:
         pending = connection.execute(_PENDING, {"sender_id": sender_id}).all()
         if not pending:
             return delivered

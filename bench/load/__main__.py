@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -93,42 +94,87 @@ def check_transcripts(stack, records: list[dict]) -> list[str]:
     return problems
 
 
-def run(args: argparse.Namespace, *, rabbitmq: bool = False) -> tuple[dict, list[str]]:
+#: Seconds of quiet before the load, to measure what each process costs idle.
+IDLE_SECONDS = 5
+
+#: The shapes ``--shapes`` chooses from: (database, replicas or None for ``--replicas``, Redis).
+SHAPES = {
+    "prod": ("postgresql", None, True),  # the production shape: PostgreSQL, Redis, the replicas
+    "sqlite": ("sqlite", None, True),  # the same on SQLite (PostgreSQL's own cost, by difference)
+    "single": ("sqlite", 1, False),  # the embedded default: one process, SQLite, no Redis
+}
+
+
+def run(args: argparse.Namespace, *, rabbitmq: bool = False, shape: str = "prod") -> tuple[dict, list[str]]:
     """One load run; returns its summary and the mismatches found. ``rabbitmq``: with
-    ``RABBITMQ_URL`` set (an exchange and a queue of the run's own), the stream checked after."""
-    from bench.load.events import check_stream, cpu_seconds
+    ``RABBITMQ_URL`` set (an exchange and a queue of the run's own), the stream checked after.
+    ``shape``: a key of :data:`SHAPES` (``--sqlite`` makes ``prod`` run on SQLite)."""
+    from bench.load import breakdown
+    from bench.load.events import check_stream
     from tests import rabbitmq as mq
     from tests.conftest import POSTGRES_ADMIN_URL, create_postgres_database, drop_postgres_database
 
-    env = {"REDIS_URL": "redis://127.0.0.1:6379/14", "HANDOFF_SERVICE_HOURS": "00:00-24:00"}
+    database, replicas, with_redis = SHAPES[shape]
+    sqlite = database == "sqlite" or args.sqlite
+    replicas = replicas or args.replicas
+    redis_url = "redis://127.0.0.1:6379/14"
+    env = {"HANDOFF_SERVICE_HOURS": "00:00-24:00"}
+    if with_redis:
+        env["REDIS_URL"] = redis_url
     exchange, queue = mq.names("kefu-bench")
     if rabbitmq:
         env.update({"RABBITMQ_URL": mq.RABBITMQ_URL, "RABBITMQ_EXCHANGE": exchange, "RABBITMQ_QUEUES": queue})
-    database_url = None if args.sqlite else create_postgres_database(POSTGRES_ADMIN_URL)
+    database_url = None if sqlite else create_postgres_database(POSTGRES_ADMIN_URL)
+    database_name = database_url.rsplit("/", 1)[1] if database_url else ""
+    statements = breakdown.StatementLog(POSTGRES_ADMIN_URL, database_name, Path(args.postgres_log)) if database_url else None
+    if statements is not None and not statements.enable():
+        print(f"(the PostgreSQL log {args.postgres_log} cannot be read: no statement counts)", flush=True)
+        statements = None
     work = Path(tempfile.mkdtemp(prefix="kefu-load-"))
-    stack = make_stack(work / "var", database_url=database_url, replicas=args.replicas, env=env)
-    print(f"==> starting the stack: {args.replicas} Rasa replicas, "
-          f"{'SQLite' if args.sqlite else 'PostgreSQL'}, Redis{', RabbitMQ' if rabbitmq else ''}", flush=True)
+    stack = make_stack(work / "var", database_url=database_url, replicas=replicas, env=env)
+    print(f"==> [{shape}] starting the stack: {replicas} Rasa replica{'s' if replicas > 1 else ''}, "
+          f"{'SQLite' if sqlite else 'PostgreSQL'}{', Redis' if with_redis else ', no Redis'}"
+          f"{', RabbitMQ' if rabbitmq else ''}", flush=True)
     stack.start()
     stream: dict | None = None
     try:
-        ports = ",".join(str(stack.bot_port + i) for i in range(args.replicas))
+        ports = ",".join(str(stack.bot_port + i) for i in range(replicas))
         out = work / "transcripts.jsonl"
         idle = rss_by_process(stack.process.pid)
         print(f"==> {args.users} conversations for {args.duration} s on ports {ports}", flush=True)
+        by_role = breakdown.roles(_descendants(stack.process.pid))
+        idle_before = breakdown.cpu_by_role(by_role)
+        time.sleep(IDLE_SECONDS)  # what each process costs with nobody talking (per second)
+        cpu_before = breakdown.cpu_by_role(by_role)
+        idle_cpu = {role: round(1000 * (cpu_before[role] - idle_before.get(role, 0.0)) / IDLE_SECONDS, 1)
+                    for role in cpu_before}
         load_before = os.getloadavg()
-        processes = _descendants(stack.process.pid)
-        cpu_before = cpu_seconds(processes)
+        backends_before = breakdown.postgres_backends(POSTGRES_ADMIN_URL, database_name) if database_url else {}
+        redis = breakdown.RedisCommands(redis_url) if with_redis else None
+        if statements is not None:
+            statements.start()
+        if redis is not None:
+            redis.start()
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.time()
-        subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(ROOT / "bench/load/locustfile.py"), "--headless",
-             "-u", str(args.users), "-r", str(args.users), "-t", f"{args.duration}s", "--stop-timeout", "120",
-             "--host", f"http://127.0.0.1:{stack.bot_port}", "--only-summary", "--loglevel", "WARNING"],
-            env={**os.environ, "KEFU_LOAD_PORTS": ports, "KEFU_LOAD_OUT": str(out), "KEFU_LOAD_THINK": str(args.think)},
-            cwd=ROOT, check=False,
-        )
+        locust = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench/load/locustfile.py"), "--headless",
+                  "-u", str(args.users), "-r", str(args.users), "-t", f"{args.duration}s", "--stop-timeout", "120",
+                  "--host", f"http://127.0.0.1:{stack.bot_port}", "--only-summary", "--loglevel", "WARNING"]
+        locust_env = {**os.environ, "KEFU_LOAD_PORTS": ports, "KEFU_LOAD_OUT": str(out),
+                      "KEFU_LOAD_THINK": str(args.think), "KEFU_LOAD_STICKY": "1" if args.sticky else "0"}
+        profile = None
+        if args.profile and shape == "prod":
+            profile = subprocess.Popen([args.py_spy, "record", "--pid", str(by_role["rasa"][0]), "--duration",
+                                        str(max(5, args.duration - 10)), "--rate", "100", "--format", "raw",
+                                        "--output", str(work / "py-spy.txt"), "--nonblocking"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(locust, env=locust_env, cwd=ROOT, check=False)
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         time.sleep(2)  # Rasa stores a tracker (and publishes its events) just after the reply has gone out
-        cpu_used = cpu_seconds(processes) - cpu_before
+        cpu_after = breakdown.cpu_by_role(by_role)
+        backends_after = breakdown.postgres_backends(POSTGRES_ADMIN_URL, database_name) if database_url else {}
+        database_counts = statements.stop() if statements is not None else None
+        redis_counts = redis.stop() if redis is not None else None
         load_after = os.getloadavg()
         loaded = rss_by_process(stack.process.pid)
         records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -136,6 +182,13 @@ def run(args: argparse.Namespace, *, rabbitmq: bool = False) -> tuple[dict, list
         errors = sum(not turn["ok"] for turn in turns)
         window = [t for t in turns if t["end"] <= started + args.duration]
         timings = [turn["ms"] for turn in turns]
+        if profile is not None:
+            profile.wait(timeout=120)
+            summary_path = ROOT / "results" / "load-py-spy.txt"
+            summary_path.parent.mkdir(exist_ok=True)
+            if (work / "py-spy.txt").exists():
+                summary_path.write_text((work / "py-spy.txt").read_text())
+                print(f"==> py-spy profile of rasa (collapsed stacks): {summary_path.relative_to(ROOT)}", flush=True)
         problems = check_transcripts(stack, records)
         transcript_mismatches = len(problems)
         if rabbitmq:
@@ -144,19 +197,47 @@ def run(args: argparse.Namespace, *, rabbitmq: bool = False) -> tuple[dict, list
             stream = check_stream(stack, [r["sender"] for r in records if r["turns"]],
                                   mq.consume(queue, idle=5, timeout=600))
             problems += stream.pop("problems")
+        n = len(turns)
+        cpu = {role: cpu_after[role] - cpu_before.get(role, 0.0) for role in cpu_after}
+        if database_url:
+            cpu["postgresql backends"] = breakdown.backends_cpu_delta(backends_before, backends_after)
+        load_generator = (children_after.ru_utime + children_after.ru_stime
+                          - children_before.ru_utime - children_before.ru_stime)
+        stack_cpu = sum(cpu.values())
+        rasa_cpu = sum(v for role, v in cpu.items() if role.startswith("rasa"))
         summary = {
-            "replicas": args.replicas, "users": args.users, "duration_s": args.duration, "think_s": args.think,
-            "database": "sqlite" if args.sqlite else "postgresql", "rabbitmq": rabbitmq,
-            "conversations": len(records), "turns": len(turns), "errors": errors,
+            "shape": shape, "replicas": replicas, "users": args.users, "duration_s": args.duration,
+            "think_s": args.think, "sticky": args.sticky, "database": "sqlite" if sqlite else "postgresql", "redis": with_redis,
+            "rabbitmq": rabbitmq,
+            "conversations": len(records), "turns": n, "errors": errors,
             "transcript_mismatches": transcript_mismatches,
             "turns_per_s": round(len(window) / args.duration, 1),
             "p50_ms": round(percentile(timings, 50), 1) if timings else None,
             "p99_ms": round(percentile(timings, 99), 1) if timings else None,
-            "cpu_ms_per_turn": round(1000 * cpu_used / len(turns), 1) if turns else None,
+            "cpu_ms_per_turn": breakdown.per_turn(1000 * stack_cpu, n, 1),
+            "cpu_ms_per_turn_stack": breakdown.per_turn(1000 * stack_cpu, n, 1),
+            "cpu_ms_per_turn_rasa": breakdown.per_turn(1000 * rasa_cpu, n, 1),
+            "cpu_ms_per_turn_by_process": {**{role: breakdown.per_turn(1000 * v, n, 1) for role, v in cpu.items()},
+                                           "load generator (locust)": breakdown.per_turn(1000 * load_generator, n, 1)},
+            "idle_cpu_ms_per_s": idle_cpu,
             "load_before": round(load_before[0], 2), "load_after": round(load_after[0], 2),
             "rss_mb_idle": idle, "rss_mb_loaded": loaded,
-            "machine": f"{os.cpu_count()} CPUs, {platform.platform()}",
+            "machine": f"{os.cpu_count()} CPUs, {platform.platform()}, {_cpu_model()}",
         }
+        if database_counts is not None:
+            summary["db"] = {
+                **database_counts,
+                "round_trips_per_turn": breakdown.per_turn(database_counts["round_trips"], n),
+                "statements_per_turn": {k: breakdown.per_turn(v, n) for k, v in database_counts["statements"].items()},
+                "transactions_per_turn": breakdown.per_turn(
+                    database_counts["xact_commit"] + database_counts["xact_rollback"], n),
+            }
+        if redis_counts is not None:
+            summary["redis_ops"] = {
+                **redis_counts,
+                "round_trips_per_turn": breakdown.per_turn(redis_counts["round_trips"], n),
+                "commands_per_turn": {k: breakdown.per_turn(v, n) for k, v in redis_counts["commands"].items()},
+            }
         if stream is not None:
             stream["events_per_turn"] = round(stream["events_checked"] / len(turns), 1) if turns else None
             summary["stream"] = stream
@@ -169,6 +250,14 @@ def run(args: argparse.Namespace, *, rabbitmq: bool = False) -> tuple[dict, list
     return summary, problems
 
 
+def _cpu_model() -> str:
+    try:
+        return next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load")
     parser.add_argument("--replicas", type=int, default=2)
@@ -179,26 +268,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rabbitmq", action="store_true",
                         help="run twice, without and with RABBITMQ_URL (127.0.0.1:5672): every event of every "
                              "conversation must reach the queue exactly once; the cost per turn side by side")
+    parser.add_argument("--shapes", default="prod,single",
+                        help="comma-separated runs, side by side: prod (PostgreSQL, Redis, --replicas), single "
+                             "(one process, SQLite, no Redis), sqlite (SQLite, Redis, --replicas)")
+    parser.add_argument("--sticky", action="store_true",
+                        help="each conversation on one replica (a load balancer hashing the sender), not every turn anew")
+    parser.add_argument("--profile", action="store_true", help="py-spy record the first replica of prod")
+    parser.add_argument("--postgres-log", default="/var/log/postgresql/postgresql-15-main.log",
+                        help="the PostgreSQL server's log (readable: statement counts)")
+    parser.add_argument("--py-spy", default="py-spy", help="the py-spy executable (for --profile)")
     args = parser.parse_args(argv)
 
-    summary, problems = run(args)
-    name = f"load-{args.replicas}"
+    from bench.load.breakdown import table
+
+    shapes = [name.strip() for name in args.shapes.split(",") if name.strip()]
+    if unknown := [name for name in shapes if name not in SHAPES]:
+        parser.error(f"unknown shapes {unknown}: choose among {', '.join(SHAPES)}")
+    problems: list[str] = []
     if args.rabbitmq:
         from bench.load.events import side_by_side
 
+        summary, problems = run(args)
         streamed, stream_problems = run(args, rabbitmq=True)
         problems += stream_problems
         summary = {"without_rabbitmq": summary, "with_rabbitmq": streamed}
-        name += "-rabbitmq"
+        name = f"load-{args.replicas}-rabbitmq"
+    else:
+        summary = {}
+        for shape in shapes:
+            summary[shape], found = run(args, shape=shape)
+            problems += found
+        name = f"load-{args.replicas}"
     for problem in problems[:20]:
         print("MISMATCH", problem)
     print(json.dumps(summary, indent=2, ensure_ascii=False))
+    print(table(summary))
     if args.rabbitmq:
         print(side_by_side(summary["without_rabbitmq"], summary["with_rabbitmq"]))
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / f"{name}.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    runs = [summary] if not args.rabbitmq else list(summary.values())
-    return 1 if problems or any(r["errors"] for r in runs) else 0
+    return 1 if problems or any(r["errors"] for r in summary.values()) else 0
 
 
 if __name__ == "__main__":

@@ -12,26 +12,10 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import urllib.parse
-from pathlib import Path
 from typing import Any
 
 from tests.stack import Stack, http
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: set[int]) -> float:
-    """User + system CPU seconds the processes have used so far (the ones still alive)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
-    return total / TICKS
 
 
 def _key(event: dict[str, Any]) -> str:

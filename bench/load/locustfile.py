@@ -7,7 +7,8 @@ hand against a running stack:
         -u 50 -r 50 -t 60s --host http://127.0.0.1:5005
 
 Every turn alternates between the Rasa replicas listed in ``KEFU_LOAD_PORTS`` (no stickiness:
-the conversation's state lives in the shared tracker store). The mix: greetings, FAQ questions
+the conversation's state lives in the shared tracker store); with ``KEFU_LOAD_STICKY=1``
+(``--sticky``) each conversation stays on one replica. The mix: greetings, FAQ questions
 in Chinese and English, and order lookups with the phone check. A turn is an error when the HTTP
 status is not 200, no reply came back, or the reply lacks what it must say (the order status).
 Each user writes what it sent and received to ``KEFU_LOAD_OUT`` (JSON lines) at the end.
@@ -28,6 +29,8 @@ from locust import HttpUser, events, task
 PORTS = [int(p) for p in os.environ.get("KEFU_LOAD_PORTS", "5005").split(",")]
 OUT = os.environ.get("KEFU_LOAD_OUT")
 THINK = float(os.environ.get("KEFU_LOAD_THINK", "0.5"))
+#: each conversation on one replica (as a load balancer hashing the sender would), not every turn anew
+STICKY = os.environ.get("KEFU_LOAD_STICKY") == "1"
 
 #: (weight, [(message, what the last reply must contain or None)])
 SCRIPTS = [
@@ -54,8 +57,9 @@ class Shopper(HttpUser):
         record = {"sender": sender, "turns": []}
         with _lock:
             RESULTS.append(record)
+        home = PORTS[next(_turns) % len(PORTS)]
         for message, expected in random.choice(_CHOICES):
-            port = PORTS[next(_turns) % len(PORTS)]
+            port = home if STICKY else PORTS[next(_turns) % len(PORTS)]
             started = time.perf_counter()
             with self.client.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
                                   json={"sender": sender, "message": message}, name="turn",

@@ -14,10 +14,12 @@ to (``tests/unit/bot/patches/``). One module per patch, installed in this order:
 ``tracker_copy``       tracker copies from a kept replay
 ``memoization_states`` the memoization policy's featurizer builds only its last states
 ``rule_states``        the rule policy predicts from its newest states; rule matches memoised
+``action_validation``  the action server's answers checked by a validator built once
 ``faults``             an apology when the database or Redis is down, a human offered when the
                        action server is (runs ``action_handoff_request`` in process: rasa-sdk)
 ``tracker_cache``      Kefu's tracker store: a per-process cache and a save without Rasa's query
 ``lock_tickets``       a conversation lock whose holder died is given up once its ticket expires
+``lock_scripts``       Rasa's Redis ticket lock in two atomic scripts a turn instead of 8 round trips
 =====================  ========================================================================
 
 ``KEFU_STOCK_RASA=on`` installs none of them (stock Rasa, for comparison: everything works, more
@@ -44,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 #: The patches, in the order :func:`install` installs them.
 ORDER = ("tf_free", "quiet_debug", "runner", "dialogue_states", "tracker_copy", "memoization_states",
-         "rule_states", "faults", "tracker_cache", "lock_tickets")
+         "rule_states", "action_validation", "faults", "tracker_cache", "lock_tickets", "lock_scripts")
 
 
 def install(settings: Any, *, model: Path | None = None) -> list[str]:
@@ -80,8 +82,10 @@ def install(settings: Any, *, model: Path | None = None) -> list[str]:
         logger.info("serving %s without TensorFlow", model.name)
     # Imported only now: they import Rasa's dialogue code, which imports TensorFlow.
     from bot.patches import (
+        action_validation,
         dialogue_states,
         faults,
+        lock_scripts,
         lock_tickets,
         memoization_states,
         quiet_debug,
@@ -94,8 +98,8 @@ def install(settings: Any, *, model: Path | None = None) -> list[str]:
     tf_free.guard_model_loading()
     if quiet_debug.install(logging.getLogger("rasa").getEffectiveLevel()):
         installed.append("quiet_debug")
-    for patch in (runner, dialogue_states, tracker_copy, memoization_states, rule_states, faults,
-                  tracker_cache, lock_tickets):
+    for patch in (runner, dialogue_states, tracker_copy, memoization_states, rule_states, action_validation,
+                  faults, tracker_cache, lock_tickets, lock_scripts):
         patch.install()
         installed.append(patch.__name__.rsplit(".", 1)[1])
     logger.info("Rasa %s with Kefu's patches: %s", RASA, ", ".join(installed))

@@ -4,8 +4,8 @@
   error; Rasa's own fallback to a per-process in-memory tracker is switched off): the message
   is answered with a short apology in the shopper's language instead of silence or an HTTP
   500, on every channel, and logged without its text. Nothing is kept of that turn; the tracker
-  store's pool checks connections before use (``pool_pre_ping``), so the next message, once the
-  database is back, continues the conversation where it was.
+  store's pool checks connections before use (``kefu.db.ping_when_idle``), so the next message,
+  once the database is back, continues the conversation where it was.
 * **Action server unreachable or failing** (connection refused, 5xx, timeout): the action's
   events are not lost silently as in plain Rasa; the shopper gets a friendly reply that offers a
   human agent, the form in progress (if any) is closed and the bot listens again. Asking for a

@@ -261,6 +261,7 @@ INTERNAL = {
     "KEFU_LOAD_PORTS": "bench/load/__main__.py hands locust its ports",
     "KEFU_LOAD_OUT": "bench/load/__main__.py hands locust its result file",
     "KEFU_LOAD_THINK": "bench/load/__main__.py hands locust the --think pause",
+    "KEFU_LOAD_STICKY": "bench/load/__main__.py hands locust --sticky (a conversation stays on one replica)",
 }
 
 #: Settings of the libraries Kefu runs on that its deployment files and docs rely on.

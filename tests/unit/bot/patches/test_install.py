@@ -33,11 +33,15 @@ TARGETS = [
     ("rasa.core.tracker_store", "FailSafeTrackerStore", "retrieve"),
     ("rasa.core.tracker_store", "FailSafeTrackerStore", "retrieve_full_tracker"),
     ("rasa.core.tracker_store", "FailSafeTrackerStore", "save"),
+    ("rasa.core.actions.action", "RemoteAction", "_validate_action_result"),
     ("rasa.core.actions.action", "RemoteAction", "run"),
     ("bot.stores", "KefuTrackerStore", "domain"),
     ("bot.stores", "KefuTrackerStore", "retrieve"),
     ("bot.stores", "KefuTrackerStore", "save"),
     ("rasa.core.lock_store", "LockStore", "_acquire_lock"),
+    ("rasa.core.lock_store", "RedisLockStore", "issue_ticket"),
+    ("rasa.core.lock_store", "RedisLockStore", "cleanup"),
+    ("rasa.core.lock_store", "RedisLockStore", "lock"),
 ]
 
 

@@ -8,9 +8,11 @@ and runs with the patch and without it (``store_mode``: the same checks hold for
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 
-from tests.unit.bot.test_stores import dump, store, turn
+from bot.stores import KefuTrackerStore
+from tests.unit.bot.test_stores import DOMAIN, RecordingBroker, dump, store, turn
 
 
 @pytest.fixture()
@@ -85,8 +87,9 @@ async def test_after_a_new_session_the_cached_tracker_predicts_like_a_fresh_read
     assert again.get_slot("language") == fresh.get_slot("language") == "zh-Hans"
 
 
-async def test_failed_save_forgets_the_tracker(url, monkeypatch):
-    replica = store(url)
+async def test_failed_save_forgets_the_tracker_and_publishes_nothing(url, store_mode, monkeypatch):
+    broker = RecordingBroker()
+    replica = KefuTrackerStore(domain=DOMAIN, host=url, event_broker=broker)
     tracker = await turn(replica, "c6", "a")
     tracker.update(UserUttered("lost?", {"name": "greet", "confidence": 1.0}))
 
@@ -94,10 +97,13 @@ async def test_failed_save_forgets_the_tracker(url, monkeypatch):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(replica, "session_scope", broken)
-    monkeypatch.setattr(replica.engine, "begin", broken)
+    monkeypatch.setattr(sa.pool.Pool, "connect", broken)  # no pool of the process gets a connection
+    published = len(broker.published)
     with pytest.raises(RuntimeError):
         await replica.save(tracker)
     monkeypatch.undo()
+    if store_mode == "patched":  # stock Rasa publishes before it stores
+        assert len(broker.published) == published  # transcripts never get the turn that was not stored
     reread = await replica.retrieve("c6")
     assert reread is not tracker
     assert [e.text for e in reread.events if isinstance(e, UserUttered)] == ["a"]
