@@ -21,7 +21,6 @@ from kefu.ratelimit import RateLimiter
 from tests.unit.bot.channels.conftest import empty_handoff_record
 
 
-
 class Processor:
     """Stands in for Rasa's MessageProcessor: logs the message on a real tracker, keeps what it saved."""
 
