@@ -75,11 +75,11 @@ class ProductMatcher:
             key = _plain(name)
             if key:
                 names.setdefault(key, set()).update(skus)
-        for name, skus in list(names.items()):
+        for name, named in list(names.items()):
             for word, variants in REGIONAL_WORDS.items():
                 if word in name:
                     for variant in variants:
-                        names.setdefault(name.replace(word, variant), set()).update(skus)
+                        names.setdefault(name.replace(word, variant), set()).update(named)
         self._skus = {name: tuple(sorted(skus)) for name, skus in names.items()}
         self._tokenizer = jieba.Tokenizer()
         for name in self._skus:
