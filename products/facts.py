@@ -33,7 +33,7 @@ FACT_WORDS: dict[str, tuple[str, ...]] = {
     "weight": ("重量", "多重", "重不重", "几斤", "多少克", "重唔重", "几重", "weight", "heavy", "weigh"),
     "care": ("洗护", "怎么洗", "清洗", "机洗", "水洗", "干洗", "洗衣机", "手洗", "wash", "care", "clean"),
     "origin": ("产地", "哪里产", "哪里生产", "哪产", "哪里做", "边度产", "边度整", "made in", "origin", "where is it made",
-               "where are they made", "where is the", "made where"),
+               "where are they made", "where is the", "where are the", "made where", "产自", "come from", "produced"),
     "warmth": ("保暖", "暖和", "冷不冷", "零下", "几多度", "多少度", "顶得住", "warm"),
     "voltage": ("电压", "伏", "110v", "220v", "voltage", "volt"),
     "power": ("功率", "瓦数", "费电", "watt", "wattage"),

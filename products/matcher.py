@@ -32,6 +32,16 @@ from shop.adapter import ProductView, ShopCatalogue
 #: SKUs written out (LM-AP-001, lm-sh-005-bk-43): matched as such, before names.
 SKU = re.compile(r"\b[a-z]{2}-[a-z]{2}-\d{3}(?:-[a-z0-9]+)*\b")
 
+#: words Taiwan (and Hong Kong) shoppers use for a mainland catalogue word, after the traditional →
+#: simplified step: a name containing the word is also matched with the regional one
+#: (行動電源 → 行动电源 for 移动电源). A catalogue written in either usage is found by both.
+REGIONAL_WORDS: dict[str, tuple[str, ...]] = {
+    "移动电源": ("行动电源",),
+    "充电宝": ("行动电源",),
+    "智能手表": ("智慧手表", "智慧型手表"),
+    "u盘": ("随身碟",),
+}
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -65,6 +75,11 @@ class ProductMatcher:
             key = _plain(name)
             if key:
                 names.setdefault(key, set()).update(skus)
+        for name, named in list(names.items()):
+            for word, variants in REGIONAL_WORDS.items():
+                if word in name:
+                    for variant in variants:
+                        names.setdefault(name.replace(word, variant), set()).update(named)
         self._skus = {name: tuple(sorted(skus)) for name, skus in names.items()}
         self._tokenizer = jieba.Tokenizer()
         for name in self._skus:

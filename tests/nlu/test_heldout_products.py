@@ -8,12 +8,10 @@ import pytest
 
 from tests.nlu import reports
 
-#: regression floors a little under the measured figures (docs/developers/products.md). Unknown-fact
-#: honesty fell from 93.3% to 80.0% when the restock intent and the purchase-based recommendation
-#: examples came in (2026-12-07): four questions no longer reach the product action (out_of_scope,
-#: faq); the floor follows the measured figure until a fix wins them back (issue 18 stays open).
-MIN_FACT_ACCURACY = 0.85
-MIN_UNKNOWN_HONESTY = 0.75
+#: regression floors a little under the measured figures (docs/developers/products.md, 2026-12-07:
+#: fact accuracy 100%, unknown-fact honesty 93.3%).
+MIN_FACT_ACCURACY = 0.9
+MIN_UNKNOWN_HONESTY = 0.9
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,8 @@ def skus(matcher: ProductMatcher, text: str) -> list[tuple[str, ...]]:
     ("降噪蓝牙耳机续航多久", [("LM-EL-007",)]),                       # its full name: one
     ("頭戴式耳機重唔重", [("LM-EL-021",)]),                            # traditional + Cantonese, longest name wins
     ("智能手錶防水嗎", [("LM-EL-009",)]),
+    ("行動電源有幾個接口", [("LM-EL-008",)]),                         # Taiwan's word for 移动电源
+    ("智慧手錶可以游泳嗎", [("LM-EL-009",)]),
     ("20000mAh的充电宝能带上飞机吗", [("LM-EL-008",)]),
     ("ｌｍ－ｅｌ－００８ 多重", [("LM-EL-008",)]),                        # full-width SKU
     ("does the WOOL COAT come in black?", [("LM-AP-001",)]),
