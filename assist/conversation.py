@@ -3,9 +3,12 @@
 Everything comes from the conversation's own record: the handoff row (reason, trigger, the
 customer the conversation proved it is) and ``conversation_events`` from the start of the Rasa
 session it was handed over in. Verified data is only what the bot verified: the handoff's
-``customer_id`` (a signed widget login or the order of a passed phone check) and the order of a
-passed phone check (slot ``order_verification``), or an order the handoff names that belongs to
-that verified customer. An order number the shopper merely typed is not verified.
+``customer_id`` when this conversation proved it (``customer_proven``: a signed widget login or the
+order of a phone check passed in it) and the order of a passed phone check (slot
+``order_verification``), or an order the handoff names that belongs to that verified customer. A
+customer only linked earlier to the conversation's channel identity is not verified ("linking
+never widens what an anonymous conversation may see"), nor is an order number the shopper merely
+typed.
 """
 
 from __future__ import annotations
@@ -118,7 +121,7 @@ def verified_data(found: Conversation, shop: ShopAdapter | None) -> VerifiedData
     handoff = found.handoff
     order_id = found.verified_order_id()
     name = language = None
-    if shop is not None and handoff.customer_id:
+    if shop is not None and handoff.customer_id and handoff.customer_proven:
         customer = shop.get_customer(customer_id=handoff.customer_id)
         if customer is not None:
             name, language = customer.name or None, customer.language or None

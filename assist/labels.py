@@ -62,6 +62,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "customer": ("客户", "Customer"),
     "previous": ("此前转人工 {n} 次", "{n} earlier handoffs"),
     "no_previous": ("首次转人工", "first handoff"),
+    "linked_only": ("此前关联，本次对话未验证", "linked earlier, not verified in this conversation"),
     "follow_ups": ("待回访", "Open follow-ups"),
     "due": ("截止 {due}", "due {due}"),
 }

@@ -11,7 +11,8 @@ Built from the conversation's own data (:mod:`assist.conversation`), in the agen
 3. the handoff's reason and the message that triggered it;
 4. the mood: the sentiment the Rasa pipeline's check (``bot.nlu.sentiment``) put on each message
    (``parse_data.sentiment``), over the conversation;
-5. for a verified customer: name, member level and earlier handoffs (only when known);
+5. for a verified customer: name, member level and earlier handoffs (only when known); for a
+   customer only linked earlier to the channel identity, its id marked "not verified";
 6. that customer's open follow-ups (回访: note, due date, assignee), when there are any. They are
    the customers package's; the web app hands them in (:data:`FollowUpsOf`), so assist does not
    import customers (docs/design.md, "Layers").
@@ -163,6 +164,8 @@ def customer_line(found: Conversation, shop: ShopAdapter | None, previous: int, 
     customer_id = found.handoff.customer_id
     if not customer_id:
         return None
+    if not found.handoff.customer_proven:  # only linked earlier: the record's id, not its name
+        return (", " if language == "en" else "，").join([customer_id, word(WORDS, "linked_only", language)])
     customer = shop.get_customer(customer_id=customer_id) if shop is not None else None
     parts = [customer.name if customer is not None and customer.name else customer_id]
     if customer is not None:

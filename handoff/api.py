@@ -213,7 +213,7 @@ def blueprints(*, require_role: RoleGuard, errors: ErrorHelpers) -> list[Bluepri
         if state.customer_panel is not None:
             try:
                 customer = await in_thread(state.customer_panel, customer_id=handoff.customer_id,
-                                           order_id=handoff.order_id)
+                                           order_id=handoff.order_id, proven=handoff.customer_proven)
             except Exception:  # the console works without it
                 logger.exception("customer panel failed for handoff %s", handoff_id)
         return response.json(details_json(handoff, transcript, transitions, ticket, customer))

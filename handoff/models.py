@@ -48,6 +48,9 @@ class Handoff(Base):
     language: Mapped[str | None] = column(sa.String(8))
     #: shop customer id when known (signed widget login or the orders flow)
     customer_id: Mapped[str | None] = column(sa.String(64))
+    #: whether this conversation proved ``customer_id`` (signed token or an order check passed in
+    #: it); false: only its channel identity's earlier link, not verified (migration 0012)
+    customer_proven: Mapped[bool] = column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     #: order number the conversation was about, when known (not necessarily verified)
     order_id: Mapped[str | None] = column(sa.String(32))
     #: the customer message that triggered the handoff

@@ -51,6 +51,7 @@ def details_json(handoff: Handoff, transcript: Iterable[TranscriptLine], transit
         "language": handoff.language,
         "trigger_text": handoff.trigger_text,
         "customer_id": handoff.customer_id,
+        "customer_proven": bool(handoff.customer_proven),
         "order_id": handoff.order_id,
         "callback_due_at": iso(handoff.callback_due_at),
         "claimed_at": iso(handoff.claimed_at),

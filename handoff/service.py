@@ -103,6 +103,7 @@ class HandoffService:
         self, *, sender_id: str, channel: str, reason: Reason | str, language: str | None = None,
         customer_id: str | None = None, order_id: str | None = None, trigger_text: str | None = None,
         transcript: list[dict[str, Any]] | None = None, member_level: str | None = None,
+        customer_proven: bool = False,
     ) -> HandoffRequest:
         """Puts a conversation in the queue (service hours) or takes a callback request (outside).
 
@@ -111,8 +112,12 @@ class HandoffService:
 
         Args:
             transcript: the conversation so far (for a complaint ticket), ``[{"role", "text", "ts"}]``.
-            member_level: the tier of the conversation's (linked) customer: gold and black_gold
-                raise the priority by 1 (:func:`handoff.states.priority_of`).
+            member_level: the tier of the conversation's customer: gold and black_gold raise the
+                priority by 1 (:func:`handoff.states.priority_of`), only when ``customer_proven``.
+            customer_proven: the conversation proved ``customer_id`` itself (a signed token or an
+                order check passed in it); False for a customer only linked to its channel identity
+                earlier, who is not verified and gets no tier point ("linking never widens what an
+                anonymous conversation may see").
         """
         reason = parse_reason(reason)
         now = self.now()
@@ -120,8 +125,8 @@ class HandoffService:
         status = Status.WAITING if is_open else Status.CALLBACK
         callback_at = None if is_open else self.hours.next_opening(now)
         new = NewHandoff(
-            sender_id=sender_id, channel=channel or "", reason=reason.value, priority=priority_of(reason, member_level),
-            language=language, customer_id=customer_id, order_id=order_id,
+            sender_id=sender_id, channel=channel or "", reason=reason.value, priority=priority_of(reason, member_level if customer_proven else None),
+            language=language, customer_id=customer_id, customer_proven=customer_proven, order_id=order_id,
             trigger_text=(trigger_text or "")[:2000] or None,
         )
         handoff, created = self.store.open_handoff(

@@ -56,6 +56,8 @@ class NewHandoff:
     priority: int
     language: str | None = None
     customer_id: str | None = None
+    #: the conversation proved ``customer_id`` itself (not only an earlier link of its identity)
+    customer_proven: bool = False
     order_id: str | None = None
     trigger_text: str | None = None
 
@@ -135,7 +137,7 @@ class HandoffStore:
                 handoff = Handoff(
                     sender_id=new.sender_id, channel=new.channel or "", reason=new.reason, priority=new.priority,
                     status=status.value, language=new.language, customer_id=new.customer_id,
-                    order_id=new.order_id, trigger_text=new.trigger_text, created_at=at, updated_at=at,
+                    customer_proven=new.customer_proven and new.customer_id is not None, order_id=new.order_id, trigger_text=new.trigger_text, created_at=at, updated_at=at,
                     callback_due_at=callback_due_at,
                 )
                 session.add(handoff)

@@ -36,8 +36,8 @@ def _order(order: OrderView) -> dict[str, Any]:
     }
 
 
-def customer_panel(shop: ShopAdapter, *, customer_id: str | None = None, order_id: str | None = None
-                   ) -> dict[str, Any]:
+def customer_panel(shop: ShopAdapter, *, customer_id: str | None = None, order_id: str | None = None,
+                   proven: bool = False) -> dict[str, Any]:
     """What the console shows about the customer of a handoff.
 
     Args:
@@ -47,22 +47,29 @@ def customer_panel(shop: ShopAdapter, *, customer_id: str | None = None, order_i
             one of those (:mod:`customers.links`).
         order_id: an order number the conversation was about (shown as such; an order number a
             shopper merely typed proves nothing, so no customer is inferred from it).
+        proven: the conversation proved ``customer_id`` itself (the handoff's ``customer_proven``).
 
     Returns:
-        ``{"verified": bool, "customer": {...} | None, "orders": [...], "order_id": ...}``;
-        ``verified`` is True whenever a customer is shown.
+        ``{"verified": bool, "linked": bool, "customer": {...} | None, "orders": [...], "order_id": ...}``;
+        ``verified`` only for a customer proven in this conversation (name, masked phone, e-mail,
+        tier, recent orders). A customer only linked earlier to the channel identity is ``linked``:
+        its id, name and tier for the agent's care record, no contact details and no orders
+        ("linking never widens what an anonymous conversation may see").
     """
-    verified = bool(customer_id)
     if not customer_id:
-        return {"verified": False, "customer": None, "orders": [], "order_id": order_id}
+        return {"verified": False, "linked": False, "customer": None, "orders": [], "order_id": order_id}
     customer = shop.get_customer(customer_id=customer_id)
+    if not proven:
+        linked = ({"customer_id": customer.customer_id, "name": customer.name, "member_level": customer.member_level}
+                  if customer is not None else {"customer_id": customer_id})
+        return {"verified": False, "linked": True, "customer": linked, "orders": [], "order_id": order_id}
     details = (
         {"customer_id": customer.customer_id, "name": customer.name, "phone": mask_phone(customer.phone),
          "email": customer.email, "member_level": customer.member_level, "language": customer.language}
         if customer is not None else {"customer_id": customer_id}
     )
     orders = shop.list_customer_orders(customer_id=customer_id, limit=RECENT_ORDERS)
-    return {"verified": verified, "customer": details, "orders": [_order(o) for o in orders],
+    return {"verified": True, "linked": False, "customer": details, "orders": [_order(o) for o in orders],
             "order_id": order_id}
 
 

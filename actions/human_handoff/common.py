@@ -14,13 +14,10 @@ from actions.orders import access
 from handoff.service import Clock, HandoffService
 from kefu.clock import utcnow
 from kefu.settings import current
-from kefu.tokens import customer_tokens
 from shop.views import CustomerView
 
 logger = logging.getLogger(__name__)
 
-#: Message metadata keys that may carry a widget's signed customer token.
-CUSTOMER_TOKEN_KEYS = ("customer_token", "customerToken")
 SHANGHAI = "Asia/Shanghai"
 
 
@@ -40,37 +37,41 @@ def handoff_service() -> HandoffService:
     return _service_for(current().database_url)
 
 
-def known_customer(tracker: Tracker) -> str | None:
-    """The shop customer id, when the conversation proved who it is.
+def proof_of(tracker: Tracker) -> tuple[str | None, str | None]:
+    """The shop customer id the conversation proves now, and how (``customer_token`` or
+    ``order_check``); ``(None, None)`` when it proves none.
 
-    From a valid signed customer token in the latest message's metadata (widget login), else from
-    the order of a passed phone check that still counts (its customer, read from the shop). Never
-    from a slot: the tracker is the caller's word, and no slot holds a customer id.
+    From a valid signed customer token in the latest message's metadata (widget login, read by
+    :func:`actions.orders.access.signed_in_customer`, the one reader), else from the order of a
+    passed phone check that still counts (its customer, read from the shop). Never from a slot:
+    the tracker is the caller's word, and no slot holds a customer id.
     """
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    for key in CUSTOMER_TOKEN_KEYS:
-        if metadata.get(key):
-            try:
-                return customer_tokens(current()).read(metadata[key])
-            except Exception:  # noqa: BLE001 - no secret configured (or a bad token): treat as anonymous
-                return None
+    signed_in = access.signed_in_customer(tracker)
+    if signed_in is not None:
+        return signed_in, "customer_token"
     try:
-        return access.verified_order_customer(tracker)
+        checked = access.verified_order_customer(tracker)
     except Exception:  # the shop is unreachable: hand over without the customer
         logger.warning("handoff: could not read the customer of the verified order", exc_info=True)
-        return None
+        return None, None
+    return (checked, "order_check") if checked is not None else (None, None)
+
+
+def known_customer(tracker: Tracker) -> str | None:
+    """The shop customer id, when the conversation proved who it is (:func:`proof_of`)."""
+    return proof_of(tracker)[0]
 
 
 def who_is_it(tracker: Tracker) -> tuple[str | None, bool]:
     """The customer of the conversation for the handoff record, and whether the conversation
-    proves it now: the one it proves now (:func:`known_customer`, recorded as a link of its
-    channel identity; ``True``), else the one its channel identity was linked to before
-    (:mod:`customers.links`; ``False``: staff see it, the shopper is shown nothing of it)."""
-    customer = known_customer(tracker)
-    if customer is not None:
-        metadata = (tracker.latest_message or {}).get("metadata") or {}
-        signed_in = isinstance(metadata, dict) and any(metadata.get(key) for key in CUSTOMER_TOKEN_KEYS)
-        customer_links.link(tracker, customer, by="customer_token" if signed_in else "order_check")
+    proves it now: the one it proves now (:func:`proof_of`, recorded as a link of its channel
+    identity; ``True``), else the one its channel identity was linked to before
+    (:mod:`customers.links`; ``False``: not verified — staff see it marked so, the shopper is shown
+    nothing of it, no tier priority, no placeholders filled: "linking never widens what an
+    anonymous conversation may see")."""
+    customer, by = proof_of(tracker)
+    if customer is not None and by is not None:
+        customer_links.link(tracker, customer, by=by)
         return customer, True
     return customer_links.linked_customer(tracker), False
 

@@ -114,6 +114,7 @@ class ActionHandoffRequest(Action):
                 trigger_text=latest_user_text(tracker),
                 transcript=transcript_of(tracker),
                 member_level=member_level,
+                customer_proven=proven,
             ))
         except Exception:
             logger.exception("handoff: could not queue conversation for a human")

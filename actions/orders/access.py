@@ -72,7 +72,11 @@ def language(tracker: Tracker) -> str | None:
 
 
 def signed_in_customer(tracker: Tracker) -> str | None:
-    """The customer id vouched for by the latest message's token, or ``None`` (anonymous)."""
+    """The customer id vouched for by the latest message's token, or ``None`` (anonymous).
+
+    The one reader of the customer token in the actions (orders, products, greeting, handoff): the
+    ``customer_token`` key only, the one the channels let through (:mod:`bot.channels.metadata`).
+    """
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     token = metadata.get("customer_token") if isinstance(metadata, dict) else None
     if not token:

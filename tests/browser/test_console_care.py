@@ -25,6 +25,8 @@ def test_the_clock_and_the_linked_customers_record(stack, page):
     handoff = queue_entry(stack, agent, shopper)
     details = stack.api("GET", f"/api/handoffs/{handoff['id']}/details", token=agent)[1]
     assert details["customer_id"] == "C1004"  # linked by the order check
+    # passed in this very conversation: proven, so the panel is verified (issue 19)
+    assert details["customer_proven"] is True and details["customer"]["verified"] is True
 
     log_in(page, stack)
     item = page.locator(f"[data-testid=queue-item][data-id='{handoff['id']}']")

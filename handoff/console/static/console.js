@@ -188,6 +188,9 @@ function renderDetails() {
     const c = customer.customer;
     box.append(el("p", {}, el("strong", {}, c.name || c.customer_id), ` (${c.customer_id})`),
                el("p", { class: "muted" }, [c.member_level, c.phone, c.email, c.language].filter(Boolean).join(" · ")));
+    // only linked earlier to this channel identity: the shopper has not proven it now (issue 19)
+    if (!customer.verified) box.append(el("p", { class: "muted", dataTestid: "not-verified" },
+      "此前关联，本次对话未验证 Linked earlier, not verified in this conversation"));
     if (customer.orders.length) {
       box.append(el("table", { dataTestid: "orders" },
         el("tr", {}, el("th", {}, "订单 Order"), el("th", {}, "状态 Status"), el("th", {}, "金额 Total")),

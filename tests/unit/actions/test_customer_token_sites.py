@@ -74,3 +74,12 @@ def test_with_the_shops_public_key_the_sites_accept_its_signatures_only(env, pri
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode())
     assert readers(jwt.encode(claims("C1003"), private, algorithm)) == ["passed", "C1003", "C1003"]
     assert readers(jwt.encode(claims(), keys.derive_text(MASTER, keys.CUSTOMER_TOKENS), "HS256")) == [None] * 3
+
+
+def test_the_sites_read_the_one_key_the_channels_let_through(env):
+    """``customerToken`` never passes the channels' metadata filter, so no reader takes it either."""
+    good = jwt.encode(claims(), keys.derive_text(MASTER, keys.CUSTOMER_TOKENS), "HS256")
+    latest = {"text": "转人工", "intent": {"name": "request_human"}, "entities": [], "metadata": {"customerToken": good}}
+    camel = Tracker("shopper", {}, latest, [], False, None, {}, "action_listen")
+    assert clean_metadata({"customerToken": good}, customer_tokens(load_settings())) == {}
+    assert signed_in_customer(camel) is None and known_customer(camel) is None

@@ -35,15 +35,18 @@ def slot(conversation: Conversation, name: str, value: Any) -> Conversation:
 
 
 def hand_over(url: str, conversation: Conversation, reason: str, trigger: str, *, customer_id: str | None = None,
-              order_id: str | None = None, language: str = "zh-Hans", claim: str | None = None) -> int:
-    """Records the events so far and opens the handoff at the conversation's time (claimed by ``claim``)."""
+              order_id: str | None = None, language: str = "zh-Hans", claim: str | None = None,
+              proven: bool = True) -> int:
+    """Records the events so far and opens the handoff at the conversation's time (claimed by ``claim``);
+    ``proven=False``: ``customer_id`` is only the earlier link of the channel identity."""
     conversation.hand_over()
     record_events(url, conversation.events)
     conversation.events = []
     store = HandoffStore(url)
     item, _ = store.open_handoff(
         NewHandoff(sender_id=conversation.sender, channel=conversation.channel, reason=reason, priority=1,
-                   language=language, customer_id=customer_id, order_id=order_id, trigger_text=trigger),
+                   language=language, customer_id=customer_id, customer_proven=proven and customer_id is not None,
+                   order_id=order_id, trigger_text=trigger),
         status=Status.WAITING, actor="bot", at=conversation.now)
     if claim:
         store.transition(item.id, Status.ACTIVE, actor=f"agent:{claim}", at=conversation.now, claimed_by=claim)
@@ -64,6 +67,17 @@ def order_conversation(url: str, sender: str = "shopper-order") -> int:
     said(c, "运费怎么算", "faq", negative=0.1).faq("shipping_fee")
     said(c, "转人工", "request_human", negative=0.2)
     return hand_over(url, c, "customer_request", "转人工", customer_id="C1001", order_id=ORDER, claim="agent")
+
+
+def linked_conversation(url: str, sender: str = "shopper-linked") -> int:
+    """A later conversation from a channel identity linked to C1001 by an earlier order check (the
+    order's phone may be a gift recipient's): it proves nothing now, and types C1001's order number."""
+    c = start(sender, "telegram")
+    said(c, "我的订单到哪了", "order_status", negative=0.05)
+    slot(c, "order_id", ORDER)
+    said(c, "转人工", "request_human", negative=0.2)
+    return hand_over(url, c, "customer_request", "转人工", customer_id="C1001", order_id=ORDER, claim="agent",
+                     proven=False)
 
 
 def complaint_conversation(url: str, sender: str = "shopper-complaint") -> int:

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from shop.demo.seed import seed_demo_shop
-from tests.unit.assist.scripts import ORDER, answered_by_agent, complaint_conversation, order_conversation
+from tests.unit.assist.scripts import (
+    ORDER,
+    answered_by_agent,
+    complaint_conversation,
+    linked_conversation,
+    order_conversation,
+)
 from tests.webapp import web_app_fixture
 
 IDS: dict[str, int] = {}
@@ -16,6 +22,7 @@ def prepare(url: str) -> None:
     seed_demo_shop(url)
     IDS["order"] = order_conversation(url)
     IDS["complaint"] = complaint_conversation(url)
+    IDS["linked"] = linked_conversation(url)
     IDS["english"] = answered_by_agent(url, "shopper-en", "can i pay with paypal", "Yes, PayPal works at checkout.")
 
 
@@ -92,6 +99,21 @@ def test_placeholders_are_filled_from_verified_data_only(web, tokens):
     # an English-speaking shopper gets the English text
     reply = canned_of(web, tokens["agent"], IDS["english"], "hello")
     assert reply["text"] == "Hi {name}, let me look at order {order} for you."
+
+
+def test_a_customer_only_linked_earlier_fills_nothing(web, tokens):
+    """Linking never widens what an anonymous conversation may see (issue 19): a channel identity
+    linked to 王芳 before, proving nothing now, gets neither her name nor her order number (typed
+    or not) in the agent's reply, and the view says nothing is verified."""
+    assert web.api("POST", "/api/assist/canned", {**GREETING, "shortcut": "hi-linked"}, token=tokens["agent"])[0] == 201
+    reply = canned_of(web, tokens["agent"], IDS["linked"], "hi-linked")
+    assert reply["text"] == GREETING["text_zh"] and reply["missing"] == ["name", "order"]
+    assert "王芳" not in reply["text"] and ORDER not in reply["text"]
+    status, view = web.api("GET", f"/api/assist/handoffs/{IDS['linked']}", token=tokens["agent"])
+    assert status == 200 and view["verified"] == {"name": False, "order": False}
+    lines = {line["kind"]: line["text"] for line in view["summary"]["lines"]}
+    assert "王芳" not in " ".join(lines.values())
+    assert lines["customer"] == "客户：C1001，此前关联，本次对话未验证"
 
 
 def test_unknown_handoff_is_a_404(web, tokens):

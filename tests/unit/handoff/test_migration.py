@@ -83,3 +83,23 @@ def test_paused_conversations_are_marked_and_sent_ratings_kept(empty_url):
     command.downgrade(config, "0006")
     back = rows(empty_url, "SELECT sender_id, bot_resumed_at IS NOT NULL FROM handoffs")
     assert {sender for sender, (resumed,) in back.items() if resumed} == {"thanked", "gone-resumed", "gone"}
+
+
+def test_earlier_handoffs_are_not_taken_for_proven_customers(empty_url):
+    """Migration 0012: which earlier handoffs' customers were proven was not recorded, so none
+    counts as verified (issue 19); the column goes again on downgrade, the one-open index stays."""
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0011")
+    with get_engine(empty_url).begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO handoffs (sender_id, channel, reason, priority, status, customer_id, created_at, "
+            "updated_at) VALUES ('linked', 'telegram', 'customer_request', 2, 'waiting', 'C1001', :at, :at)"),
+            {"at": NOW})
+    command.upgrade(config, "head")
+    assert rows(empty_url, "SELECT sender_id, customer_proven FROM handoffs") == {"linked": (False,)}
+    command.downgrade(config, "0011")
+    assert "customer_proven" not in {c["name"] for c in sa.inspect(get_engine(empty_url)).get_columns("handoffs")}
+    with pytest.raises(IntegrityError), get_engine(empty_url).begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO handoffs (sender_id, channel, reason, priority, status, created_at, updated_at) "
+            "VALUES ('linked', 'rest', 'complaint', 3, 'waiting', :at, :at)"), {"at": NOW})

@@ -18,12 +18,22 @@ def shop(database_url: str) -> DemoShop:
 
 
 def test_known_customer_with_recent_orders(shop):
-    panel = customer_panel(shop, customer_id="C1001")
+    panel = customer_panel(shop, customer_id="C1001", proven=True)
     assert panel["verified"]
     assert panel["customer"]["name"] == "王芳" and panel["customer"]["phone"] == "*******5678"
     assert panel["customer"]["member_level"] == "gold"
     # C1001 has two orders in the fixtures, newest first
     assert [o["order_id"] for o in panel["orders"]] == ["261120000612", "261112000345"]
+
+
+def test_a_customer_only_linked_earlier_is_not_verified(shop):
+    """Linking never widens what an anonymous conversation may see (issue 19): the customer a
+    channel identity was linked to before, not proven in this conversation, is shown as linked,
+    not verified, without contact details or orders."""
+    panel = customer_panel(shop, customer_id="C1001", order_id="261120000612")
+    assert panel["verified"] is False and panel["linked"] is True
+    assert panel["customer"] == {"customer_id": "C1001", "name": "王芳", "member_level": "gold"}
+    assert panel["orders"] == [] and panel["order_id"] == "261120000612"
 
 
 def test_a_typed_order_number_shows_no_customer(shop):

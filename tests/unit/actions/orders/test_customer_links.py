@@ -101,7 +101,19 @@ def test_a_later_conversation_of_the_same_identity_is_linked_in_its_handoff(shop
     # days later, a new session on the same Telegram chat: no check, straight to a human
     say(ActionHandoffRequest(), "tg:5551", "真人客服", channel="telegram", intent="request_human", session_age=5)
     [handoff] = HandoffStore(current().database_url).list(["waiting", "callback"])
-    assert handoff.customer_id == "C1004"
+    # the agent sees the record it is linked to, marked as not proven in this conversation
+    assert handoff.customer_id == "C1004" and handoff.customer_proven is False
+    common._service_for.cache_clear()
+
+
+def test_a_handoff_of_a_conversation_that_proves_its_customer_now_is_proven(shop):
+    common._service_for.cache_clear()
+    say(ActionHandoffRequest(), "web:abc", "转人工", channel="socketio", intent="request_human", metadata=token("C1001"))
+    checked = verified("261103004817", "8123", age=30, channel="telegram")
+    say(ActionHandoffRequest(), "tg:5551", "真人客服", channel="telegram", intent="request_human", slots=checked)
+    found = {h.sender_id: (h.customer_id, h.customer_proven)
+             for h in HandoffStore(current().database_url).list(["waiting", "callback"])}
+    assert found == {"web:abc": ("C1001", True), "tg:5551": ("C1004", True)}
     common._service_for.cache_clear()
 
 
@@ -118,15 +130,17 @@ def test_a_gold_members_handoff_is_served_before_a_regular_one_of_the_same_reaso
     assert gold.messages[-1]["queue_position"] == 1
     # 专属客服 wording, by name, for the member signed in now
     assert gold.texts.startswith("王芳您好，您是我们的尊贵会员，已为您优先转接专属客服，您当前排在第 1 位")
-    # a black_gold member linked earlier by an order check, now asking without proof: the priority,
-    # but nothing of the record is said to the conversation
+    # a black_gold member linked earlier by an order check (its phone may be a gift recipient's), now
+    # asking without proof: linking never widens what an anonymous conversation gets (issue 19):
+    # no tier point, and nothing of the record is said to the conversation
     say(validate, "tg:777", "261120000815 尾号9043", channel="telegram", loop=FORM)
     linked = say(ActionHandoffRequest(), "tg:777", "找真人", channel="telegram", intent="request_human",
                  session_age=5)
     assert linked.responses == ["utter_handoff_queued"] and "陈静" not in linked.texts
     queue = HandoffStore(current().database_url).list(["waiting"])
-    assert [(h.sender_id, h.reason, h.priority) for h in queue] == [
-        ("web:gold", "customer_request", 2), ("tg:777", "customer_request", 2), ("web:regular", "customer_request", 1)]
+    assert [(h.sender_id, h.reason, h.priority, h.customer_proven) for h in queue] == [
+        ("web:gold", "customer_request", 2, True), ("web:regular", "customer_request", 1, True),
+        ("tg:777", "customer_request", 1, False)]
     common._service_for.cache_clear()
 
 
