@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders.labels import format_day, format_money
@@ -17,6 +19,18 @@ from shop.views import MEMBER_LEVELS
 TIER_WORDS = {"regular": ("普通会员", "regular"), "silver": ("银卡", "silver"), "gold": ("金卡", "gold member", "gold"),
               "black_gold": ("黑金", "black gold", "black-gold")}
 MEMBER_WORDS = ("会员", "vip", "member")
+
+
+def tiers_named(lowered: str) -> list[str]:
+    """The tiers a normalised message names, in :data:`MEMBER_LEVELS` order. Read from the left,
+    the longest tier word at each place wins and the words inside it are not read again: "黑金卡"
+    is black_gold only (not also gold for its 金卡), "black gold members" is not also gold."""
+    named = {_TIER_OF[match.group(0)] for match in _TIER_PATTERN.finditer(lowered)}
+    return [level for level in MEMBER_LEVELS if level in named]
+
+
+_TIER_OF = {word: level for level, words in TIER_WORDS.items() for word in words}
+_TIER_PATTERN = re.compile("|".join(re.escape(word) for word in sorted(_TIER_OF, key=len, reverse=True)))
 
 
 def name(product: ProductView, english: bool) -> str:
@@ -184,7 +198,7 @@ def price(dispatcher: CollectingDispatcher, shop: ShopCatalogue, product: Produc
             dispatcher.utter_message(response="utter_product_no_promotion", product=name(product, english))
         else:
             dispatcher.utter_message(response="utter_product_no_promotion_any")
-    tiers = [level for level in MEMBER_LEVELS if any(word in lowered for word in TIER_WORDS[level])]
+    tiers = tiers_named(lowered)
     if tiers or any(word in lowered for word in MEMBER_WORDS):
         for benefit in ([shop.member_benefits(level=t) for t in tiers] if tiers else shop.list_member_benefits()):
             if benefit is not None:

@@ -7,7 +7,9 @@ is not an FAQ question. :class:`FaqGate`, right after the intent classifier, loo
 probability of the selected FAQ itself (the ``faq`` confidence times the selected sub-intent's
 share): below ``min_probability`` the intent becomes ``out_of_scope``, so the bot says it has no
 answer and offers a person (``utter_out_of_scope``), and the editor's inbox counts the message
-as unanswered. The FAQ it was closest to stays in the parse result under ``faq_gate``.
+as unanswered. The FAQ it was closest to stays in the parse result under ``faq_gate``; that trace
+makes the message a low-confidence turn for the dialogue ("misunderstood twice → human",
+``actions/human_handoff/unsure.py``), whatever the relabelled confidence says.
 
 The threshold was chosen on the held-out sets (docs/developers/nlu.md, "Unanswered questions"):
 the FAQ answers it withholds are wrong far more often than right. Content published after

@@ -9,7 +9,9 @@ fallback or the sentiment check made of it. The intent before is kept in the par
 (data/rules/orders.yml), and the handoff records the reason ``customer_request``.
 
 A phrase that is negated ("不用转人工", "不要人工", "唔使搵真人", "I don't need a human") or that
-asks what the bot is ("你是真人吗", "are you a real person?") is no ask; nor is 人工智能 (AI).
+asks what the bot is ("你是真人吗", "are you a real person?") is no ask; nor is 人工智能 (AI). An
+impatient "not" is an ask: "怎么还不转人工", "再不给我转人工我就投诉", "仲唔幫我轉人工", "why won't you let me
+talk to a human", "you never let me speak to a real person".
 When the classifier itself says ``request_human`` for a message that only declines a person
 ("不要人工"), the intent becomes the next one it ranked (not a complaint; ``deny``, "no", when
 it ranked none with at least :data:`MIN_NEXT`).
@@ -64,6 +66,18 @@ _NEGATED_ZH = re.compile(r"(?:不用|不要|不需要?|不必|不想|不再|别|
 _NEGATED_EN = re.compile(
     r"\b(?:don'?t|do not|doesn'?t|didn'?t|no need|not|never|without|no)\b(?:\s+\w+){0,3}\s*$"
 )
+#: An impatient or rhetorical "not" is a demand, no decline: "怎么还不转人工", "为什么不转人工", "再不给我转人工
+#: 我就投诉", "仲唔帮我转人工" (normalised 仲唔幫我轉人工), "点解唔转人工"; a real decline (不用/不要/唔使 ...) is
+#: not a bare 不/唔 and stays one.
+_IMPATIENT_ZH = re.compile(r"(?:还|再|怎么|怎样|为什么|为何|为啥|咋|干嘛|干吗|凭什么|仲|点解|做咩|做乜)(?:还|又|仲|就)?"
+                           r"(?:不|唔)(?:帮我|给我|替我|帮|给|同我|畀我|俾我|去|直接)?$")
+#: "why won't you let me talk to a human", "why can I not speak to a person", "you never let me speak to a
+#: real person", "you still won't put me through to an agent"; not "you don't have to connect me to an agent".
+_IMPATIENT_EN = re.compile(
+    r"\bwhy\b.*\b(?:don'?t|doesn'?t|didn'?t|won'?t|can'?t|cannot|wouldn'?t|not|never)\b(?:\s+\w+){0,4}\s*$"
+    r"|\b(?:you|u|they|nobody|no one)\s+(?:still\s+|just\s+)?(?:never|don'?t|won'?t|didn'?t|wouldn'?t|can'?t|will not)"
+    r"\s+(?:ever\s+)?(?:let|put|connect|transfer|get|give|find)\b(?:\s+\w+){0,2}\s*$"
+)
 #: Asking what the bot is: "你是真人吗", "are you a real person?", "am I talking to a human?"
 _WHAT_IS_IT = re.compile(
     r"(?:你|您|这|呢个|你地|你哋)(?:是|系|係)(?:不是|唔系|咪)?(?:真人|人工)"
@@ -83,12 +97,12 @@ def _clause_before(text: str, start: int) -> str:
 def _phrases(text: str) -> list[str]:
     """Each person phrase of a normalised message: ``ask``, ``negated`` or ``question`` (what the bot is)."""
     found = []
-    for pattern, negated in ((_ASK_ZH, _NEGATED_ZH), (_ASK_EN, _NEGATED_EN)):
+    for pattern, negated, impatient in ((_ASK_ZH, _NEGATED_ZH, _IMPATIENT_ZH), (_ASK_EN, _NEGATED_EN, _IMPATIENT_EN)):
         for match in pattern.finditer(text):
             if _NOT_A_PERSON.match(text[match.end():]):
                 continue
             before = _clause_before(text, match.start())
-            if negated.search(before):
+            if negated.search(before) and not impatient.search(before):
                 found.append("negated")
                 continue
             clause_end = _CLAUSE.search(text, match.end())

@@ -101,6 +101,29 @@ def test_two_misunderstandings_in_a_row_bring_a_human(stack, agent):
     assert (entry["reason"], entry["priority"]) == ("low_confidence", 1)
 
 
+@pytest.mark.parametrize("first, second", [
+    ("do you have a physical store", "xyzzy plugh"),  # an FAQ guess the FAQ gate withheld, then nlu_fallback
+    ("blorp zinga frumious", "do you have a physical store"),
+])
+def test_a_withheld_faq_guess_counts_as_a_misunderstanding(stack, agent, first, second):
+    assert stack.parse("do you have a physical store").get("faq_gate")
+    shopper = new_sender()
+    assert "connecting you to a human agent" not in stack.say(shopper, first)
+    assert "connecting you to a human agent" in stack.say(shopper, second)
+    entry = queue_entry(stack, agent, shopper)
+    assert entry["reason"] == "low_confidence"
+
+
+def test_a_question_the_model_knows_is_out_of_scope_is_no_misunderstanding(stack, agent):
+    shopper = new_sender()
+    parsed = stack.parse("今天北京天气怎么样")
+    assert parsed["intent"]["name"] == "out_of_scope" and not parsed.get("faq_gate")
+    assert "say it another way" in stack.say(shopper, "blorp zinga frumious")
+    assert "转人工" in stack.say(shopper, "今天北京天气怎么样")
+    _, handoffs = stack.api("GET", "/api/handoffs", token=agent)
+    assert shopper not in [h["sender_id"] for h in handoffs]
+
+
 def test_one_misunderstanding_is_not_enough(stack, agent):
     shopper = new_sender()
     assert "say it another way" in stack.say(shopper, "blorp zinga frumious")

@@ -70,3 +70,16 @@ def test_an_unknown_fact_states_nothing(shop):
 def test_a_shop_without_a_catalogue_offers_a_human(shop):
     messages, _ = answer(catalogue_of(TwoOrderShop()), "大衣防水吗", "product_fact", {})
     assert [m["response"] for m in messages] == ["utter_product_no_catalogue"]
+
+
+@pytest.mark.parametrize("text, language, levels", [
+    ("黑金卡会员有什么权益", "zh-Hans", ["黑金会员"]),
+    ("黑金卡會員有什麼權益", "zh-Hant", ["黑金会员"]),
+    ("what do black gold members get", "en", ["Black Gold"]),
+    ("金卡和黑金卡会员有什么区别", "zh-Hans", ["金卡会员", "黑金会员"]),
+    ("金卡会员有什么权益", "zh-Hans", ["金卡会员"]),
+])
+def test_a_tier_question_lists_that_tiers_benefits_not_a_tier_inside_its_name(shop, text, language, levels):
+    messages, _ = answer(shop, text, "product_price", {"language": language})
+    said = [m["level"] for m in messages if m["response"] == "utter_product_member_benefits"]
+    assert said == levels, said

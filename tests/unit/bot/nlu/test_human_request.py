@@ -34,6 +34,23 @@ def test_an_explicit_ask_for_a_person(message):
 
 
 @pytest.mark.parametrize("message", [
+    "怎么还不转人工",
+    "为什么不转人工",
+    "再不给我转人工我就投诉",
+    "咋还不给我转人工啊",
+    "仲唔幫我轉人工",
+    "点解仲唔转人工",
+    "都等了半天了還不轉人工？",
+    "why won't you let me talk to a human",
+    "why don't you just let me speak to a person",
+    "you never let me speak to a real person",
+    "you still won't put me through to an agent",
+])
+def test_an_impatient_not_is_an_ask_for_a_person(message):
+    assert asks_for_human(normalize(message))
+
+
+@pytest.mark.parametrize("message", [
     "不用转人工",
     "不要人工",
     "不需要人工客服，你帮我查就行",
@@ -52,6 +69,9 @@ def test_an_explicit_ask_for_a_person(message):
     "我的包裹好几天没动了",
     "运费怎么算",
     "人工费怎么收",
+    "不再转人工了",
+    "no need for a human",
+    "you don't have to connect me to an agent",
 ])
 def test_no_ask_when_negated_or_only_mentioned(message):
     assert not asks_for_human(normalize(message))
@@ -59,7 +79,8 @@ def test_no_ask_when_negated_or_only_mentioned(message):
 
 @pytest.mark.parametrize("message, declines", [
     ("不要人工", True), ("不用转人工，运费怎么算", True), ("I don't need a human", True),
-    ("不用转人工了，算了还是转人工吧", False), ("转人工", False), ("你是真人吗", False),
+    ("不用转人工了，算了还是转人工吧", False), ("不需要人工", True), ("唔使轉人工", True),
+    ("怎么还不转人工", False), ("再不给我转人工我就投诉", False), ("you never let me speak to a real person", False), ("转人工", False), ("你是真人吗", False),
 ])
 def test_declining_a_person(message, declines):
     from bot.nlu.human_request import declines_human
@@ -94,6 +115,9 @@ def test_the_detector_undoes_the_classifiers_handoff_for_a_declined_person():
     status = _parsed("不用转人工 帮我查下订单", "request_human", [("request_human", 0.6), ("order_status", 0.35)])
     [out] = HumanRequestDetector().process([status])
     assert out.get("intent")["name"] == "order_status"
+    impatient = _parsed("怎么还不转人工", "request_human", [("request_human", 0.8), ("deny", 0.15)])
+    [out] = HumanRequestDetector().process([impatient])
+    assert out.get("intent")["name"] == "request_human"  # a demand for a person, not a decline
     plain = _parsed("你好", "greet", [("greet", 0.99)])
     [out] = HumanRequestDetector().process([plain])
     assert out.get("intent")["name"] == "greet" and out.get("human_request") is None
