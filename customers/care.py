@@ -7,6 +7,7 @@ Everything here is for agents and admins (the web API checks the roles); nothing
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -73,6 +74,8 @@ class Care:
         self.links = CustomerLinks(database_url)
         self.follow_ups = FollowUps(database_url)
         self.clock = clock
+        #: deliveries under way (a strong reference each, so a cancelled request's delivery still finishes)
+        self._sending: set[asyncio.Task[Delivered]] = set()
 
     # ------------------------------------------------------------------ the record
     def signals(self, customer_id: str, identities: list[Identity], *, days: int) -> list[Signal]:
@@ -161,16 +164,27 @@ class Care:
     async def send(self, follow_up_id: int, text: str, *, agent: str, deliver: Deliver) -> Delivered:
         """Sends ``text`` from the follow-up to the customer's last channel and records it.
 
+        The database steps run in a worker thread (never on the event loop). The delivery and its
+        record run as one task that the caller's cancellation (a client that disconnects) does not
+        stop: a message that went out is always recorded, and a delivery that fails records nothing.
+
         Raises:
             FollowUpNotFound, FollowUpDone, CannotReach; the delivery's own errors.
         """
-        follow_up = self.follow_ups.get(follow_up_id)
+        follow_up = await asyncio.to_thread(self.follow_ups.get, follow_up_id)
         if follow_up.status == "done":
             raise FollowUpDone(follow_up)
-        last = self.last_channel(follow_up.customer_id)
+        last = await asyncio.to_thread(self.last_channel, follow_up.customer_id)
+        task = asyncio.ensure_future(self._deliver_and_record(follow_up_id, text, last, agent, deliver))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+        return await asyncio.shield(task)
+
+    async def _deliver_and_record(self, follow_up_id: int, text: str, last: Identity, agent: str,
+                                  deliver: Deliver) -> Delivered:
         channel = reply_channel(last.channel, last.sender_id)
         await deliver(last.sender_id, text, channel, agent)
         now = self.clock()
-        self.follow_ups.add_message(follow_up_id, channel=channel, sender_id=last.sender_id, text=text, by=agent,
-                                    at=now)
+        await asyncio.to_thread(self.follow_ups.add_message, follow_up_id, channel=channel,
+                                sender_id=last.sender_id, text=text, by=agent, at=now)
         return Delivered(channel, last.sender_id, now)

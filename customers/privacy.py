@@ -14,6 +14,11 @@ conversations. :func:`erase` removes it:
   removed;
 * the links and the follow-ups (with the messages sent from them) are deleted.
 
+The order makes a retry finish what a failed erasure began: the senders are found first, then the
+conversations go (Rasa's tracker store first, then the app database's rows; deleting them again
+deletes nothing), and only then, in one transaction, are the handoffs and tickets anonymised and
+the links deleted: until that last step, :func:`senders_of` still finds every conversation.
+
 The shop's own records of the customer (account, orders) belong to the shop and are erased
 there; Kefu only reads them.
 """
@@ -36,6 +41,8 @@ from kefu.events import ConversationEvent, line_of
 ERASED = "erased:"
 #: Tables whose rows are kept, anonymised, rather than deleted.
 KEPT = ("handoffs", "complaint_tickets", "analytics_sessions")
+#: Tables with a ``sender_id`` that tie conversations to the customer: deleted last (see the module docstring).
+LINKS = ("customer_identities",)
 
 
 def senders_of(database_url: str, customer_id: str) -> list[str]:
@@ -74,7 +81,7 @@ def _sender_tables(url: str) -> list[sa.Table]:
     engine = get_engine(url)
     metadata = sa.MetaData()
     names = [name for name in sa.inspect(engine).get_table_names()
-             if name not in KEPT and any(c["name"] == "sender_id" for c in sa.inspect(engine).get_columns(name))]
+             if name not in KEPT + LINKS and any(c["name"] == "sender_id" for c in sa.inspect(engine).get_columns(name))]
     return [sa.Table(name, metadata, autoload_with=engine) for name in names]
 
 
@@ -93,6 +100,11 @@ def _delete_conversations(url: str, senders: list[str]) -> int:
 def erase(database_url: str, customer_id: str, *, tracker_store_url: str | None = None) -> dict[str, int]:
     """Erases what Kefu holds about the customer (module docstring); returns counts of what went."""
     senders = senders_of(database_url, customer_id)
+    removed = 0
+    if senders and tracker_store_url and tracker_store_url != database_url:
+        removed += _delete_conversations(tracker_store_url, senders)
+    if senders:
+        removed += _delete_conversations(database_url, senders)
     with session_scope(database_url) as db:
         handoffs = db.execute(select(Handoff).where(
             (Handoff.customer_id == customer_id) | Handoff.sender_id.in_(senders))).scalars().all()
@@ -118,8 +130,5 @@ def erase(database_url: str, customer_id: str, *, tracker_store_url: str | None 
                                          .execution_options(synchronize_session=False)))
         links = rowcount(db.execute(sa.delete(CustomerIdentity).where(CustomerIdentity.customer_id == customer_id)
                                     .execution_options(synchronize_session=False)))
-    removed = _delete_conversations(database_url, senders) if senders else 0
-    if tracker_store_url and tracker_store_url != database_url and senders:
-        removed += _delete_conversations(tracker_store_url, senders)
     return {"conversations": len(senders), "rows_deleted": removed, "handoffs_anonymised": len(handoffs),
             "complaints_anonymised": len(tickets), "follow_ups_deleted": follow_ups, "links_deleted": links}

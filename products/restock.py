@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Mapped
 
 from handoff.rasa_client import reply_channel
+from handoff.store import HandoffStore
 from kefu.botapi import BotApiError, BotServers
 from kefu.clock import utcnow
 from kefu.db import Base, column, get_engine, rowcount, session_scope
@@ -125,19 +126,30 @@ async def notify_restocked(requests: RestockRequests, bots: BotServers, *, produ
                            variant_sku: str) -> int:
     """Tells every conversation waiting for the variant that it is back (once each): the bot's
     :data:`RESTOCKED_INTENT` turn on the request's channel (REST: the outbox, fetched with an empty
-    message; the widget and Telegram push; WeChat through its message API). Returns how many were told;
-    a delivery that fails is released for the next stock update and logged (no sender ids)."""
+    message; the widget and Telegram push; WeChat through its message API). Returns how many were told.
+
+    A conversation a human holds (its handoff waiting or active) is skipped and stays pending: the bot
+    says nothing while an agent has it. A request whose delivery did not finish (the bot server's
+    error, any other exception, or the stock update's request cancelled) is released for the next
+    stock update; failures are logged without sender ids."""
+    handoffs = HandoffStore(requests.database_url)
     told = 0
     for pending in await asyncio.to_thread(requests.due, variant_sku):
+        if (await asyncio.to_thread(handoffs.hold_of, pending.sender_id)).by_human:
+            continue
         if not await asyncio.to_thread(requests.claim, pending.request_id):
             continue
+        delivered = False
         try:
             await bots.trigger_intent(pending.sender_id, RESTOCKED_INTENT,
                                       channel=reply_channel(pending.channel, pending.sender_id),
                                       entities={"product_sku": product_sku, "variant_sku": variant_sku})
+            delivered = True
         except BotApiError as error:
-            await asyncio.to_thread(requests.release, pending.request_id)
             logger.warning("restock notice %s not delivered: %s", pending.request_id, type(error).__name__)
             continue
+        finally:
+            if not delivered:  # the thread finishes the release even when this await is cancelled
+                await asyncio.to_thread(requests.release, pending.request_id)
         told += 1
     return told

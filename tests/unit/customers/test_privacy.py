@@ -4,7 +4,9 @@ erasure no table of the app database holds anything of theirs."""
 from __future__ import annotations
 
 import json
+import sqlite3
 
+import pytest
 import sqlalchemy as sa
 
 from customers.care import Care
@@ -61,3 +63,32 @@ def test_erasure_leaves_nothing_of_the_customer_in_any_table(database_url):
         assert connection.execute(sa.text("SELECT count(*) FROM handoffs")).scalar_one() == 2
         assert connection.execute(sa.text("SELECT count(*) FROM analytics_sessions")).scalar_one() == 4
     assert Care(database_url, DemoShop(database_url)).record("C1004")["channels"] == []
+
+
+def test_an_erasure_that_failed_on_the_tracker_store_finishes_when_retried(database_url, tmp_path):
+    """The tracker store (var/tracker.db by default) is locked by another writer: the erasure fails,
+    and a retry once it is free still finds and removes every conversation of the customer."""
+    script(database_url)
+    FollowUps(database_url).create("C1004", note="回访：刘洋的退款", due=None, by="agent")
+    tracker_path = tmp_path / "tracker.db"
+    tracker_url = f"sqlite:///{tracker_path}"
+    with sqlite3.connect(tracker_path) as setup:  # the columns of Rasa's SQL tracker store that matter here
+        setup.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, data TEXT)")
+        setup.executemany("INSERT INTO events (sender_id, type_name, data) VALUES (?, 'user', ?)",
+                          [("tg:5551", '{"text": "快递十天都冇到"}'), ("wx:oLIU", '{"text": "点解仲未退款"}'),
+                           ("tg:8888", '{"text": "运费怎么算"}')])
+    writer = sqlite3.connect(tracker_path, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(sa.exc.OperationalError):
+            erase(database_url, "C1004", tracker_store_url=tracker_url)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    counts = erase(database_url, "C1004", tracker_store_url=tracker_url)
+    assert counts["conversations"] == 2 and counts["links_deleted"] == 2
+    for url in (database_url, tracker_url):
+        for table, rows in every_row(url).items():
+            for needle in (*WORDS, *IDS):
+                assert needle not in rows, f"{needle!r} still in {table} of {url.split(':')[0]}"
+    assert "运费怎么算" in every_row(tracker_url)["events"]  # somebody else's conversation stays
