@@ -7,7 +7,7 @@ import random
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.patches import dialogue_states, rule_states
@@ -87,8 +87,11 @@ def test_a_rule_over_several_turns_still_applies_late_in_a_long_conversation(rul
     events = [ActionExecuted("action_listen")]
     for _ in range(80):  # a long, ordinary conversation
         events += [*user("greet"), ActionExecuted("utter_greet"), ActionExecuted("action_listen")]
-    events += [*user("nlu_fallback"), ActionExecuted("utter_default"), ActionExecuted("action_listen"),
-               *user("nlu_fallback")]
+    # misunderstood twice (the rules of data/rules/basics.yml: action_unsure_turn sets unsure_twice,
+    # and the rule over the intent, that action and that slot hands over)
+    events += [*user("nlu_fallback"), ActionExecuted("action_unsure_turn"), SlotSet("unsure_twice", False),
+               ActionExecuted("utter_default"), ActionExecuted("action_listen"),
+               *user("nlu_fallback"), ActionExecuted("action_unsure_turn"), SlotSet("unsure_twice", True)]
     tracker = DialogueStateTracker.from_events("long-then-lost", events, domain.slots)
     assert len(rasa_states(domain, tracker)) > 10 * rule_states.rule_depth(policy)
     predicted = []
