@@ -54,7 +54,10 @@ async def _consume(queue: str, expect: int | None, timeout: float, idle: float) 
         while time.monotonic() < deadline:
             message = await declared.get(no_ack=False, fail=False)
             if message is None:
-                if (expect is not None and len(bodies) >= expect) or (expect is None and time.monotonic() - last > idle):
+                # ``expect`` counts distinct events (message ids): a duplicate sent again after an
+                # outage must not end the wait before the events kept during it have arrived
+                if (expect is not None and len({message_id for message_id, _ in bodies}) >= expect) or (
+                        expect is None and time.monotonic() - last > idle):
                     break
                 await asyncio.sleep(0.05)
                 continue
@@ -75,7 +78,7 @@ async def _consume(queue: str, expect: int | None, timeout: float, idle: float) 
 def consume_with_ids(queue: str, *, expect: int | None = None, timeout: float = 30,
                      idle: float = 1.0) -> list[tuple[str, dict[str, Any]]]:
     """Takes every message off ``queue`` (as a data team's consumer does, acknowledging each):
-    until ``expect`` have come and nothing more for ``idle`` seconds, or (``expect`` None) until
+    until ``expect`` distinct ones (by message id) have come and nothing more for ``idle`` seconds, or (``expect`` None) until
     the queue stays empty for ``idle`` seconds; ``timeout`` at most. Each as (message id, event)."""
     return _run(_consume(queue, expect, timeout, idle))
 
