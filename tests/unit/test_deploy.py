@@ -235,3 +235,14 @@ def test_compose_and_helm_leave_the_demo_shop_off():
         assert default and default.group(1).lower() in FALSE_WORDS + ("",), (name, value)
     assert str(yaml.safe_load((CHART / "values.yaml").read_text())["env"]["KEFU_DEMO_SHOP"]).lower() in FALSE_WORDS
     assert re.search(r"^KEFU_DEMO_SHOP=(0|false|off|no)?$", (DEPLOY / ".env.example").read_text(), re.MULTILINE)
+
+
+def test_helm_ingress_publishes_only_the_channels_on_the_chat_host():
+    """Like nginx.conf's chat port, the Ingress must not route Rasa's admin API (/model,
+    /conversations) to the internet: the chat host lists the channels' paths, nothing else."""
+    text = (CHART / "templates" / "ingress.yaml").read_text()
+    chat, web = text.split("- host: {{ .Values.ingress.webHost }}")
+    chat = chat.split("- host: {{ .Values.ingress.chatHost }}")[1]
+    assert sorted(re.findall(r"- path: (\S+)", chat)) == ["/socket.io/", "/webhooks/"]
+    assert all(kind == "Prefix" for kind in re.findall(r"pathType: (\S+)", chat))
+    assert "-rasa," in chat and "-web," in web
