@@ -26,6 +26,11 @@ Same events and payloads as Rasa's channel (``session_request`` → ``session_co
 * Message metadata keeps only the known keys (:mod:`bot.channels.metadata`); a
   ``customer_token`` (:mod:`kefu.tokens`) only when the settings' verifier accepts it
   and it has not expired, so with a forged or expired one the conversation stays anonymous.
+* With ``REDIS_URL`` set (replicas), emits reach sockets held by the other replicas too
+  (python-socketio's ``AsyncRedisManager``, :func:`client_manager`): an agent's message or a
+  rating prompt is sent through whichever replica the web app calls, the shopper's socket may be
+  on another. A replica delivers to its own sockets first, so Redis being down costs only the
+  other replicas' copies.
 * Socket.IO packets are capped at ``KEFU_MAX_REQUEST_BYTES`` (``max_http_buffer_size``).
 * Malformed events are ignored instead of raising.
 * Messages go through the channels' gate (:mod:`bot.channels.gate`): a session over the rate
@@ -41,8 +46,9 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
+from redis.connection import parse_url
 from sanic import Blueprint, response
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.common import agent_name
 from bot.channels.gate import GatedChannel
@@ -65,6 +71,17 @@ HISTORY_PER_SOCKET_PER_MINUTE = 10
 HISTORY_PER_ADDRESS_PER_MINUTE = 60
 #: Socket.IO's buffer when the settings cannot be read (KEFU_MAX_REQUEST_BYTES's default)
 DEFAULT_BUFFER_BYTES = 256 * 1024
+
+
+def client_manager(settings: Settings | None) -> AsyncRedisManager | None:
+    """The replicas' shared Socket.IO manager over ``REDIS_URL`` (``None``: this process only).
+
+    Redis's publish/subscribe channels are the same in every database of a server, so the channel
+    is named after the URL's database: stacks on different databases of one Redis stay apart."""
+    if settings is None or not settings.redis_url:
+        return None
+    database = parse_url(settings.redis_url).get("db") or 0
+    return AsyncRedisManager(settings.redis_url, channel=f"kefu-widget-{database}")
 
 
 def client_address(environ: dict[str, Any]) -> str:
@@ -192,7 +209,8 @@ class KefuSocketIOInput(GatedChannel, SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         settings = self.settings()
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[],
-                          max_http_buffer_size=settings.max_request_bytes if settings else DEFAULT_BUFFER_BYTES)
+                          max_http_buffer_size=settings.max_request_bytes if settings else DEFAULT_BUFFER_BYTES,
+                          client_manager=client_manager(settings))
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         namespace = self.namespace

@@ -69,6 +69,32 @@ def test_one_conversation_alternating_between_replicas(pg_stack):
     alternate_order_lookup(pg_stack, sender("alt-pg"))
 
 
+async def test_an_agents_message_reaches_a_widget_on_the_other_replica(pg_stack):
+    """The console sends an agent's message through one replica (the web app's preferred one); the
+    shopper's widget socket may be held by the other: the message must reach it live, not only in
+    the history after a reconnect."""
+    import asyncio
+
+    from tests.widget_client import WidgetClient
+
+    widget = await WidgetClient.open(f"http://127.0.0.1:{pg_stack.bot_port + 1}")
+    try:
+        await widget.say("转人工")
+        assert "排在第" in (await widget.next(60))["text"]
+        agent = await asyncio.to_thread(pg_stack.login, "agent")
+        handoff = await asyncio.to_thread(queue_entry, pg_stack, agent, widget.sender, "waiting")
+        for path, body, expected in ((f"/api/handoffs/{handoff['id']}/claim", None, 200),
+                                     (f"/api/handoffs/{handoff['id']}/messages", {"text": "您好，我是客服小周。"}, 201)):
+            status, _ = await asyncio.to_thread(pg_stack.api, "POST", path, body, token=agent)
+            assert status == expected
+        pushed = await widget.next(20)
+        while "客服小周" not in pushed.get("text", ""):  # e.g. the "an agent has joined" notice first
+            pushed = await widget.next(20)
+        assert pushed["metadata"]["agent"]
+    finally:
+        await widget.close()
+
+
 def test_database_unreachable_gets_an_apology_and_the_bot_recovers_by_itself(pg_stack, database):
     proxy, _url = database
     shopper, first, second = sender("dbdown"), pg_stack.bot_port, pg_stack.bot_port + 1
