@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Mapped, Session
 
 from kefu.clock import as_utc, utcnow
@@ -163,8 +164,9 @@ class TranscriptLine:
         return {"role": self.role, "text": self.text, "ts": self.ts.isoformat()}
 
 
-def line_of(event: ConversationEvent) -> TranscriptLine | None:
-    """The transcript line of a stored event, or ``None`` when it is not a visible message."""
+def line_of(event: ConversationEvent | Row) -> TranscriptLine | None:
+    """The transcript line of a stored event (or a row of its ``type``, ``text``, ``intent``,
+    ``timestamp``, ``id`` and ``event_metadata``), or ``None`` when it is not a visible message."""
     if event.type not in ("user", "bot") or not event.text:
         return None
     if event.type == "user":

@@ -199,6 +199,48 @@ def test_transcript_is_the_conversation_from_its_session_start(service, database
                      ("agent", "您好，我是小林")]
 
 
+def test_the_queue_lists_the_same_transcripts_as_each_handoff_alone(service, database_url, clock, monkeypatch):
+    """The queue list reads every handoff's transcript in one batch: the lines of each must be what
+    the handoff alone shows (its own session, its own end, nobody else's messages)."""
+    from handoff import transcripts
+
+    start = clock()
+    record_events(database_url, [{"sender_id": "carol", "event": "session_started",
+                                  "timestamp": (start - dt.timedelta(hours=2)).timestamp()}])
+    say(database_url, "carol", "customer", "昨天的问题", start - dt.timedelta(hours=1, minutes=50))
+    first = ask(service, "carol").handoff
+    service.claim(first.id, "小林")
+    say(database_url, "carol", "bot", "好的，已处理", start + dt.timedelta(minutes=1), metadata={"agent": "小林"})
+    clock.advance(minutes=2)
+    service.resolve(first.id, "小林")
+    clock.advance(hours=1)
+    record_events(database_url, [{"sender_id": "carol", "event": "session_started",
+                                  "timestamp": clock().timestamp()}])
+    say(database_url, "carol", "customer", "新的问题：发票", clock() + dt.timedelta(seconds=5))
+    clock.advance(minutes=1)
+    second = ask(service, "carol").handoff
+    say(database_url, "dave", "customer", "没有会话开始的对话", clock() - dt.timedelta(hours=1))
+    say(database_url, "dave", "customer", "太久以前的消息", clock() - dt.timedelta(hours=7))
+    third = ask(service, "dave").handoff
+    say(database_url, "erin", "customer", "EXTERNAL: EXTERNAL_x", clock(), parse_data={"intent": {"name": "EXTERNAL_x"}})
+    fourth = ask(service, "erin").handoff
+    for number in range(6):
+        say(database_url, "erin", "customer", f"第{number}条", clock() + dt.timedelta(seconds=number + 1))
+    handoffs = [service.store.get(h.id) for h in (first, second, third, fourth)]
+    alone = {h.id: [(line.role, line.text) for line in service.transcripts.of(h)] for h in handoffs}
+    assert alone[first.id] == [("customer", "昨天的问题"), ("agent", "好的，已处理")]
+    assert alone[second.id] == [("customer", "新的问题：发票")]
+    assert alone[third.id] == [("customer", "没有会话开始的对话")]
+    assert len(alone[fourth.id]) == 6
+    batch = service.transcripts.of_each(handoffs)
+    assert {key: [(line.role, line.text) for line in lines] for key, lines in batch.items()} == alone
+    monkeypatch.setattr(transcripts, "BATCH", 3)  # more handoffs than a batch holds
+    assert {key: [(line.role, line.text) for line in lines]
+            for key, lines in service.transcripts.of_each(handoffs).items()} == alone
+    assert [(line.role, line.text) for line in service.transcripts.of_each(handoffs[3:], limit=2)[fourth.id]] == \
+        [(line.role, line.text) for line in service.transcripts.of(handoffs[3], limit=2)]
+
+
 def test_complaint_opens_a_ticket_with_category_and_transcript(service, clock):
     transcript = [{"role": "customer", "text": "快递十天了还没到，太差了", "ts": clock().isoformat()}]
     outcome = ask(service, "alice", "complaint", trigger_text="快递十天了还没到，太差了", transcript=transcript)
