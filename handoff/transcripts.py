@@ -24,10 +24,6 @@ from kefu.events import ConversationEvent, TranscriptLine
 TRANSCRIPT_FALLBACK_WINDOW = dt.timedelta(hours=6)
 #: Conversations read together by :meth:`Transcripts.of_each`.
 BATCH = 100
-#: What a transcript line is made of (not ``data``, the whole event as Rasa serialised it).
-MESSAGE_COLUMNS = (ConversationEvent.id, ConversationEvent.sender_id, ConversationEvent.type,
-                   ConversationEvent.timestamp, ConversationEvent.text, ConversationEvent.intent,
-                   ConversationEvent.event_metadata)
 
 
 class Transcripts:
@@ -81,7 +77,7 @@ class Transcripts:
                 since = windows[handoff.id][0]
                 earliest[handoff.sender_id] = min(since, earliest.get(handoff.sender_id, since))
             rows = session.execute(
-                select(*MESSAGE_COLUMNS)
+                select(*conversation.MESSAGE_COLUMNS)
                 .where(ConversationEvent.type.in_(("user", "bot")),
                        sa.or_(*(sa.and_(ConversationEvent.sender_id == sender, ConversationEvent.timestamp >= since)
                                 for sender, since in earliest.items())))

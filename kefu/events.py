@@ -164,6 +164,12 @@ class TranscriptLine:
         return {"role": self.role, "text": self.text, "ts": self.ts.isoformat()}
 
 
+#: What a transcript line is made of (not ``data``, the whole event as Rasa serialised it).
+MESSAGE_COLUMNS = (ConversationEvent.id, ConversationEvent.sender_id, ConversationEvent.type,
+                   ConversationEvent.timestamp, ConversationEvent.text, ConversationEvent.intent,
+                   ConversationEvent.event_metadata)
+
+
 def line_of(event: ConversationEvent | Row) -> TranscriptLine | None:
     """The transcript line of a stored event (or a row of its ``type``, ``text``, ``intent``,
     ``timestamp``, ``id`` and ``event_metadata``), or ``None`` when it is not a visible message."""
@@ -196,13 +202,13 @@ def transcript(
     limit: int = 500,
 ) -> list[TranscriptLine]:
     """The messages of a conversation between two times, oldest first (at most ``limit``, the newest)."""
-    query = select(ConversationEvent).where(
+    query = select(*MESSAGE_COLUMNS).where(
         ConversationEvent.sender_id == sender_id, ConversationEvent.type.in_(("user", "bot"))
     )
     if since is not None:
         query = query.where(ConversationEvent.timestamp >= since)
     if until is not None:
         query = query.where(ConversationEvent.timestamp <= until)
-    events = session.execute(query.order_by(ConversationEvent.id.desc()).limit(limit)).scalars().all()
+    events = session.execute(query.order_by(ConversationEvent.id.desc()).limit(limit)).all()
     lines = [line_of(event) for event in reversed(events)]
     return [line for line in lines if line is not None]
