@@ -57,14 +57,19 @@ class Pairing:
     """Finds the pairs in events fed in id order (any number of conversations), remembering each
     conversation's open question between feeds."""
 
-    def __init__(self) -> None:
-        #: per conversation, the shopper's last question no agent answered yet: (event id, text)
+    def __init__(self, *, max_open: int = MAX_PAIRS * 4) -> None:
+        #: per conversation, the shopper's last question no agent answered yet: (event id, text),
+        #: the ``max_open`` most recently asked (most are answered by the bot, never by an agent)
         self.open: dict[str, tuple[int, str]] = {}
+        self.max_open = max_open
 
     def feed(self, event: Any) -> Pair | None:
         """The pair ``event`` completes, if it is an agent's reply to an open question."""
         if asks_something(event):
+            self.open.pop(event.sender_id, None)  # to the end: the oldest question goes first
             self.open[event.sender_id] = (event.id, event.text or "")
+            if len(self.open) > self.max_open:
+                del self.open[next(iter(self.open))]
         elif is_agent_message(event) and event.text:
             question = self.open.pop(event.sender_id, None)  # the next reply answers a new message only
             if question is not None:
