@@ -8,11 +8,14 @@ in the same conversation that asked something (not "转人工", "thanks", "hello
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from analytics.events import without_fresh_gaps
 from analytics.sessions import NOT_QUESTIONS
 from kefu.db import session_scope
 from kefu.events import EXTERNAL_PREFIX, ConversationEvent
@@ -33,53 +36,96 @@ class Pair:
     agent: str
 
 
-def is_agent_message(event: ConversationEvent) -> bool:
+def is_agent_message(event: Any) -> bool:
     return event.type == "bot" and isinstance(event.event_metadata, dict) and bool(event.event_metadata.get("agent"))
 
 
-def is_shopper_message(event: ConversationEvent) -> bool:
+def is_shopper_message(event: Any) -> bool:
     text = event.text or ""
     return (event.type == "user" and bool(text.strip()) and not text.startswith(EXTERNAL_PREFIX)
             and not (event.intent or "").startswith("EXTERNAL_"))
 
 
-def asks_something(event: ConversationEvent) -> bool:
+def asks_something(event: Any) -> bool:
     """A shopper message that is a question or request of its own (not a greeting, a thank-you or
     a request for a human), with more than a few characters."""
     return (is_shopper_message(event) and (event.intent or "") not in NOT_QUESTIONS
             and len("".join(ch for ch in event.text or "" if ch.isalnum())) > 3)
 
 
-def pairs_of(events: Iterable[ConversationEvent]) -> list[Pair]:
-    """The pairs in events ordered by id (any number of conversations)."""
-    last_question: dict[str, ConversationEvent | None] = {}
-    found: list[Pair] = []
-    for event in events:
+class Pairing:
+    """Finds the pairs in events fed in id order (any number of conversations), remembering each
+    conversation's open question between feeds."""
+
+    def __init__(self, *, max_open: int = MAX_PAIRS * 4) -> None:
+        #: per conversation, the shopper's last question no agent answered yet: (event id, text),
+        #: the ``max_open`` most recently asked (most are answered by the bot, never by an agent)
+        self.open: dict[str, tuple[int, str]] = {}
+        self.max_open = max_open
+
+    def feed(self, event: Any) -> Pair | None:
+        """The pair ``event`` completes, if it is an agent's reply to an open question."""
         if asks_something(event):
-            last_question[event.sender_id] = event
+            self.open.pop(event.sender_id, None)  # to the end: the oldest question goes first
+            self.open[event.sender_id] = (event.id, event.text or "")
+            if len(self.open) > self.max_open:
+                del self.open[next(iter(self.open))]
         elif is_agent_message(event) and event.text:
-            question = last_question.get(event.sender_id)
+            question = self.open.pop(event.sender_id, None)  # the next reply answers a new message only
             if question is not None:
-                found.append(Pair(event.sender_id, question.id, question.text or "", event.id, event.text,
-                                  str(event.event_metadata.get("agent"))))
-            last_question[event.sender_id] = None  # the next reply answers a new message only
-    return found
+                return Pair(event.sender_id, question[0], question[1], event.id, event.text,
+                            str(event.event_metadata.get("agent")))
+        return None
 
 
-def recent_pairs(database_url: str, *, limit: int = MAX_PAIRS) -> list[Pair]:
-    """The newest ``limit`` agent replies with their questions, oldest first."""
-    with session_scope(database_url) as db:
+def pairs_of(events: Iterable[Any]) -> list[Pair]:
+    """The pairs in events ordered by id (any number of conversations)."""
+    pairing = Pairing()
+    return [pair for pair in map(pairing.feed, events) if pair is not None]
+
+
+#: The columns the pairs are made of (not Rasa's whole event, ``data``).
+COLUMNS = (ConversationEvent.id, ConversationEvent.sender_id, ConversationEvent.type, ConversationEvent.timestamp,
+           ConversationEvent.text, ConversationEvent.intent, ConversationEvent.event_metadata)
+
+
+class PairReader:
+    """The newest ``limit`` agent replies with their questions (:attr:`pairs`, oldest first), read
+    incrementally: the first :meth:`read` starts at the events of the newest ``limit * 4`` bot
+    messages, each later one reads only the events after the last one read, never past a fresh gap
+    in the ids (a slower writer may still commit it: :func:`analytics.events.without_fresh_gaps`).
+
+    Not thread-safe: one :meth:`read` at a time (:class:`assist.suggestions.ReplyIndex` locks).
+    """
+
+    def __init__(self, database_url: str, *, limit: int = MAX_PAIRS) -> None:
+        self.database_url = database_url
+        self.limit = limit
+        self.pairs: list[Pair] = []
+        #: the id of the last event read (``None``: nothing read yet)
+        self.after: int | None = None
+        #: the event rows the last :meth:`read` fetched
+        self.rows_read = 0
+        self._pairing = Pairing()
+
+    def read(self) -> bool:
+        """Reads the events after the last read; returns whether new pairs were found."""
+        with session_scope(self.database_url) as db:
+            after = self.after if self.after is not None else self._window_start(db)
+            rows = db.execute(select(*COLUMNS).where(ConversationEvent.id > after)
+                              .order_by(ConversationEvent.id)).all()
+        self.rows_read = len(rows)
+        usable = without_fresh_gaps(rows, after, dt.datetime.now(dt.timezone.utc))  # type: ignore[arg-type]
+        found = [pair for pair in map(self._pairing.feed, usable) if pair is not None]
+        self.after = usable[-1].id if usable else after
+        if found:
+            self.pairs = (self.pairs + found)[-self.limit:]
+        return bool(found)
+
+    def _window_start(self, db: Any) -> int:
+        """The id before the events of the newest ``limit * 4`` bot messages (0: from the start)."""
         newest = db.execute(
             select(ConversationEvent.id).where(ConversationEvent.type == "bot")
-            .order_by(ConversationEvent.id.desc()).offset(limit * 4).limit(1)
+            .order_by(ConversationEvent.id.desc()).offset(self.limit * 4).limit(1)
         ).scalar_one_or_none()
-        query = select(ConversationEvent).where(ConversationEvent.type.in_(("user", "bot")))
-        if newest is not None:
-            query = query.where(ConversationEvent.id > newest)
-        events = db.execute(query.order_by(ConversationEvent.id)).scalars().all()
-        return pairs_of(events)[-limit:]
-
-
-def latest_event_id(database_url: str) -> int:
-    with session_scope(database_url) as db:
-        return int(db.execute(select(func.max(ConversationEvent.id))).scalar_one() or 0)
+        return int(newest or 0)

@@ -14,6 +14,7 @@ characters for a shopper who writes them); a past reply in the other language is
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,9 +24,11 @@ from typing import Any
 from assist.canned import fill
 from assist.conversation import VerifiedData
 from assist.masking import mask_personal
-from assist.pairs import Pair, latest_event_id, recent_pairs
+from assist.pairs import Pair, PairReader
 from faq.similarity import QuestionIndex
 from kefu.text import detect_language, to_traditional
+
+logger = logging.getLogger(__name__)
 
 MAX_SUGGESTIONS = 3
 #: Similarity from which an FAQ's answer is suggested: the FAQ fast path's own ``similarity``
@@ -82,29 +85,64 @@ class FaqIndex:
 
 
 class ReplyIndex:
-    """Shopper messages that agents answered, with the replies; refreshed when new events came."""
+    """Shopper messages that agents answered, with the replies (:class:`assist.pairs.PairReader`).
+
+    The first :meth:`refresh` reads them (the request waits); from then on, every
+    :data:`REFRESH_SECONDS`, a request starts a background read of the events that came since
+    and goes on with the index as it is: a new agent reply is suggested once that read is done.
+    The pairs and their index are swapped together (:meth:`snapshot`).
+    """
 
     def __init__(self, database_url: str, *, names_of: Callable[[Pair], list[str]] | None = None) -> None:
         self.database_url = database_url
         self.names_of = names_of or (lambda pair: [])
-        self._lock = threading.Lock()
+        self.reader = PairReader(database_url)
+        self._lock = threading.Lock()  # one read at a time
         self._checked = 0.0
-        self._seen = -1
-        self.pairs: list[Pair] = []
-        self.index = QuestionIndex(())
+        self._loaded = False
+        self._background: threading.Thread | None = None
+        self._snapshot: tuple[list[Pair], QuestionIndex] = ([], QuestionIndex(()))
+
+    @property
+    def pairs(self) -> list[Pair]:
+        return self._snapshot[0]
+
+    def snapshot(self) -> tuple[list[Pair], QuestionIndex]:
+        """The pairs and the index of their questions (position ``i`` is ``pairs[i]``), of one read."""
+        return self._snapshot
 
     def refresh(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._checked < REFRESH_SECONDS:
+        """Reads the new agent replies: now (in this thread) the first time or with ``force``, else
+        in the background when :data:`REFRESH_SECONDS` passed since the last look."""
+        if force or not self._loaded:
+            self._read()
             return
+        now = time.monotonic()
+        if now - self._checked < REFRESH_SECONDS or (self._background is not None and self._background.is_alive()):
+            return
+        self._checked = now
+        self._background = threading.Thread(target=self._read_logged, name="assist-replies", daemon=True)
+        self._background.start()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Waits for a background read to finish (tests, a clean stop)."""
+        if self._background is not None:
+            self._background.join(timeout)
+
+    def _read_logged(self) -> None:
+        try:
+            self._read()
+        except Exception:  # a help: the suggestions go on with the replies read before
+            logger.exception("assist: the agents' replies could not be read")
+
+    def _read(self) -> None:
         with self._lock:
-            self._checked = now
-            newest = latest_event_id(self.database_url)
-            if newest == self._seen and not force:
-                return
-            self.pairs = recent_pairs(self.database_url)
-            self.index = QuestionIndex((str(position), pair.question) for position, pair in enumerate(self.pairs))
-            self._seen = newest
+            self._checked = time.monotonic()
+            if self.reader.read() or not self._loaded:
+                pairs = list(self.reader.pairs)
+                self._snapshot = (pairs, QuestionIndex((str(position), pair.question)
+                                                       for position, pair in enumerate(pairs)))
+            self._loaded = True
 
 
 def suggest(text: str, *, language: str, faqs: LiveFaqs, faq_index: QuestionIndex, replies: ReplyIndex | None,
@@ -128,13 +166,14 @@ def suggest(text: str, *, language: str, faqs: LiveFaqs, faq_index: QuestionInde
         if answer:
             found.append(Suggestion("faq", match.faq_id, in_language(str(answer), language), match.score,
                                     in_language(str(question or match.text), language)))
-    if replies is not None and replies.pairs:
+    pairs, reply_index = replies.snapshot() if replies is not None else ([], QuestionIndex(()))
+    if replies is not None and pairs:
         wanted = family(language)
         taken = 0
-        for match in replies.index.ranking(text, limit=limit * 4):
+        for match in reply_index.ranking(text, limit=limit * 4):
             if match.score < REPLY_THRESHOLD or taken >= limit:
                 break
-            pair = replies.pairs[int(match.faq_id)]
+            pair = pairs[int(match.faq_id)]
             if pair.sender_id == exclude_sender or family(detect_language(pair.reply)) != wanted:
                 continue
             masked = mask_personal(pair.reply, names=replies.names_of(pair))

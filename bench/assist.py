@@ -14,7 +14,13 @@ demo shop seeded; for ``samples`` of them, the time of what the console does to 
 /api/handoffs/{id}/details`` then ``GET /api/assist/handoffs/{id}`` (summary, suggestions, canned
 replies); and the queue list (``GET /api/handoffs?status=waiting,callback``). p50 and p95 in ms.
 
-Both print JSON.
+``python -m bench.assist refresh [--conversations 2000]``: the index of agents' earlier replies
+(:class:`assist.pairs.PairReader`) on a fresh SQLite database with that many conversations an agent
+answered: the CPU time of reading the whole window (the first read; before the incremental reader,
+every refresh) against one read after one more answered conversation, with the rows each fetched,
+and of building the questions' index over the pairs (done when new pairs came). Medians of 5.
+
+All print JSON.
 """
 
 from __future__ import annotations
@@ -147,14 +153,51 @@ def console(conversations: int, samples: int) -> dict[str, Any]:
             "queue_list": _percentiles(lists), "database": "sqlite"}
 
 
+def refresh(conversations: int, rounds: int = 5) -> dict[str, Any]:
+    from assist.pairs import PairReader
+    from faq.similarity import QuestionIndex
+    from tests.databases import migrated_sqlite
+    from tests.unit.assist.scripts import answered_by_agent
+
+    def cpu(work: Any) -> float:
+        started = time.process_time()
+        work()
+        return time.process_time() - started
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = migrated_sqlite(Path(tmp) / "app.db")
+        for n in range(conversations):
+            answered_by_agent(url, f"bench-answered-{n}", f"第{n}个问题：羽绒服可以机洗吗", f"回答{n}：建议手洗。")
+        whole, new, index, fetched = [], [], [], {}
+        reader = PairReader(url)
+        reader.read()
+        for n in range(rounds):
+            fresh = PairReader(url)
+            whole.append(cpu(fresh.read))
+            fetched["whole"] = fresh.rows_read
+            answered_by_agent(url, f"bench-new-{n}", f"新的问题{n}：退货运费谁出呢", f"本店承担{n}。")
+            new.append(cpu(reader.read))
+            fetched["new"] = reader.rows_read
+            index.append(cpu(lambda: QuestionIndex((str(i), p.question) for i, p in enumerate(reader.pairs))))
+    ms = lambda values: round(statistics.median(values) * 1000, 2)
+    return {"answered_conversations": conversations, "pairs": len(reader.pairs),
+            "whole_window_read_cpu_ms": ms(whole), "whole_window_rows": fetched["whole"],
+            "incremental_read_cpu_ms": ms(new), "incremental_rows": fetched["new"],
+            "read_ratio": round(statistics.median(whole) / statistics.median(new), 1),
+            "index_build_cpu_ms": ms(index), "database": "sqlite"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.assist", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", choices=("quality", "console"))
-    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("part", choices=("quality", "console", "refresh"))
+    parser.add_argument("--conversations", type=int, help="console: 200, refresh: 2000")
     parser.add_argument("--samples", type=int, default=100)
     args = parser.parse_args()
-    result = quality() if args.part == "quality" else console(args.conversations, args.samples)
+    if args.part == "refresh":
+        result = refresh(args.conversations or 2000)
+    else:
+        result = quality() if args.part == "quality" else console(args.conversations or 200, args.samples)
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
     print()
     return 0

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from customers.followups import FollowUpDone, FollowUps, follow_up_json
 from customers.links import CustomerLinks, Identity
 from customers.models import FollowUp
-from customers.signals import RECORD_DAYS, Signal, score, signals_of
+from customers.signals import RECORD_DAYS, Signal, conversation_signals, score, signals_of, with_refunds
 from handoff.models import ComplaintTicket, Handoff
 from handoff.rasa_client import reply_channel
 from kefu.clock import as_utc, utcnow
@@ -121,13 +121,22 @@ class Care:
         return sorted(named | set(self.links.customers()))
 
     def at_risk(self, *, days: int) -> list[dict[str, Any]]:
-        """``GET /api/care/at-risk?days=N``: customers with signals in the last ``days``, highest score first."""
+        """``GET /api/care/at-risk?days=N``: customers with signals in the last ``days``, highest score first.
+
+        The candidates are the customers with a signal of Kefu's own tables in the period (every
+        kind but ``refund``: a few queries for all customers, :func:`conversation_signals`); the
+        shop is asked only about those (their refunds, name and tier), not about every customer
+        Kefu ever knew a conversation of. A refund alone does not list a customer (their record
+        shows it).
+        """
+        since = self.clock() - dt.timedelta(days=days)
+        linked = self.links.senders_by_customer()
+        own = conversation_signals(self.database_url, {c: linked.get(c, []) for c in self.candidates()}, since=since)
         listed = []
-        for customer_id in self.candidates():
-            identities = self.links.identities(customer_id)
-            signals = self.signals(customer_id, identities, days=days)
-            if not signals:
+        for customer_id, found in own.items():
+            if not found:
                 continue
+            signals = with_refunds(found, self.shop, customer_id, since=since)
             customer = self.shop.get_customer(customer_id=customer_id)
             open_ones = [f for f in self.follow_ups.of_customer(customer_id) if f.status == "open"]
             listed.append({

@@ -118,6 +118,15 @@ class CustomerLinks:
         with session_scope(self.database_url) as session:
             return list(session.execute(select(sa.distinct(CustomerIdentity.customer_id))).scalars().all())
 
+    def senders_by_customer(self) -> dict[str, list[str]]:
+        """Every linked customer's conversations (sender ids), in one query."""
+        found: dict[str, list[str]] = {}
+        with session_scope(self.database_url) as session:
+            for customer_id, sender_id in session.execute(
+                    select(CustomerIdentity.customer_id, CustomerIdentity.sender_id)).all():
+                found.setdefault(customer_id, []).append(sender_id)
+        return found
+
     def forget(self, customer_id: str) -> int:
         """Removes the customer's links (erasure); returns how many."""
         with session_scope(self.database_url) as session:

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,8 @@ LOW_RATINGS = (1, 2)
 REFUND_STATUSES = ("return_requested", "refunding", "refunded")
 #: Orders of a customer looked at for refunds.
 ORDERS_LOOKED_AT = 20
+#: Ids in one ``IN (...)`` of :func:`conversation_signals` (SQLite allows a few thousand).
+QUERY_CHUNK = 500
 #: The period of the risk shown on a customer's record.
 RECORD_DAYS = 30
 #: Characters of the customer's words kept in a signal's detail.
@@ -102,39 +105,88 @@ def signals_of(database_url: str, shop: ShopAdapter, customer_id: str, senders: 
     Args:
         senders: the customer's conversations (channel identities' sender ids).
     """
-    found: list[Signal] = []
-    senders = list(senders)
+    found = conversation_signals(database_url, {customer_id: senders}, since=since)[customer_id]
+    return with_refunds(found, shop, customer_id, since=since)
+
+
+def with_refunds(found: Sequence[Signal], shop: ShopAdapter, customer_id: str, *, since: dt.datetime) -> list[Signal]:
+    """``found`` and the customer's :func:`refunds`, oldest first."""
+    return sorted([*found, *refunds(shop, customer_id, since=since)], key=lambda signal: (signal.at, signal.kind))
+
+
+def _chunks(values: Sequence[str], size: int = QUERY_CHUNK) -> list[list[str]]:
+    return [list(values[start:start + size]) for start in range(0, len(values), size)]
+
+
+def conversation_signals(database_url: str, senders_of: Mapping[str, Sequence[str]], *,
+                         since: dt.datetime) -> dict[str, list[Signal]]:
+    """The signals Kefu's own tables hold (all but ``refund``, which needs the shop) from ``since``
+    on, of each customer of ``senders_of`` (customer id → their conversations' sender ids), in a
+    few queries for all of them; oldest first."""
+    customers_of: dict[str, list[str]] = defaultdict(list)  # sender id → the customers it counts for
+    for customer_id, senders in senders_of.items():
+        for sender in dict.fromkeys(senders):
+            customers_of[sender].append(customer_id)
+    found: dict[str, list[Signal]] = {customer_id: [] for customer_id in senders_of}
+    starts: dict[str, list[dt.datetime]] = defaultdict(list)
+    handoffs: dict[int, Handoff] = {}
+    tickets: dict[int, ComplaintTicket] = {}
+    # handoffs are filtered on their times in Python (stored times compared as the record did);
+    # the query only leaves out what is older than a day before the period
+    coarse = since - dt.timedelta(days=1)
+    recent_handoff = sa.or_(sa.and_(Handoff.rating.in_(LOW_RATINGS), Handoff.rated_at >= coarse),
+                            sa.and_(Handoff.status == "abandoned", Handoff.ended_at >= coarse))
     with session_scope(database_url) as db:
-        starts = db.execute(
-            select(ConversationSession.started_at).where(
-                ConversationSession.sender_id.in_(senders), ConversationSession.user_turns > 0,
-                ConversationSession.started_at >= since - REPEAT_WINDOW)
-        ).scalars().all()
-        found += [s for s in repeat_contacts([_at(at) for at in starts]) if s.at >= since]
-        for handoff in db.execute(select(Handoff).where(_handoffs_of(customer_id, senders))).scalars().all():
-            if handoff.rating in LOW_RATINGS and handoff.rated_at is not None and _at(handoff.rated_at) >= since:
-                found.append(Signal("low_rating", _at(handoff.rated_at),
-                                    f"rated {handoff.rating}/5 after handoff {handoff.id}"))
-            if handoff.status == "abandoned" and handoff.ended_at is not None and _at(handoff.ended_at) >= since:
-                found.append(Signal("abandoned_handoff", _at(handoff.ended_at),
-                                    f"left the queue before an agent came (handoff {handoff.id}, {handoff.reason})"))
-        tickets = db.execute(select(ComplaintTicket).where(
-            sa.or_(ComplaintTicket.customer_id == customer_id, ComplaintTicket.sender_id.in_(senders)),
-            ComplaintTicket.created_at >= since)).scalars().all()
-        for ticket in tickets:
+        for chunk in _chunks(list(customers_of)):
+            for sender, at in db.execute(select(ConversationSession.sender_id, ConversationSession.started_at).where(
+                    ConversationSession.sender_id.in_(chunk), ConversationSession.user_turns > 0,
+                    ConversationSession.started_at >= since - REPEAT_WINDOW)).all():
+                for customer_id in customers_of[sender]:
+                    starts[customer_id].append(_at(at))
+            for handoff in db.execute(select(Handoff).where(Handoff.sender_id.in_(chunk), recent_handoff)).scalars():
+                handoffs[handoff.id] = handoff
+            for ticket in db.execute(select(ComplaintTicket).where(
+                    ComplaintTicket.sender_id.in_(chunk), ComplaintTicket.created_at >= since)).scalars():
+                tickets[ticket.id] = ticket
+            unanswered = db.execute(
+                select(UnansweredMessage.sender_id, func.count().label("n"), func.max(UnansweredMessage.at).label("at"))
+                .where(UnansweredMessage.sender_id.in_(chunk), UnansweredMessage.at >= since)
+                .group_by(UnansweredMessage.session_id, UnansweredMessage.sender_id)
+                .having(func.count() >= UNANSWERED_MESSAGES)
+            ).all()
+            for row in unanswered:
+                for customer_id in customers_of[row.sender_id]:
+                    found[customer_id].append(Signal("unanswered", _at(row.at),
+                                                     f"{row.n} unanswered messages in one conversation"))
+        for chunk in _chunks(list(senders_of)):
+            for handoff in db.execute(select(Handoff).where(Handoff.customer_id.in_(chunk), recent_handoff)).scalars():
+                handoffs[handoff.id] = handoff
+            for ticket in db.execute(select(ComplaintTicket).where(
+                    ComplaintTicket.customer_id.in_(chunk), ComplaintTicket.created_at >= since)).scalars():
+                tickets[ticket.id] = ticket
+
+        def owners(customer_id: str | None, sender_id: str) -> set[str]:
+            named = {customer_id} if customer_id is not None and customer_id in senders_of else set()
+            return named | set(customers_of.get(sender_id, ()))
+
+        for handoff in handoffs.values():
+            for customer_id in owners(handoff.customer_id, handoff.sender_id):
+                if handoff.rating in LOW_RATINGS and handoff.rated_at is not None and _at(handoff.rated_at) >= since:
+                    found[customer_id].append(Signal("low_rating", _at(handoff.rated_at),
+                                                     f"rated {handoff.rating}/5 after handoff {handoff.id}"))
+                if handoff.status == "abandoned" and handoff.ended_at is not None and _at(handoff.ended_at) >= since:
+                    found[customer_id].append(Signal(
+                        "abandoned_handoff", _at(handoff.ended_at),
+                        f"left the queue before an agent came (handoff {handoff.id}, {handoff.reason})"))
+        for ticket in tickets.values():
             words = (mask_pii(ticket.summary) or "")[:DETAIL_TEXT]
-            found.append(Signal("complaint", _at(ticket.created_at),
-                                f"complaint {ticket.id} ({ticket.category}): {words}"))
-        unanswered = db.execute(
-            select(UnansweredMessage.session_id, func.count().label("n"), func.max(UnansweredMessage.at).label("at"))
-            .where(UnansweredMessage.sender_id.in_(senders), UnansweredMessage.at >= since)
-            .group_by(UnansweredMessage.session_id)
-            .having(func.count() >= UNANSWERED_MESSAGES)
-        ).all()
-        found += [Signal("unanswered", _at(row.at), f"{row.n} unanswered messages in one conversation")
-                  for row in unanswered]
-    found += refunds(shop, customer_id, since=since)
-    return sorted(found, key=lambda signal: (signal.at, signal.kind))
+            for customer_id in owners(ticket.customer_id, ticket.sender_id):
+                found[customer_id].append(Signal("complaint", _at(ticket.created_at),
+                                                 f"complaint {ticket.id} ({ticket.category}): {words}"))
+    for customer_id, moments in starts.items():
+        found[customer_id] += [s for s in repeat_contacts(moments) if s.at >= since]
+    return {customer_id: sorted(signals, key=lambda signal: (signal.at, signal.kind))
+            for customer_id, signals in found.items()}
 
 
 def refunds(shop: ShopAdapter, customer_id: str, *, since: dt.datetime) -> list[Signal]:

@@ -13,7 +13,8 @@ A publication (``POST /api/faqs/publish``) runs in the web app, one at a time:
    the web app's composition hands the publisher (``bot.stack.training.RasaRetrainer``: ``rasa
    train`` in a nice'd subprocess, into ``var/models/``; none when ``KEFU_FAQ_RETRAIN`` is off),
    and the new model is loaded by each Rasa server through Rasa's own ``PUT /model``
-   (:meth:`kefu.botapi.BotServers.load_model`); a failed retrain keeps the running model and says why.
+   (:meth:`kefu.botapi.BotServers.load_model`) and recorded as the one a restarted server loads
+   (:meth:`Retrainer.serve`); a failed retrain keeps the running model and says why.
 
 At start (``make run``), :func:`sync_from_files` keeps ``faq/content/*.yml`` and the database
 in step: files changed since they were last imported (a ``git pull``) are imported and
@@ -136,8 +137,12 @@ class Retrainer(Protocol):
             RetrainFailed: no model was made (the message says why).
         """
 
+    def serve(self, model: Path) -> None:
+        """Records ``model`` as the one the Rasa servers run: a server restarted later loads it."""
+
     def prune(self, keep: Path) -> None:
-        """Removes models of earlier retrains that are no longer needed (never ``keep``)."""
+        """Removes models of earlier retrains that are no longer needed (never ``keep``, nor the
+        model last given to :meth:`serve`)."""
 
 
 # ---------------------------------------------------------------------------------- publisher
@@ -286,6 +291,8 @@ class Publisher:
             logger.info("FAQ retrain for publication %s: trained in %.0f s", publication.seq,
                         time.monotonic() - started)
         loaded = await self._hot_swap(target)
+        if loaded:  # loadable: a server restarted from now on loads it too (one that was down included)
+            retrainer.serve(target)
         self.store.set_model_status(job, "swapped" if loaded else "failed",
                                     f"{target.name} loaded by {loaded} of {len(self.bots.urls)} bot server(s)")
         retrainer.prune(target)

@@ -130,13 +130,6 @@ def _value(fact: ProductFact, english: bool) -> str:
     return fact.value_en if english else fact.value_zh
 
 
-def one_sided(first: ProductView, second: ProductView, key: str | None) -> tuple[ProductFact | None, ProductFact | None]:
-    """The asked fact of each product (either may be missing from the catalogue)."""
-    if key is None:
-        return None, None
-    return first.fact(key), second.fact(key)
-
-
 # ------------------------------------------------------------------ recommend
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from assist.summary import OpenFollowUp
+from customers.care import order_json
 from customers.followups import FollowUps
-from shop.adapter import OrderView, ShopAdapter
+from shop.adapter import ShopAdapter
 
 RECENT_ORDERS = 5
 
@@ -23,17 +24,6 @@ def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
     return "*" * max(len(phone) - 4, 0) + phone[-4:]
-
-
-def _order(order: OrderView) -> dict[str, Any]:
-    return {
-        "order_id": order.order_id,
-        "status": order.status,
-        "created_at": order.created_at.isoformat() if order.created_at else None,
-        "total_cny": str(order.total_cny),
-        "carrier": order.carrier,
-        "tracking_no": order.tracking_no,
-    }
 
 
 def customer_panel(shop: ShopAdapter, *, customer_id: str | None = None, order_id: str | None = None,
@@ -69,7 +59,7 @@ def customer_panel(shop: ShopAdapter, *, customer_id: str | None = None, order_i
         if customer is not None else {"customer_id": customer_id}
     )
     orders = shop.list_customer_orders(customer_id=customer_id, limit=RECENT_ORDERS)
-    return {"verified": True, "linked": False, "customer": details, "orders": [_order(o) for o in orders],
+    return {"verified": True, "linked": False, "customer": details, "orders": [order_json(o) for o in orders],
             "order_id": order_id}
 
 

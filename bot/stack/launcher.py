@@ -6,7 +6,8 @@ configured no key of its own (docs/operators/security/tokens.md).
 Preparation is idempotent and quick when nothing changed: FAQ build, model training only
 when its inputs changed, database migration and demo seed. Then the action server, the web
 app and the Rasa server(s) start; their output is shown prefixed with their name. A process
-that dies is restarted (with a growing pause); Ctrl-C or SIGTERM stops them all.
+that dies is restarted (with a growing pause; a Rasa server with the model published since,
+``var/models/current``); Ctrl-C or SIGTERM stops them all.
 
 ``var/`` holds the databases (SQLite), the generated secrets, the written credentials and any
 log an operator sends there: the launcher sets a umask of 077 before it creates anything (the
@@ -29,7 +30,7 @@ from pathlib import Path
 from bot.channels import optional_channels, write_runtime_credentials
 from bot.stack.prepare import demo_credentials, setup_database
 from bot.stack.services import Output, Service
-from bot.stack.training import ensure_model, last_lines, rasa_environment
+from bot.stack.training import current_model, ensure_model, last_lines, rasa_environment, set_current_model
 from handoff.hours import ServiceHours
 from kefu.settings import Settings, SettingsError, current, set_defaults
 from kefu.startup import check_keys, exit_with
@@ -72,6 +73,8 @@ def prepare(settings: Settings) -> Path:
     except RuntimeError as error:
         print(error, file=sys.stderr)
         raise SystemExit(1) from error
+    # what the servers run from now on; a retrain the web app hot-swaps replaces it (a restart loads that)
+    set_current_model(settings.var_dir / "models", model)
     return model
 
 
@@ -119,9 +122,12 @@ def services(settings: Settings, model: Path) -> list[Service]:
         port = settings.bot_port + replica
         name = "rasa" if settings.bot_replicas == 1 else f"rasa{replica + 1}"
         channels = credentials if replica == 0 else replica_credentials
+        # a replica restarted after a publication loads the published model (var/models/current),
+        # not ``model``: the retrain's prune may have deleted it
         result.append(Service(name, [python, "-m", "bot.server", "--model", str(model), "--port", str(port),
                                      "--credentials", str(channels)],
-                              f"http://127.0.0.1:{port}/", actions_env))
+                              f"http://127.0.0.1:{port}/", actions_env,
+                              model=lambda: current_model(settings.var_dir / "models", model)))
     return result
 
 

@@ -18,6 +18,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -58,7 +59,11 @@ class Output:
 
 @dataclass
 class Service:
-    """One supervised child process."""
+    """One supervised child process.
+
+    ``model``, for a Rasa server: what its ``--model`` is at each (re)start (the model published
+    since the stack started, :func:`bot.stack.training.current_model`), not the start's.
+    """
 
     name: str
     command: list[str]
@@ -66,11 +71,19 @@ class Service:
     env: dict[str, str]
     process: subprocess.Popen | None = None
     restarts: list[float] = field(default_factory=list)
+    model: Callable[[], Path] | None = None
+
+    def command_now(self) -> list[str]:
+        """The command to start it with now (``--model`` given by :attr:`model`)."""
+        command = list(self.command)
+        if self.model is not None and "--model" in command:
+            command[command.index("--model") + 1] = str(self.model())
+        return command
 
     def start(self, root: Path, output: Output) -> None:
         output.log_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            self.command, cwd=root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            self.command_now(), cwd=root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - it only calls prctl(), async-signal-safe
             text=True, errors="replace",
         )

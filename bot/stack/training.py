@@ -12,6 +12,12 @@ vocabulary, the classifier starts from the previous weights, the sentiment model
 policies are kept (:class:`bot.nlu.classifier.LinearIntentClassifier`,
 :class:`bot.nlu.sentiment.SentimentAnalyzer`). When Rasa refuses to fine-tune (the configuration
 or the intents changed) it trains from scratch.
+
+``var/models/current`` names the model the Rasa servers run (:func:`set_current_model`, replaced
+atomically): the launcher writes it at start, the retrainer after a hot swap (:meth:`RasaRetrainer.serve`),
+and the launcher starts a server it restarts with it (:func:`current_model`), so a replica that
+dies after a publication comes back with the published model, not the start's (which the prune
+may have deleted).
 """
 
 from __future__ import annotations
@@ -175,6 +181,41 @@ def rasa_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+#: The file in the models folder naming the model the Rasa servers run (an absolute path).
+CURRENT_MODEL_FILE = "current"
+
+
+def set_current_model(models_dir: Path, model: Path) -> None:
+    """Records ``model`` as the one the Rasa servers run: ``models_dir/current`` is replaced in one
+    step (a reader sees the previous name or the new one, never a part)."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    pointer = models_dir / CURRENT_MODEL_FILE
+    written = pointer.with_name(f".{CURRENT_MODEL_FILE}.{os.getpid()}.tmp")
+    written.write_text(f"{model.absolute()}\n", encoding="utf-8")
+    os.replace(written, pointer)
+
+
+def named_current_model(models_dir: Path) -> Path | None:
+    """The model ``models_dir/current`` names, if it names one that exists."""
+    try:
+        named = Path((models_dir / CURRENT_MODEL_FILE).read_text(encoding="utf-8").strip())
+    except OSError:
+        return None
+    return named if named.is_absolute() and named.is_file() else None
+
+
+def current_model(models_dir: Path, started: Path) -> Path:
+    """The model a (re)started Rasa server loads: the one ``models_dir/current`` names, else the
+    ``started`` one (the launcher's), else the newest Kefu model in ``models_dir``."""
+    named = named_current_model(models_dir)
+    if named is not None:
+        return named
+    if started.is_file():
+        return started
+    newest = sorted(models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return newest[-1] if newest else started
+
+
 #: Retrained models younger than this (seconds) are kept when a newer one is loaded.
 KEEP_OLD_MODELS = 3600
 
@@ -238,8 +279,14 @@ class RasaRetrainer:
                 stderr=asyncio.subprocess.STDOUT)
             return await process.wait()
 
+    def serve(self, model: Path) -> None:
+        """Records ``model`` (loaded by the Rasa servers) as the one a restarted server loads."""
+        set_current_model(self.models_dir, model)
+
     def prune(self, keep: Path) -> None:
-        """Removes the retrained models but ``keep`` older than an hour (a server may still load one)."""
+        """Removes the retrained models but ``keep`` and the current one (:meth:`serve`) older than
+        an hour (a server may still load one)."""
+        kept = {keep.absolute(), *filter(None, [named_current_model(self.models_dir)])}
         for old in self.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"):
-            if old != keep and time.time() - old.stat().st_mtime > KEEP_OLD_MODELS:
+            if old.absolute() not in kept and time.time() - old.stat().st_mtime > KEEP_OLD_MODELS:
                 old.unlink(missing_ok=True)

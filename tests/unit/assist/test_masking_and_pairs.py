@@ -42,3 +42,17 @@ def test_the_reply_answers_the_question_not_the_request_for_a_human():
     ]
     pairs = pairs_of(events)
     assert [(p.question, p.reply, p.agent) for p in pairs] == [("羽绒服可以机洗吗", "建议手洗", "小林")]
+
+
+def test_the_open_questions_kept_are_the_most_recently_asked():
+    """A long-running reader keeps only so many unanswered questions (most are answered by the bot)."""
+    from assist.pairs import Pairing
+
+    pairing = Pairing(max_open=2)
+    events = [ConversationEvent(id=n, sender_id=sender, type="user", text=f"{sender}的订单怎么还没到啊", intent="faq")
+              for n, sender in enumerate(["a", "b", "a", "c"], start=1)]
+    for event in events:
+        assert pairing.feed(event) is None
+    assert list(pairing.open) == ["a", "c"]  # b asked before a asked again
+    reply = ConversationEvent(id=9, sender_id="a", type="bot", text="马上查", event_metadata={"agent": "小林"})
+    assert pairing.feed(reply).question_event_id == 3 and list(pairing.open) == ["c"]

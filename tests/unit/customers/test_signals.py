@@ -5,8 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from customers.care import Care
+from customers.links import CustomerLinks
 from customers.signals import Signal, repeat_contacts, score
+from handoff.states import Status
+from handoff.store import HandoffStore, NewHandoff
+from kefu.events import record_events
 from shop.demo import DemoShop
+from tests.unit.analytics.seed import Conversation
 from tests.unit.customers.history import SCORE, SIGNALS, day, script
 
 UTC = dt.timezone.utc
@@ -45,3 +50,48 @@ def test_two_conversations_a_week_are_no_repeat_contact():
     assert repeat_contacts([t0, t0 + dt.timedelta(days=4), t0 + dt.timedelta(days=8)]) == []
     three = repeat_contacts([t0, t0 + dt.timedelta(days=1), t0 + dt.timedelta(days=6, hours=23)])
     assert three == [Signal("repeat_contact", t0 + dt.timedelta(days=6, hours=23), "3 conversations in 7 days")]
+
+
+class CountingShop(DemoShop):
+    """The demo shop, counting whose orders were asked for."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__(database_url)
+        self.orders_asked: list[str] = []
+
+    def list_customer_orders(self, *, customer_id: str, limit: int = 5):
+        self.orders_asked.append(customer_id)
+        return super().list_customer_orders(customer_id=customer_id, limit=limit)
+
+
+def test_the_at_risk_list_asks_the_shop_only_about_customers_with_a_conversation_signal(database_url):
+    script(database_url)
+    links = CustomerLinks(database_url)
+    for number, customer_id in enumerate(["C1001", "C1002", "C1003", "C1006"]):  # C1006 has a return filed
+        links.link(customer_id, channel="telegram", sender_id=f"tg:77{number}", by="order_check", at=day(1))
+    # C1007 (a refunded order) left the queue on day 3 without writing anywhere Kefu links
+    left = Conversation("web:c1007", "socketio", day(3))
+    record_events(database_url, left.user("转人工", "request_human").hand_over().events)
+    store = HandoffStore(database_url)
+    item, _ = store.open_handoff(NewHandoff(sender_id="web:c1007", channel="socketio", reason="customer_request",
+                                            priority=1, customer_id="C1007"), status=Status.WAITING, actor="bot",
+                                 at=left.now)
+    store.transition(item.id, Status.ABANDONED, actor="system", at=left.now + dt.timedelta(minutes=3))
+    shop = CountingShop(database_url)
+    care = Care(database_url, shop, clock=lambda: day(6))
+    days = 60
+    rows = care.at_risk(days=days)
+    # what the list was before: every candidate's whole signals, the shop asked for each
+    expected = []
+    for customer_id in care.candidates():
+        signals = care.signals(customer_id, care.links.identities(customer_id), days=days)
+        if [s for s in signals if s.kind != "refund"]:
+            expected.append((customer_id, score(signals), [s.as_json() for s in reversed(signals)]))
+    assert [(r["customer_id"], r["score"], r["signals"]) for r in rows] == sorted(expected, key=lambda e: -e[1])
+    assert [r["customer_id"] for r in rows] == ["C1004", "C1007"]
+    assert [s["kind"] for s in rows[1]["signals"]] == ["abandoned_handoff", "refund"]
+    shop.orders_asked.clear()
+    care.at_risk(days=days)
+    assert sorted(shop.orders_asked) == ["C1004", "C1007"]  # not C1001-C1003 nor C1006
+    # a refund alone does not list C1006; their record shows it
+    assert [s.kind for s in care.signals("C1006", care.links.identities("C1006"), days=days)] == ["refund"]
