@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,10 @@ from handoff.models import ComplaintTicket, Handoff
 from handoff.rasa_client import reply_channel
 from kefu.clock import as_utc, utcnow
 from kefu.db import session_scope
-from shop.adapter import OrderView, ShopAdapter
+from shop.adapter import OrderView, ShopAdapter, refunds_of
+from shop.views import ShopError
+
+logger = logging.getLogger(__name__)
 
 #: WeChat lets a shop write to a customer only this long after the customer's last message.
 WECHAT_WINDOW = dt.timedelta(hours=48)
@@ -123,20 +127,24 @@ class Care:
     def at_risk(self, *, days: int) -> list[dict[str, Any]]:
         """``GET /api/care/at-risk?days=N``: customers with signals in the last ``days``, highest score first.
 
-        The candidates are the customers with a signal of Kefu's own tables in the period (every
-        kind but ``refund``: a few queries for all customers, :func:`conversation_signals`); the
-        shop is asked only about those (their refunds, name and tier), not about every customer
-        Kefu ever knew a conversation of. A refund alone does not list a customer (their record
-        shows it).
+        The candidates are the customers Kefu knows a conversation of that have a signal of Kefu's
+        own tables in the period (every kind but ``refund``: a few queries for all customers,
+        :func:`conversation_signals`) or, by the shop's :class:`~shop.adapter.ShopRefunds` (one
+        call), a refund; the shop is asked only about those (their orders, name and tier). An
+        adapter without that lookup has every known customer's orders read, as a refund alone
+        lists a customer too.
         """
         since = self.clock() - dt.timedelta(days=days)
         linked = self.links.senders_by_customer()
         own = conversation_signals(self.database_url, {c: linked.get(c, []) for c in self.candidates()}, since=since)
+        refunded = self._refund_candidates(since, known=set(own))
         listed = []
         for customer_id, found in own.items():
-            if not found:
+            if not found and customer_id not in refunded:
                 continue
             signals = with_refunds(found, self.shop, customer_id, since=since)
+            if not signals:
+                continue
             customer = self.shop.get_customer(customer_id=customer_id)
             open_ones = [f for f in self.follow_ups.of_customer(customer_id) if f.status == "open"]
             listed.append({
@@ -148,6 +156,18 @@ class Care:
                 "follow_up": follow_up_json(open_ones[0]) if open_ones else None,
             })
         return sorted(listed, key=lambda row: (-row["score"], row["customer_id"]))
+
+    def _refund_candidates(self, since: dt.datetime, *, known: set[str]) -> set[str]:
+        """The known customers the shop may have refunded since ``since``: all of them unless the
+        adapter can say in one call (:func:`~shop.adapter.refunds_of`)."""
+        source = refunds_of(self.shop)
+        if source is None:
+            return known
+        try:
+            return known & set(source.customers_with_refunds(since=since))
+        except ShopError:
+            logger.warning("customers: the shop could not list recent refunds; refund signals only where others are")
+            return set()
 
     # ------------------------------------------------------------------ follow-ups
     def open_follow_up(self, customer_id: str, *, note: str, due: dt.date | None, by: str,

@@ -38,6 +38,7 @@ from customers.links import stored as _at
 from handoff.models import ComplaintTicket, Handoff
 from kefu.db import session_scope
 from kefu.privacy import mask_pii
+from shop import policy
 from shop.adapter import ShopAdapter
 from shop.views import ShopError
 
@@ -55,7 +56,7 @@ UNANSWERED_MESSAGES = 2
 #: Ratings that make a ``low_rating``.
 LOW_RATINGS = (1, 2)
 #: Order statuses that make a ``refund``.
-REFUND_STATUSES = ("return_requested", "refunding", "refunded")
+REFUND_STATUSES = policy.AFTER_SALES
 #: Orders of a customer looked at for refunds.
 ORDERS_LOOKED_AT = 20
 #: Ids in one ``IN (...)`` of :func:`conversation_signals` (SQLite allows a few thousand).

@@ -30,7 +30,8 @@ Capabilities are Protocols of their own (:class:`ShopOrders`, :class:`ShopCustom
 catalogue (pre-sales, :class:`ShopCatalogue`) is an optional part: an adapter that defines any of
 its methods must define them all (checked at start, :func:`adapter_class`); one that defines none
 still serves orders, and product questions are then answered "not in the product details" with a
-human offered (:func:`catalogue_of`).
+human offered (:func:`catalogue_of`). :class:`ShopRefunds` (who had a refund lately, in one call) is
+optional too: it only makes the console's at-risk list quicker.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from kefu.settings import Settings, SettingsError
@@ -191,6 +192,24 @@ class ShopCustomers(Protocol):
         """Customers by number: the demo storefront's login picker (only served while
         ``KEFU_DEMO_SHOP`` is on). A real shop, which leaves the demo login off, may return ``[]``."""
         ...
+
+
+@runtime_checkable
+class ShopRefunds(Protocol):
+    """Optional: who had a refund lately, in one call (the at-risk list's ``refund`` signal).
+
+    Without it Kefu asks :meth:`ShopOrders.list_customer_orders` about every customer it knows a
+    conversation of, each time an agent opens the at-risk list (slow on a shop's remote API)."""
+
+    def customers_with_refunds(self, *, since: datetime) -> list[str]:
+        """Customer numbers with an order refunded, being refunded or with a return filed since
+        ``since`` (UTC). More is harmless (Kefu still reads each one's orders), fewer is not."""
+        ...
+
+
+def refunds_of(adapter: object) -> ShopRefunds | None:
+    """The adapter's batch refund lookup, or ``None`` when it defines none."""
+    return adapter if isinstance(adapter, ShopRefunds) else None
 
 
 @runtime_checkable

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -175,6 +175,16 @@ class DemoShop(DemoCatalogue):
                 select(AfterSalesRequest).where(AfterSalesRequest.order_id == order_id)
             ).scalar_one_or_none()
             return _request(row) if row is not None else None
+
+    def customers_with_refunds(self, *, since: datetime) -> list[str]:
+        """Customers with an order in a refund status created or delivered since ``since``, or
+        with an after-sales request filed since then (:class:`shop.adapter.ShopRefunds`)."""
+        refunding = select(Order.customer_id).where(
+            Order.status.in_(policy.AFTER_SALES), sa.or_(Order.created_at >= since, Order.delivered_at >= since))
+        filed = (select(Order.customer_id).join(AfterSalesRequest, AfterSalesRequest.order_id == Order.order_id)
+                 .where(AfterSalesRequest.created_at >= since))
+        with self._session() as session:
+            return sorted(set(session.execute(refunding.union(filed)).scalars()))
 
     # ------------------------------------------------------------------ writes
     def cancel_order(self, *, order_id: str) -> CancelResult:

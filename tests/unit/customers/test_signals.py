@@ -64,7 +64,7 @@ class CountingShop(DemoShop):
         return super().list_customer_orders(customer_id=customer_id, limit=limit)
 
 
-def test_the_at_risk_list_asks_the_shop_only_about_customers_with_a_conversation_signal(database_url):
+def _history_with_links(database_url):
     script(database_url)
     links = CustomerLinks(database_url)
     for number, customer_id in enumerate(["C1001", "C1002", "C1003", "C1006"]):  # C1006 has a return filed
@@ -77,21 +77,52 @@ def test_the_at_risk_list_asks_the_shop_only_about_customers_with_a_conversation
                                             priority=1, customer_id="C1007"), status=Status.WAITING, actor="bot",
                                  at=left.now)
     store.transition(item.id, Status.ABANDONED, actor="system", at=left.now + dt.timedelta(minutes=3))
+
+
+def _every_candidate_alone(care, days):
+    """What the list is by its definition: every known customer with a signal, the shop asked for each."""
+    expected = []
+    for customer_id in care.candidates():
+        signals = care.signals(customer_id, care.links.identities(customer_id), days=days)
+        if signals:
+            expected.append((customer_id, score(signals), [s.as_json() for s in reversed(signals)]))
+    return sorted(expected, key=lambda e: (-e[1], e[0]))
+
+
+def test_the_at_risk_list_asks_the_shop_only_about_customers_with_a_signal(database_url):
+    _history_with_links(database_url)
     shop = CountingShop(database_url)
     care = Care(database_url, shop, clock=lambda: day(6))
     days = 60
     rows = care.at_risk(days=days)
-    # what the list was before: every candidate's whole signals, the shop asked for each
-    expected = []
-    for customer_id in care.candidates():
-        signals = care.signals(customer_id, care.links.identities(customer_id), days=days)
-        if [s for s in signals if s.kind != "refund"]:
-            expected.append((customer_id, score(signals), [s.as_json() for s in reversed(signals)]))
-    assert [(r["customer_id"], r["score"], r["signals"]) for r in rows] == sorted(expected, key=lambda e: -e[1])
-    assert [r["customer_id"] for r in rows] == ["C1004", "C1007"]
+    assert [(r["customer_id"], r["score"], r["signals"]) for r in rows] == _every_candidate_alone(care, days)
+    assert [r["customer_id"] for r in rows] == ["C1004", "C1007", "C1006"]
     assert [s["kind"] for s in rows[1]["signals"]] == ["abandoned_handoff", "refund"]
+    assert [s["kind"] for s in rows[2]["signals"]] == ["refund"]  # a refund alone lists a customer (contract 8)
     shop.orders_asked.clear()
     care.at_risk(days=days)
-    assert sorted(shop.orders_asked) == ["C1004", "C1007"]  # not C1001-C1003 nor C1006
-    # a refund alone does not list C1006; their record shows it
-    assert [s.kind for s in care.signals("C1006", care.links.identities("C1006"), days=days)] == ["refund"]
+    assert sorted(shop.orders_asked) == ["C1004", "C1006", "C1007"]  # not C1001-C1003: no signal, no refund
+
+
+class ShopWithoutRefundLookup:
+    """A shop adapter that defines only the required methods (no ``customers_with_refunds``)."""
+
+    def __init__(self, database_url):
+        self.shop = CountingShop(database_url)
+
+    def __getattr__(self, name):
+        if name == "customers_with_refunds":
+            raise AttributeError(name)
+        return getattr(self.shop, name)
+
+
+def test_without_the_shops_refund_lookup_every_known_customer_is_asked_and_the_list_is_the_same(database_url):
+    _history_with_links(database_url)
+    shop = ShopWithoutRefundLookup(database_url)
+    care = Care(database_url, shop, clock=lambda: day(6))
+    rows = care.at_risk(days=60)
+    assert [(r["customer_id"], r["score"], r["signals"]) for r in rows] == _every_candidate_alone(care, 60)
+    assert [r["customer_id"] for r in rows] == ["C1004", "C1007", "C1006"]
+    shop.shop.orders_asked.clear()
+    care.at_risk(days=60)
+    assert sorted(shop.shop.orders_asked) == sorted(care.candidates())
