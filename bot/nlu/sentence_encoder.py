@@ -23,6 +23,7 @@ FAQ publication encodes only the examples it has not seen.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -113,6 +114,23 @@ def encode_all(texts: list[str]) -> np.ndarray:
     return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
+#: Sentence vectors of the texts parsed last (:func:`recent_vector`), at most this many (1 MB).
+RECENT = 512
+
+
+@functools.lru_cache(maxsize=RECENT)
+def recent_vector(text: str) -> np.ndarray:
+    """``encoder().encode(text)`` (read-only), kept for the :data:`RECENT` texts parsed last.
+
+    Shoppers repeat themselves and each other (你好, 谢谢, 好的, 转人工, hi): the encoder is
+    deterministic, so a text parsed again gets the very vector it got the first time without
+    the encoder's ~3 ms. Keyed by the text as the normaliser left it (simplified, half-width,
+    lower-case). Only an addition: a new text costs what it did (``docs/developers/nlu.md``)."""
+    vector = np.asarray(encoder().encode(text), dtype=np.float32)
+    vector.flags.writeable = False
+    return vector
+
+
 _identity: str | None = None
 
 
@@ -173,7 +191,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         for message in messages:
             text = message.get(TEXT)
             if text:
-                self._add(message, encoder().encode(text))
+                self._add(message, recent_vector(text))
         return messages
 
     def _add(self, message: Message, vector: np.ndarray) -> None:

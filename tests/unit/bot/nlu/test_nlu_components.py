@@ -13,9 +13,10 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import sentence_encoder
 from bot.nlu.classifier import LinearIntentClassifier
 from bot.nlu.normalizer import TextNormalizer
-from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer
+from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer, recent_vector
 from bot.nlu.sentence_matrix import message_row
 from bot.nlu.tokenizer import ShopTokenizer
 from kefu.settings import ROOT
@@ -251,6 +252,27 @@ def test_sentence_encoder_adds_one_sentence_vector_that_knows_paraphrases(storag
     data = TrainingData([Message(data={"text": "how long does a refund take", "intent": "x"})])
     encoder.process_training_data(data)
     assert np.allclose(data.training_examples[0].get_dense_features("text")[1].features[0], refund)
+
+
+def test_a_text_parsed_again_gets_its_vector_without_the_encoder(storage, context):
+    encoder = SentenceEncoderFeaturizer.create({**SentenceEncoderFeaturizer.get_default_config(), "cache_dir": None},
+                                               storage, Resource("sentences"), context)
+
+    def vector(text):
+        message = Message(data={"text": text})
+        encoder.process([message])
+        [feature] = message.features  # the stored array itself (get_dense_features gives a copy)
+        return feature.features[0]
+
+    recent_vector.cache_clear()
+    first = vector("有没有优惠券")
+    again = vector("有没有优惠券")
+    assert recent_vector.cache_info().hits == 1 and recent_vector.cache_info().misses == 1
+    assert again.tolist() == first.tolist() == sentence_encoder.encoder().encode("有没有优惠券").tolist()
+    with pytest.raises(ValueError):  # shared between messages: nobody may change it in place
+        again[0] = 0.0
+    vector("有没有优惠卷")  # another text is encoded
+    assert recent_vector.cache_info().misses == 2
 
 
 def test_sentence_vectors_carry_paraphrases_that_share_no_words(trained_with_sentences):
