@@ -5,7 +5,9 @@ temporary folder, its FAQ data built and its model trained there, as ``make run`
 this checkout's model (``models/``, trained first if missing). Each pipeline runs in a process of
 its own (the two codes share module names); the held-out messages of ``tests/nlu/``
 (the shop's, Hong Kong's and Taiwan's, or the lines of ``--texts``) go to both one at a time, alternating which goes first, ``--rounds``
-times, and the wall and CPU p50 of each are printed with their ratios as JSON. ``--models A B``
+times, and the wall and CPU p50 of each are printed with their ratios as JSON: CPU of the whole
+process (BLAS threads too) and of the thread that parses. ``--server``: each worker installs Kefu's
+patches of Rasa first (``bot.patches.install``), as ``python -m bot.server`` does. ``--models A B``
 compares two trained models (of the before code and this one) without training.
 """
 
@@ -26,7 +28,12 @@ HELDOUT = ("heldout.yml", "heldout_hk.yml", "heldout_tw.yml")
 
 WORKER = """
 import asyncio, logging, sys, time
+from pathlib import Path
 logging.disable(logging.WARNING)
+if sys.argv[2] == "server":  # as python -m bot.server runs it: Kefu's patches of Rasa installed
+    from bot import patches
+    from kefu.settings import load_settings
+    patches.install(load_settings(), model=Path(sys.argv[1]))
 from rasa.core.agent import Agent
 from rasa.utils.log_utils import configure_structlog
 configure_structlog(logging.WARNING)
@@ -35,9 +42,10 @@ async def main():
     await agent.parse_message("你好")
     print("ready", flush=True)
     for line in sys.stdin:
-        cpu, wall = time.process_time(), time.perf_counter()
+        cpu, wall, thread = time.process_time(), time.perf_counter(), time.thread_time()
         await agent.parse_message(line.rstrip("\\n"))
-        print(f"{(time.perf_counter() - wall) * 1000:.3f} {(time.process_time() - cpu) * 1000:.3f}", flush=True)
+        print(f"{(time.perf_counter() - wall) * 1000:.3f} {(time.process_time() - cpu) * 1000:.3f} "
+              f"{(time.thread_time() - thread) * 1000:.3f}", flush=True)
 asyncio.run(main())
 """
 
@@ -55,10 +63,11 @@ def before_pipeline(commit: str, folder: Path) -> Path:
     return next((folder / "models").glob("kefu-*.tar.gz"))
 
 
-def worker(code: Path, model: Path) -> subprocess.Popen[str]:
+def worker(code: Path, model: Path, server: bool = False) -> subprocess.Popen[str]:
     from bot.stack.training import rasa_environment
 
-    process = subprocess.Popen([sys.executable, "-c", WORKER, str(model)], cwd=code,
+    process = subprocess.Popen([sys.executable, "-c", WORKER, str(model.resolve()), "server" if server else "agent"],
+                               cwd=code,
                                env=rasa_environment({"PYTHONPATH": str(code)}), stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
@@ -68,9 +77,9 @@ def worker(code: Path, model: Path) -> subprocess.Popen[str]:
     return process
 
 
-def compare(pipelines: dict[str, tuple[Path, Path]], texts: list[str], rounds: int) -> dict:
-    processes = {name: worker(code, model) for name, (code, model) in pipelines.items()}
-    times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in processes}
+def compare(pipelines: dict[str, tuple[Path, Path]], texts: list[str], rounds: int, server: bool = False) -> dict:
+    processes = {name: worker(code, model, server) for name, (code, model) in pipelines.items()}
+    times: dict[str, tuple[list[float], list[float], list[float]]] = {name: ([], [], []) for name in processes}
     names = list(processes)
     try:
         for turn in range(rounds):
@@ -80,17 +89,21 @@ def compare(pipelines: dict[str, tuple[Path, Path]], texts: list[str], rounds: i
                     assert process.stdin is not None and process.stdout is not None
                     process.stdin.write(" ".join(text.split()) + "\n")
                     process.stdin.flush()
-                    wall, cpu = map(float, process.stdout.readline().split())
+                    wall, cpu, thread = map(float, process.stdout.readline().split())
                     times[name][0].append(wall)
                     times[name][1].append(cpu)
+                    times[name][2].append(thread)
     finally:
         for process in processes.values():
             process.kill()
     result: dict = {name: {"messages": len(w), "wall_p50_ms": round(statistics.median(w), 2),
-                           "cpu_p50_ms": round(statistics.median(c), 2)} for name, (w, c) in times.items()}
+                           "cpu_p50_ms": round(statistics.median(c), 2),
+                           "main_thread_cpu_p50_ms": round(statistics.median(t), 2),
+                           "cpu_mean_ms": round(statistics.fmean(c), 2)} for name, (w, c, t) in times.items()}
     before, now = names
-    for kind in ("wall", "cpu"):
-        result[f"{kind}_p50_ratio"] = round(result[now][f"{kind}_p50_ms"] / result[before][f"{kind}_p50_ms"], 3)
+    for kind in ("wall", "cpu", "main_thread_cpu", "cpu_mean"):
+        key = kind if kind.endswith("_mean") else f"{kind}_p50"
+        result[f"{key}_ratio"] = round(result[now][f"{key}_ms"] / result[before][f"{key}_ms"], 3)
     return result
 
 
@@ -102,6 +115,8 @@ def main() -> int:
                         help="already trained models of the before code and of this checkout")
     parser.add_argument("--texts", type=Path, help="messages, one a line (default: the held-out sets)")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--server", action="store_true",
+                        help="install Kefu's patches of Rasa in each worker, as python -m bot.server does")
     args = parser.parse_args()
     from bench.__main__ import machine
     from bench.nlu_eval import load_examples
@@ -121,7 +136,7 @@ def main() -> int:
         texts = [t for t in args.texts.read_text(encoding="utf-8").splitlines() if t.strip()]
     else:
         texts = [t for name in HELDOUT for t, _ in load_examples(ROOT / "tests" / "nlu" / name)]
-    result = compare({"before": (code, before_model), "now": (ROOT, now_model)}, texts, args.rounds)
+    result = compare({"before": (code, before_model), "now": (ROOT, now_model)}, texts, args.rounds, args.server)
     print(json.dumps({**result, "before_commit": args.before, "machine": machine(),
                       "load_after": [round(x, 2) for x in os.getloadavg()]}), flush=True)
     return 0

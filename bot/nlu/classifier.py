@@ -40,7 +40,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_fit
-from bot.nlu.sentence_matrix import sentence_features
+from bot.nlu.sentence_encoder import one_blas_thread
+from bot.nlu.sentence_matrix import Row, message_row, sentence_features
 from bot.nlu.warm_start import sparse_blocks, warm_start
 
 logger = logging.getLogger(__name__)
@@ -193,26 +194,21 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             if not message.get(TEXT) or not message.features_present(TEXT, None):
                 self._set_empty(message)
                 continue
+            row = message_row(message, TEXT)  # the message's features, read once
             weight = self._config["neighbour_weight"]
-            similarities = self._similarities(message) if weight > 0 else None
-            if not self._understood(message, similarities):
+            similarities = self._similarities(message, row) if weight > 0 else None
+            if not self._understood(message, similarities, row):
                 self._set_empty(message)  # → nlu_fallback: "say it another way"
                 continue
-            probabilities = self._predict_one(message)
+            probabilities = self._predict_one(message, row)
             if similarities is not None:
-                probabilities = (1 - weight) * probabilities + weight * self._neighbour_vote(similarities)
-                self._record_nearest(message, similarities)
+                nearest = self._nearest(similarities)
+                probabilities = (1 - weight) * probabilities + weight * self._neighbour_vote(similarities, nearest)
+                self._record_nearest(message, similarities, nearest)
             self._set_prediction(message, dict(zip(self._model["labels"], probabilities)))
         return messages
 
-    def _predict_one(self, message: Message) -> np.ndarray:
-        """Class probabilities of one message: ``LogisticRegression.predict_proba`` over
-        ``_matrix([message])``, computed directly on the message's sparse row and dense vector.
-
-        The weights are kept as a C-contiguous (features × classes) array, so the scores are the
-        sum of the rows of the message's few non-zero features; scikit-learn's own path copies the
-        whole weight matrix and validates its input on every call.
-        """
+    def _prepare(self) -> None:  # what every prediction reads, computed once per loaded model
         if "weights" not in self._model:
             classifier = self._model["classifier"]
             self._model["weights"] = np.ascontiguousarray(classifier.coef_.T)
@@ -220,18 +216,26 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             if "tfidf" in self._model:
                 # scikit-learn computes ``idf_`` from a sparse diagonal matrix on every access
                 self._model["idf"] = np.asarray(self._model["tfidf"].idf_)
+
+    def _predict_one(self, message: Message, row: Row | None = None) -> np.ndarray:
+        """Class probabilities of one message: ``LogisticRegression.predict_proba`` over
+        ``_matrix([message])``, computed directly on the message's sparse row and dense vector.
+
+        The weights are kept as a C-contiguous (features × classes) array, so the scores are the
+        sum of the rows of the message's few non-zero features; scikit-learn's own path copies the
+        whole weight matrix and validates its input on every call. ``row``: the message's
+        :func:`~bot.nlu.sentence_matrix.message_row`, when the caller has read it already.
+        """
+        self._prepare()
         weights = self._model["weights"]
-        _, sparse = message.get_sparse_features(TEXT)
-        _, dense = message.get_dense_features(TEXT)
+        sparse, dense = row or message_row(message, TEXT)
         if (sparse is None) != ("tfidf" not in self._model):
             # features unlike those of training: let the general path complain or cope
             return _softmax(np.asarray(self._matrix([message]) @ weights).reshape(-1) + self._model["bias"])
         scores = np.zeros(weights.shape[1])
         offset = 0
         if sparse is not None:
-            row = scipy.sparse.csr_matrix(sparse.features)
-            row.sum_duplicates()
-            indices, counts = row.indices, row.data.astype(np.float64)
+            indices, counts = sparse[0], sparse[1].astype(np.float64)
             # TfidfTransformer(sublinear_tf=True): (1 + log tf) · idf, then L2-normalised
             values = (1.0 + np.log(counts)) * self._model["idf"][indices]
             norm = np.sqrt(np.dot(values, values))
@@ -240,47 +244,52 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             scores += values @ weights[indices]
             offset = len(self._model["idf"])
         if dense is not None:
-            vector = np.asarray(dense.features, dtype=np.float64).reshape(-1)
+            vector = np.asarray(dense, dtype=np.float64)
             norm = np.sqrt(np.dot(vector, vector))
             if norm > 0:
                 vector = vector / norm
             scores += vector @ weights[offset:offset + len(vector)]
         return _softmax(scores + self._model["bias"])
 
-    def _similarities(self, message: Message) -> np.ndarray | None:
+    def _similarities(self, message: Message, row: Row | None = None) -> np.ndarray | None:
         """Cosine similarity of the message's sentence vector to each training example's."""
         vectors = self._model.get("vectors")
-        _, dense = message.get_dense_features(TEXT)
-        if vectors is None or dense is None:
+        if vectors is None:
             return None
-        vector = np.asarray(dense.features, dtype=np.float32).reshape(-1)
+        _, dense = row or message_row(message, TEXT)
+        if dense is None:
+            return None
+        vector = np.asarray(dense, dtype=np.float32).reshape(-1)
         if vector.shape[0] != vectors.shape[1]:
             return None
         return vectors @ (vector / max(float(np.linalg.norm(vector)), 1e-12))
 
-    def _neighbour_vote(self, similarities: np.ndarray) -> np.ndarray:
+    def _nearest(self, similarities: np.ndarray) -> np.ndarray:
+        """The indices of the :data:`neighbours` most similar training examples, closest first."""
+        count = min(self._config["neighbours"], len(similarities))
+        nearest = np.argpartition(-similarities, count - 1)[:count]
+        return nearest[np.argsort(-similarities[nearest])]
+
+    def _neighbour_vote(self, similarities: np.ndarray, nearest: np.ndarray | None = None) -> np.ndarray:
         """Class distribution of the message's nearest training examples, each voting with its
         cosine similarity: a paraphrase of one particular training example pulls towards its
         label even where the linear model's weights, shared by the whole class, hesitate
         (CLINC150 in-scope +0.2 points at the same fallback threshold, README "Benchmarks")."""
-        count = min(self._config["neighbours"], len(similarities))
-        nearest = np.argpartition(-similarities, count - 1)[:count]
+        nearest = self._nearest(similarities) if nearest is None else nearest
         votes = np.bincount(self._model["vector_labels"][nearest], weights=np.maximum(similarities[nearest], 0.0),
                             minlength=len(self._model["labels"]))
         total = votes.sum()
         return votes / total if total > 0 else votes
 
-    def _record_nearest(self, message: Message, similarities: np.ndarray) -> None:
+    def _record_nearest(self, message: Message, similarities: np.ndarray, nearest: np.ndarray | None = None) -> None:
         """Keeps the message's nearest training examples (similarity, label) for the components
         after this one (:data:`NEAREST_KEY`)."""
-        count = min(self._config["neighbours"], len(similarities))
-        nearest = np.argpartition(-similarities, count - 1)[:count]
-        nearest = nearest[np.argsort(-similarities[nearest])]
+        nearest = self._nearest(similarities) if nearest is None else nearest
         labels = self._model["labels"]
         message.set(NEAREST_KEY, {"similarity": [float(similarities[i]) for i in nearest],
                                   "label": [labels[self._model["vector_labels"][i]] for i in nearest]})
 
-    def _understood(self, message: Message, similarities: np.ndarray | None) -> bool:
+    def _understood(self, message: Message, similarities: np.ndarray | None, row: Row | None = None) -> bool:
         """Whether the model can judge the message: at least one of its words was seen in
         training, or, failing that, its sentence vector is close to a training example's.
         A sentence vector places any text somewhere, "blorp zinga frumious" as well (near the
@@ -295,7 +304,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if not words or not known.isdisjoint(words):
             return True
         if similarities is None:
-            similarities = self._similarities(message)
+            similarities = self._similarities(message, row)
         return similarities is not None and float(similarities.max()) >= self._config["unknown_words_similarity"]
 
     @staticmethod
@@ -375,6 +384,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         except (ValueError, FileNotFoundError):
             logger.warning("No trained %s in the model; it will predict nothing.", cls.__name__)
             model = None
+        if not execution_context.is_finetuning:
+            one_blas_thread()  # a loaded model predicts: BLAS threads would only spin
         return cls(config, model_storage, resource, model, finetuning=execution_context.is_finetuning)
 
 

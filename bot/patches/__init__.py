@@ -10,6 +10,8 @@ to (``tests/unit/bot/patches/``). One module per patch, installed in this order:
                        clear refusal to load a TensorFlow model into such a server
 ``quiet_debug``        no deep copies for Rasa's debug lines that are not written
 ``runner``             the prediction graph run in plain topological order instead of dask
+``count_features``     a message's count-vector features counted without scikit-learn's
+                       per-call checks, analyser and matrix conversions
 ``dialogue_states``    applied events and dialogue states computed incrementally
 ``tracker_copy``       tracker copies from a kept replay
 ``memoization_states`` the memoization policy's featurizer builds only its last states
@@ -45,8 +47,8 @@ __all__ = ["ORDER", "RASA", "RASA_SDK", "UnsupportedRasa", "install"]
 logger = logging.getLogger(__name__)
 
 #: The patches, in the order :func:`install` installs them.
-ORDER = ("tf_free", "quiet_debug", "runner", "dialogue_states", "tracker_copy", "memoization_states",
-         "rule_states", "action_validation", "faults", "tracker_cache", "lock_tickets", "lock_scripts")
+ORDER = ("tf_free", "quiet_debug", "runner", "count_features", "dialogue_states", "tracker_copy",
+         "memoization_states", "rule_states", "action_validation", "faults", "tracker_cache", "lock_tickets", "lock_scripts")
 
 
 def install(settings: Any, *, model: Path | None = None) -> list[str]:
@@ -83,6 +85,7 @@ def install(settings: Any, *, model: Path | None = None) -> list[str]:
     # Imported only now: they import Rasa's dialogue code, which imports TensorFlow.
     from bot.patches import (
         action_validation,
+        count_features,
         dialogue_states,
         faults,
         lock_scripts,
@@ -98,8 +101,8 @@ def install(settings: Any, *, model: Path | None = None) -> list[str]:
     tf_free.guard_model_loading()
     if quiet_debug.install(logging.getLogger("rasa").getEffectiveLevel()):
         installed.append("quiet_debug")
-    for patch in (runner, dialogue_states, tracker_copy, memoization_states, rule_states, action_validation,
-                  faults, tracker_cache, lock_tickets, lock_scripts):
+    for patch in (runner, count_features, dialogue_states, tracker_copy, memoization_states, rule_states,
+                  action_validation, faults, tracker_cache, lock_tickets, lock_scripts):
         patch.install()
         installed.append(patch.__name__.rsplit(".", 1)[1])
     logger.info("Rasa %s with Kefu's patches: %s", RASA, ", ".join(installed))

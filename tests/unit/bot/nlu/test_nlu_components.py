@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import sentence_encoder
 from bot.nlu.classifier import LinearIntentClassifier
 from bot.nlu.normalizer import TextNormalizer
-from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer
+from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer, recent_vector
+from bot.nlu.sentence_matrix import message_row
 from bot.nlu.tokenizer import ShopTokenizer
 from kefu.settings import ROOT
 
@@ -185,6 +189,43 @@ def _featurised(parse, text):
     return captured["message"]
 
 
+def test_a_message_row_is_rasas_combined_sentence_features(trained_with_sentences):
+    """The classifier reads a message's features once (message_row) instead of through Rasa's
+    combining, with the same values in the same order."""
+    parse, _, _ = trained_with_sentences
+    for text in ("运费多少", "退款 退款 退款 多久", "hello hello", "查物流 261103004817", "zzzz"):
+        message = _featurised(parse, text)
+        (indices, counts), dense = message_row(message, "text")
+        _, sparse_expected = message.get_sparse_features("text")
+        _, dense_expected = message.get_dense_features("text")
+        expected = scipy.sparse.csr_matrix(sparse_expected.features)
+        expected.sum_duplicates()
+        assert indices.tolist() == expected.indices.tolist() and counts.tolist() == expected.data.tolist()
+        assert dense.dtype == dense_expected.features.dtype
+        assert dense.tolist() == dense_expected.features.reshape(-1).tolist()
+
+
+def test_sparse_features_of_another_kind_are_combined_rasas_way():
+    message = Message(data={"text": "x"})
+    # a CSR row, and a COO row with a repeated column: not what the count vectorisers give
+    message.add_features(Features(scipy.sparse.csr_matrix(np.array([[0, 2, 0, 1]])), "sentence", "text", "a"))
+    message.add_features(Features(scipy.sparse.coo_matrix((np.array([1, 3]), (np.array([0, 0]), np.array([1, 1]))),
+                                                          shape=(1, 3)), "sentence", "text", "b"))
+    (indices, counts), dense = message_row(message, "text")
+    assert indices.tolist() == [1, 3, 5] and counts.tolist() == [2, 1, 4] and dense is None
+
+
+def test_a_loaded_model_predicts_with_one_blas_thread(trained_with_sentences, storage, context):
+    """BLAS threads beside a parse only spin (as much CPU again as the parse itself); a model
+    loaded to predict leaves one."""
+    from threadpoolctl import threadpool_info
+
+    parse, config, resource = trained_with_sentences
+    loaded = LinearIntentClassifier.load(config, storage, resource, context)
+    assert {library["num_threads"] for library in threadpool_info() if library["user_api"] == "blas"} == {1}
+    assert parse("how long is a refund", loaded) == parse("how long is a refund")
+
+
 def test_empty_text_predicts_no_intent(trained):
     parse, _, _ = trained
     assert parse("")["intent"]["name"] is None
@@ -211,6 +252,27 @@ def test_sentence_encoder_adds_one_sentence_vector_that_knows_paraphrases(storag
     data = TrainingData([Message(data={"text": "how long does a refund take", "intent": "x"})])
     encoder.process_training_data(data)
     assert np.allclose(data.training_examples[0].get_dense_features("text")[1].features[0], refund)
+
+
+def test_a_text_parsed_again_gets_its_vector_without_the_encoder(storage, context):
+    encoder = SentenceEncoderFeaturizer.create({**SentenceEncoderFeaturizer.get_default_config(), "cache_dir": None},
+                                               storage, Resource("sentences"), context)
+
+    def vector(text):
+        message = Message(data={"text": text})
+        encoder.process([message])
+        [feature] = message.features  # the stored array itself (get_dense_features gives a copy)
+        return feature.features[0]
+
+    recent_vector.cache_clear()
+    first = vector("有没有优惠券")
+    again = vector("有没有优惠券")
+    assert recent_vector.cache_info().hits == 1 and recent_vector.cache_info().misses == 1
+    assert again.tolist() == first.tolist() == sentence_encoder.encoder().encode("有没有优惠券").tolist()
+    with pytest.raises(ValueError):  # shared between messages: nobody may change it in place
+        again[0] = 0.0
+    vector("有没有优惠卷")  # another text is encoded
+    assert recent_vector.cache_info().misses == 2
 
 
 def test_sentence_vectors_carry_paraphrases_that_share_no_words(trained_with_sentences):

@@ -22,6 +22,7 @@ TARGETS = [
     ("rasa.core.policies.rule_policy", None, "copy"),
     ("rasa.core.policies.memoization", None, "copy"),
     ("rasa.core.processor", None, "DaskGraphRunner"),
+    ("rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer", "CountVectorsFeaturizer", "_create_features"),
     ("rasa.shared.core.domain", "Domain", "states_for_tracker_history"),
     ("rasa.shared.core.trackers", "DialogueStateTracker", "applied_events"),
     ("rasa.shared.core.trackers", "DialogueStateTracker", "copy"),
