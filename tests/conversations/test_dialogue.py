@@ -47,6 +47,9 @@ def reasons(stack, conversation: str) -> list[str]:
     ("我的包裹好几天没动了，转人工", QUEUED_ZH),
     ("等咗成個禮拜都未到，唔該幫我轉人工", QUEUED_ZH.replace("转", "轉").replace("为", "為")),
     ("my parcel hasn't moved in days, I want to talk to a real person", QUEUED_EN),
+    # a person to come and handle it: an ask for a human, no complaint
+    ("搵個人嚟處理吓", QUEUED_ZH.replace("转", "轉").replace("为", "為")),
+    ("你搞不定的话，叫个人来跟进", QUEUED_ZH),
 ])
 def test_an_ask_for_a_person_inside_a_sentence_hands_over(stack, message, queued):
     conversation = new_sender("human")
