@@ -1,7 +1,8 @@
 """``action_return_request``: checks whether the verified order can be returned or exchanged.
 
 Delivered orders inside the 7-day no-reason window (counted from the day after delivery) with at
-least one returnable item go on to ``return_form``, which asks the reason; the others get the
+least one returnable item go on to ``return_form``, which asks the reason (unless the request
+already gave one: :mod:`actions.orders.return_reasons`); the others get the
 reason why not and the route that stays open: the FAQ's own answers on exclusions (Article 25)
 and on quality problems are uttered as they are (``utter_faq/...``), never copied here.
 """
@@ -17,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.orders import access
 from actions.orders.base import OrderAction
 from actions.orders.labels import exclusion_label, format_day, format_items, format_names, status_label
+from actions.orders.return_reasons import request_text, stated_reason
 from shop.adapter import OrderView, ShopAdapter
 from shop.policy import CANCELLABLE, shop_today
 
@@ -68,5 +70,8 @@ class ActionReturnRequest(OrderAction):
                                      deadline=format_day(check.deadline, language))
             for group in excluded_groups(order, check.excluded, check.reasons, language):
                 dispatcher.utter_message(response="utter_return_partly_excluded", **group)
-            return [SlotSet(access.RETURN_REASON, None), FollowupAction("return_form")]
+            # a reason the request already gave ("我要退货，尺码不合适") is not asked again: the form
+            # starts with it and files at once; the filed reply repeats it
+            reason = stated_reason(request_text(tracker))
+            return [SlotSet(access.RETURN_REASON, reason), FollowupAction("return_form")]
         return []

@@ -76,8 +76,8 @@ class ActionReturnSubmit(OrderAction):
         cleared = self.cleared()
         language = access.language(tracker)
         kind = requested_kind(tracker)
-        result = shop.request_after_sales(order_id=order.order_id, kind=kind,
-                                          reason=tracker.get_slot(access.RETURN_REASON), today=shop_today())
+        reason = tracker.get_slot(access.RETURN_REASON)
+        result = shop.request_after_sales(order_id=order.order_id, kind=kind, reason=reason, today=shop_today())
         if result.request_id is None:  # the window closed or the status changed meanwhile
             dispatcher.utter_message(response="utter_return_not_possible_now", order_id=order.order_id)
             return cleared
@@ -88,7 +88,7 @@ class ActionReturnSubmit(OrderAction):
         lines = [line for line in order.lines if line.sku in result.skus]
         dispatcher.utter_message(response="utter_return_filed", order_id=order.order_id,
                                  kind=kind_label(kind, language), items=format_items(lines, language),
-                                 request_id=str(result.request_id))
+                                 reason=reason, request_id=str(result.request_id))
         sealed = [line for line in lines if line.sku in result.check.sealed]
         if sealed:
             dispatcher.utter_message(response="utter_return_sealed_condition", items=format_names(sealed, language))

@@ -2,9 +2,9 @@
 
 "我的包裹好几天没动了，转人工" reads like an order question to the intent classifier; the shopper
 has asked for a human. :class:`HumanRequestDetector` runs last in the pipeline: when the message
-holds an explicit ask for a person (转人工, 人工客服, 找真人, 搵真人, 我要人工, talk to a human, real
-person, agent please ...), the intent becomes ``request_human`` whatever the classifier, the
-fallback or the sentiment check made of it. The intent before is kept in the parse result under
+holds an explicit ask for a person (转人工, 人工客服, 找真人, 搵真人, 我要人工, 搵个人嚟处理吓, 叫个人出嚟,
+talk to a human, real person, agent please ...), the intent becomes ``request_human`` whatever the
+classifier, the fallback or the sentiment check made of it. The intent before is kept in the parse result under
 ``human_request.intent_before``. The dialogue's rules then hand over, inside a form too
 (data/rules/orders.yml), and the handoff records the reason ``customer_request``.
 
@@ -40,12 +40,21 @@ COMPLAINT = "complaint"
 MIN_NEXT = 0.1
 
 _PERSON_ZH = r"(?:真人|人工|活人|真人客服|人工客服|客服人员|客服专员|工作人员)"
+#: What a bare 人 is fetched for: "搵个人嚟处理吓", "叫个人出嚟", "找人帮我看看"; not "找人代收快递", "叫人来取件".
+_HANDLE_ZH = r"(?:处理|跟进|解决|回复|回答|答复|解答|对接|接手|负责|沟通|倾|聊|谈|讲|睇|看|查|搞|弄|覆|check)(?!过|咗|完|好)"
+_COME_ZH = r"(?:过来|出来|出嚟|上嚟|来|嚟|黎)"
+_ENDING_ZH = r"(?:啦|吧|呀|啊|喇|嘞|先|下|吓|一下|好唔好|得唔得|可以吗|好吗|得吗)?(?:\W|$)"
 _ASK_ZH = re.compile(
     r"转(?:接)?(?:到|去|给)?(?:一下|下)?(?:人工|真人)"          # 转人工, 转接人工, 转下真人
     r"|(?:人工|真人)(?:客服|服务|坐席|座席|接待)"                 # 人工客服, 真人服务
     r"|(?:找|要|搵|揾|叫|接|换|请|联系|呼叫|畀|俾|同|跟|和|让)(?:个|一个|一下|下|位|返|我)?" + _PERSON_ZH
     + r"|(?:有没有|有冇|有无|有木有)" + _PERSON_ZH
     + r"|^\W*(?:人工|真人)\W*$"                                  # the whole message: 人工！
+    # a bare 人 (or 职员, 店员) to come and handle it (搵个人嚟处理吓, 叫个人出嚟, 帮我找个人吧, 揾个职员同我倾);
+    # not 个人发票 (要 is left out), nor someone already found (已经找人处理了, 我自己揾人整)
+    + r"|(?<!已经)(?<!已)(?<!自己)(?:揾|搵|找|叫|喊)(?:个|一个|位|一位|返个|番个)?(?:人|职员|店员)"
+    + r"(?=" + _COME_ZH + r"?(?:(?:帮|同|跟|和|畀|俾|给)(?:我|手|下|吓)?)?" + _HANDLE_ZH
+    + r"|" + _COME_ZH + r"?" + _ENDING_ZH + r")"
 )
 #: 人工智能 (AI), 人工费 (labour cost) ... are no ask for a person.
 _NOT_A_PERSON = re.compile(r"^(?:智能|费|成本|合成|降雨|湖)")

@@ -58,8 +58,16 @@ def test_language_follows_the_latest_message(stack):
 
 
 def test_out_of_scope_is_declined_politely(stack):
-    assert "回答不了" in stack.say(sender(), "今天北京天气怎么样")
-    assert "can't help with that" in stack.say(sender(), "tell me a joke about cats")
+    declined = stack.say(sender(), "今天北京天气怎么样")
+    assert "回答不了" in declined and "介绍商品" in declined  # what the bot can do: products too
+    declined = stack.say(sender(), "tell me a joke about cats")
+    assert "can't help with that" in declined and "tell you about our products" in declined
+
+
+def test_the_greeting_names_product_questions_among_what_the_bot_does(stack):
+    assert "介绍商品（详情、库存、尺码、推荐、优惠活动）" in stack.say(sender(), "你好")
+    assert "介紹商品" in stack.say(sender(), "哈囉你好")
+    assert "tell you about our products" in stack.say(sender(), "hello there")
 
 
 def test_words_the_training_data_lacks_are_understood_when_they_resemble_its_examples(stack):

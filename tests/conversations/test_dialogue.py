@@ -23,6 +23,7 @@ from kefu.db import session_scope
 from kefu.settings import ROOT
 from shop.demo import DemoShop
 from tests.conversations.handoffs import new_sender, wait_for
+from tests.conversations.orders import copy_order
 
 pytestmark = pytest.mark.stack
 
@@ -47,6 +48,9 @@ def reasons(stack, conversation: str) -> list[str]:
     ("我的包裹好几天没动了，转人工", QUEUED_ZH),
     ("等咗成個禮拜都未到，唔該幫我轉人工", QUEUED_ZH.replace("转", "轉").replace("为", "為")),
     ("my parcel hasn't moved in days, I want to talk to a real person", QUEUED_EN),
+    # a person to come and handle it: an ask for a human, no complaint
+    ("搵個人嚟處理吓", QUEUED_ZH.replace("转", "轉").replace("为", "為")),
+    ("你搞不定的话，叫个人来跟进", QUEUED_ZH),
 ])
 def test_an_ask_for_a_person_inside_a_sentence_hands_over(stack, message, queued):
     conversation = new_sender("human")
@@ -159,9 +163,18 @@ def test_a_question_no_faq_answers_is_declined_offers_a_person_and_is_counted(st
 # ---------------------------------------------------------------------- 20.2 two things at once
 def test_a_return_with_order_number_and_phone_ending_in_one_message(stack, shop):
     conversation = new_sender("twothings")
-    reply = stack.say(conversation, "订单261117000611的大衣收到了不太喜欢，想七天无理由退货，手机尾号9043")
+    reply = stack.say(conversation, "订单261117000611的大衣想七天无理由退货，手机尾号9043")
     assert "可以办理七天无理由退换货" in reply and ASK_PHONE_ZH not in reply, reply
     assert "没有提交退换货申请" in stack.say(conversation, "算了不退了")
+
+
+def test_a_return_with_order_number_phone_ending_and_reason_in_one_message(stack, shop):
+    order_id = copy_order(stack, "261117000611", customer_id="C1005", status="delivered")
+    conversation = new_sender("twothings")
+    reply = stack.say(conversation, f"订单{order_id}的大衣收到了不太喜欢，想七天无理由退货，手机尾号9043")
+    assert "可以办理七天无理由退换货" in reply and ASK_PHONE_ZH not in reply, reply
+    assert f"已为订单{order_id}提交退货申请" in reply and "原因：大衣收到了不太喜欢" in reply, reply
+    assert shop.get_after_sales_request(order_id=order_id).reason == "大衣收到了不太喜欢"
 
 
 @pytest.mark.parametrize("message, expected", [

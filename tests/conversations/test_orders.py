@@ -16,6 +16,7 @@ from faq.loader import load_catalogue
 from kefu.settings import ROOT
 from kefu.tokens import CustomerTokens, customer_key
 from shop.demo import DemoShop
+from tests.conversations.orders import copy_order
 
 pytestmark = pytest.mark.stack
 
@@ -185,6 +186,24 @@ def test_return_inside_the_window_is_filed_once(stack, shop):
     stack.say(again, "我要退货 261117000611")
     assert "退货申请中" in stack.say(again, "9043")
     assert shop.count_after_sales_requests(order_id="261117000611") == 1
+
+
+@pytest.mark.parametrize("opening, reason, filed", [
+    ("我要退货，尺码不合适", "尺码不合适", "原因：尺码不合适"),
+    ("件衫太大想退", "件衫太大想退", "原因：件衫太大想退"),
+    ("I want to return it, it's the wrong size", "it's the wrong size", 'the reason "it\'s the wrong size"'),
+])
+def test_a_reason_given_with_the_request_is_not_asked_again(stack, shop, opening, reason, filed):
+    order_id = copy_order(stack, "261117000611", customer_id="C1005", status="delivered")
+    conversation = sender()
+    stack.say(conversation, f"{opening} {order_id}")
+    reply = stack.say(conversation, "9043")
+    # filed at once, the reason shown as filed; the reason question never comes
+    assert filed in reply and order_id in reply, reply
+    assert "请简单说一下原因" not in reply and "What's the reason?" not in reply
+    request = shop.get_after_sales_request(order_id=order_id)
+    assert (request.kind, request.reason) == ("return", reason)
+    assert shop.get_order(order_id=order_id).status == "return_requested"
 
 
 def test_return_just_outside_the_window_gets_the_quality_route(stack, shop):

@@ -32,7 +32,7 @@ var TYPING_TIMEOUT_MS = 20000;
 var TEXT = {
   zh: {
     launcher: "在线客服", open: "打开在线客服", close: "关闭聊天窗口", title: "在线客服",
-    welcome: "您好！我是智能客服，可以帮您查询订单，解答配送、退换货、支付、发票等问题。",
+    welcome: "您好！我是智能客服，可以帮您查询订单、介绍商品，解答配送、退换货、支付、发票等问题。",
     placeholder: "请输入您的问题…", send: "发送", input: "输入消息", log: "聊天记录",
     typing: "客服正在输入…", offline: "网络已断开，正在重新连接…", connecting: "正在连接客服…",
     switchTo: "EN", switchLabel: "Switch to English", quick: "快捷回复",
@@ -41,7 +41,7 @@ var TEXT = {
   },
   en: {
     launcher: "Chat", open: "Open customer chat", close: "Close chat", title: "Customer service",
-    welcome: "Hi! I'm the virtual assistant. I can track your orders and answer questions about shipping, returns, payment and invoices.",
+    welcome: "Hi! I'm the virtual assistant. I can track your orders, tell you about our products and answer questions about shipping, returns, payment and invoices.",
     placeholder: "Type your question…", send: "Send", input: "Message", log: "Conversation",
     typing: "Typing…", offline: "Connection lost. Reconnecting…", connecting: "Connecting…",
     switchTo: "中文", switchLabel: "切换到中文", quick: "Quick replies",

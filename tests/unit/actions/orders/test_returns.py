@@ -26,6 +26,31 @@ def test_inside_the_window_asks_the_reason(chat):
     assert "羊毛双面大衣" in run.texts
 
 
+def test_a_reason_the_request_gave_is_not_asked_again(chat):
+    history = [{"event": "user", "text": "我要退货，尺码不合适 261117000611",
+                "parse_data": {"intent": {"name": "return_request"}}}]
+    run = chat(check, "9043", intent="inform", slots=inside(), history=history)
+    assert run.responses == ["utter_return_eligible"] and run.followup == "return_form"
+    assert run.slot("return_reason") == "尺码不合适"  # the form starts with it: no question
+    bare = [{"event": "user", "text": "我要退货 261117000611", "parse_data": {"intent": {"name": "return_request"}}}]
+    asked = chat(check, "9043", intent="inform", slots=inside(), history=bare)
+    assert asked.followup == "return_form" and asked.slot("return_reason") is None  # the form asks it
+    # a request of an earlier session is not this one's
+    earlier = [*history, {"event": "session_started"}]
+    assert chat(check, "9043", intent="inform", slots=inside(), history=earlier).slot("return_reason") is None
+
+
+@pytest.mark.parametrize("reason, language, said", [
+    ("尺码不合适", None, "原因：尺码不合适"),
+    ("it's the wrong size", "en", 'the reason "it\'s the wrong size"'),
+])
+def test_the_filed_request_repeats_the_reason(chat, shop, reason, language, said):
+    # a reason read from the request was never asked: the shopper sees which one was filed
+    run = chat(submit, "9043", slots={**inside(), "return_reason": reason, "language": language})
+    assert said in run.texts.splitlines()[0]
+    assert shop.get_after_sales_request(order_id="261117000611").reason == reason
+
+
 def test_reason_is_taken_from_the_shoppers_words(chat):
     asking = {**inside(), "requested_slot": "return_reason"}
     run = chat(validate, "衣服大了，想换小一码", intent="faq", loop="return_form", slots=asking)
