@@ -39,6 +39,13 @@ def connector() -> aiohttp.TCPConnector:
     return shared
 
 
+async def close() -> None:
+    """Closes the running event loop's shared connector (its kept connections), if it has one."""
+    shared = _connectors.pop(asyncio.get_running_loop(), None)
+    if shared is not None:
+        await shared.close()
+
+
 def session(self: Any) -> aiohttp.ClientSession:
     """Rasa's ``EndpointConfig.session`` (its headers, authentication and timeout) on the shared
     connector, which closing the session leaves open."""

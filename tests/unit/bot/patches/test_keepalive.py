@@ -32,10 +32,11 @@ async def _server(seen: list[tuple[int, str | None, str | None]], port: int = 0)
 
 
 @pytest.fixture(params=["stock", "patched"])
-def mode(request, restored):
+async def mode(request, restored):
     if request.param == "patched":
         keepalive.install()
-    return request.param
+    yield request.param
+    await keepalive.close()
 
 
 async def test_calls_answer_as_rasas_own_over_one_connection(mode):
