@@ -22,6 +22,7 @@ to (``tests/unit/bot/patches/``). One module per patch, installed in this order:
 ``tracker_cache``      Kefu's tracker store: a per-process cache and a save without Rasa's query
 ``lock_tickets``       a conversation lock whose holder died is given up once its ticket expires
 ``lock_scripts``       Rasa's Redis ticket lock in two atomic scripts a turn instead of 8 round trips
+``keepalive``          calls to the action server (every endpoint) over kept-alive connections
 =====================  ========================================================================
 
 ``KEFU_STOCK_RASA=on`` installs none of them (stock Rasa, for comparison: everything works, more
@@ -48,7 +49,8 @@ logger = logging.getLogger(__name__)
 
 #: The patches, in the order :func:`install` installs them.
 ORDER = ("tf_free", "quiet_debug", "runner", "count_features", "dialogue_states", "tracker_copy",
-         "memoization_states", "rule_states", "action_validation", "faults", "tracker_cache", "lock_tickets", "lock_scripts")
+         "memoization_states", "rule_states", "action_validation", "faults", "tracker_cache", "lock_tickets",
+         "lock_scripts", "keepalive")
 
 
 def install(settings: Any, *, model: Path | None = None) -> list[str]:
@@ -88,6 +90,7 @@ def install(settings: Any, *, model: Path | None = None) -> list[str]:
         count_features,
         dialogue_states,
         faults,
+        keepalive,
         lock_scripts,
         lock_tickets,
         memoization_states,
@@ -102,7 +105,7 @@ def install(settings: Any, *, model: Path | None = None) -> list[str]:
     if quiet_debug.install(logging.getLogger("rasa").getEffectiveLevel()):
         installed.append("quiet_debug")
     for patch in (runner, count_features, dialogue_states, tracker_copy, memoization_states, rule_states,
-                  action_validation, faults, tracker_cache, lock_tickets, lock_scripts):
+                  action_validation, faults, tracker_cache, lock_tickets, lock_scripts, keepalive):
         patch.install()
         installed.append(patch.__name__.rsplit(".", 1)[1])
     logger.info("Rasa %s with Kefu's patches: %s", RASA, ", ".join(installed))

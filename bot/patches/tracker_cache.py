@@ -67,6 +67,9 @@ class _State:
     reader: Any
     #: the INSERT … RETURNING id of a database server (PostgreSQL), else None
     insert_returning: Any
+    #: that INSERT's SQL for n rows, compiled once per n (a multi-row ``values()`` has no cache
+    #: key: SQLAlchemy compiled it anew on every save, 0.64 → 0.15 ms a 6-row save)
+    insert_sql: dict[int, str | None] = field(default_factory=dict)
     known: OrderedDict[str, _Known] = field(default_factory=OrderedDict)
     # Conversations a retrieve just found empty: their first save inserts without asking again.
     # A turn holds the conversation's lock from retrieve to save, so nobody else writes between.
@@ -173,7 +176,7 @@ async def save(self: Any, tracker: Any) -> None:
             # one statement, one round trip, atomic by itself: the rows and their ids (the newest
             # is the conversation's: the turn holds its lock, nobody else writes it meanwhile)
             with state.reader.connect() as connection:
-                last_id = max(connection.execute(state.insert_returning.values(rows)).scalars())
+                last_id = max(_insert_returning(state, connection, rows).scalars())
         else:
             with self.engine.begin() as connection:  # one executemany INSERT, not an ORM flush per event
                 connection.execute(state.insert_events, rows)
@@ -193,6 +196,27 @@ async def save(self: Any, tracker: Any) -> None:
     # reload would not; Rasa applies only the events after the latest SessionStarted, so the
     # next turn predicts the same either way.
     _remember(state.known, sender_id, _Known(tracker, last_id=last_id, stored=len(tracker.events)))
+
+
+#: Saves of more rows than this build their statement each time (a turn adds about 4 to 8).
+COMPILED_ROWS = 64
+
+
+def _insert_returning(state: _State, connection: Any, rows: list[dict[str, Any]]) -> Any:
+    """``INSERT … VALUES (…), (…) RETURNING id`` of ``rows``, its SQL compiled once per row count
+    and handed to the driver with the rows' values as they are (no column of the table converts
+    its values: checked when compiling, else SQLAlchemy's own statement is run)."""
+    n = len(rows)
+    sql = state.insert_sql.get(n, "") if n <= COMPILED_ROWS else None
+    if sql == "":
+        statement = state.insert_returning.values(
+            [{key: sa.bindparam(f"{key}_{i}") for key in rows[0]} for i in range(n)])
+        compiled = statement.compile(dialect=connection.dialect)
+        sql = state.insert_sql[n] = None if compiled._bind_processors else str(compiled)
+    if sql is None:
+        return connection.execute(state.insert_returning.values(rows))
+    return connection.exec_driver_sql(sql, {f"{key}_{i}": value for i, row in enumerate(rows)
+                                            for key, value in row.items()})
 
 
 def _has_events(store: Any, sender_id: str) -> bool:

@@ -43,6 +43,7 @@ TARGETS = [
     ("rasa.core.lock_store", "RedisLockStore", "issue_ticket"),
     ("rasa.core.lock_store", "RedisLockStore", "cleanup"),
     ("rasa.core.lock_store", "RedisLockStore", "lock"),
+    ("rasa.utils.endpoints", "EndpointConfig", "session"),
 ]
 
 

@@ -107,3 +107,20 @@ async def test_failed_save_forgets_the_tracker_and_publishes_nothing(url, store_
     reread = await replica.retrieve("c6")
     assert reread is not tracker
     assert [e.text for e in reread.events if isinstance(e, UserUttered)] == ["a"]
+
+
+async def test_saves_of_every_size_store_every_event_as_written(url, store_mode):
+    # the save's INSERT is compiled once per number of rows (and built each time past COMPILED_ROWS):
+    # whatever the size, and with characters a driver's SQL must not take as its own, every event
+    # is stored once, in order, and the next turn still continues from the cached tracker
+    from bot.patches.tracker_cache import COMPILED_ROWS
+
+    replica = store(url)
+    tracker = await turn(replica, "c7", "100% 'sure' %(x)s ?")
+    for size in (1, 3, 3, 1, COMPILED_ROWS + 5, COMPILED_ROWS + 5):
+        for i in range(size):
+            tracker.update(BotUttered(f"{size}/{i}: 50% off, %s, ':x'"))
+        await replica.save(tracker)
+        assert dump(await store(url).retrieve("c7")) == dump(tracker)
+    if store_mode == "patched":  # the newest id the save returned is the newest stored: the cache holds
+        assert await replica.retrieve("c7") is tracker
