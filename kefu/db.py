@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import select
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,12 +96,32 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
-#: A pooled connection last given back longer ago than this (seconds) is checked before use. 0:
-#: every checkout pings, as ``pool_pre_ping`` does. At 0.1 s (which saved ~5 of 16 round trips a
-#: turn) tests/reliability/test_postgres_replicas.py's recovery after a database outage failed
-#: when run after the module's other tests (the first message after the outage met a broken
-#: connection); until that is understood, correctness first (issue 23).
-IDLE_PING_SECONDS = 0.0
+#: A pooled connection last given back longer ago than this (seconds) is checked before use; one
+#: given back more recently is checked too unless its socket is quiet (:func:`_quiet`). 0: every
+#: checkout pings, as ``pool_pre_ping`` does. The shortcut saves ~5 of ~20 round trips a turn
+#: (docs/operators/benchmarks.md, issue 23).
+IDLE_PING_SECONDS = 0.1
+
+
+def _quiet(dbapi_connection: Any) -> bool:
+    """Whether nothing has arrived on the connection's socket since it was last used.
+
+    A server or proxy that drops a connection leaves the client a FIN, a reset or a termination
+    message: the socket turns readable at once, before any statement meets the dead connection
+    (an outage shorter than :data:`IDLE_PING_SECONDS` broke a connection given back just before
+    it; ``tests/unit/kefu/test_db_pings.py``). A zero-timeout ``poll`` is a system call, not a
+    round trip. Anything unexpected (no ``poll``, no ``fileno``, a closed handle, any event at
+    all, say a server notice) counts as not quiet: the ping is done."""
+    poll_factory = getattr(select, "poll", None)
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if poll_factory is None or fileno is None or getattr(dbapi_connection, "closed", 0):
+        return False
+    try:
+        poller = poll_factory()
+        poller.register(fileno(), select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP)
+        return not poller.poll(0)
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 def ping_when_idle(engine: Engine, idle: float = IDLE_PING_SECONDS) -> None:
@@ -110,17 +131,18 @@ def ping_when_idle(engine: Engine, idle: float = IDLE_PING_SECONDS) -> None:
     connection is checked (the dialect's ping) before use, and a dead one is replaced, so the
     next turn after an outage works. Checking every checkout cost a round trip per statement
     group (6.3 of the production shape's 30 round trips a turn, docs/operators/benchmarks.md);
-    a connection that was working a moment ago is used as it is (with ``pool_use_lifo`` the
-    pool hands out the one given back last). Only an outage shorter than ``idle`` that also
-    broke the connection is met by a statement, which then fails like any other during an
-    outage (the turn's apology) and makes SQLAlchemy replace every pooled connection."""
+    a connection that was working a moment ago and whose socket has received nothing since is
+    used as it is (with ``pool_use_lifo`` the pool hands out the one given back last). Only a
+    connection that died within ``idle`` without a packet reaching this host (a cable cut, not a
+    server restart or a proxy closing it) is met by a statement, which then fails like any other
+    during an outage (the turn's apology) and makes SQLAlchemy replace that pool's connections."""
 
     def given_back(_dbapi_connection: Any, record: Any) -> None:
         record.info["kefu_used"] = time.monotonic()
 
     def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         used = record.info.get("kefu_used")
-        if used is not None and time.monotonic() - used < idle:
+        if used is not None and time.monotonic() - used < idle and _quiet(dbapi_connection):
             return
         try:
             alive = cast(Any, engine.dialect).do_ping(dbapi_connection)
