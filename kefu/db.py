@@ -114,7 +114,7 @@ def _quiet(dbapi_connection: Any) -> bool:
     all, say a server notice) counts as not quiet: the ping is done."""
     poll_factory = getattr(select, "poll", None)
     fileno = getattr(dbapi_connection, "fileno", None)
-    if poll_factory is None or fileno is None or getattr(dbapi_connection, "closed", 0):
+    if poll_factory is None or fileno is None or getattr(dbapi_connection, "closed", False):
         return False
     try:
         poller = poll_factory()
