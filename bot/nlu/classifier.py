@@ -270,21 +270,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         nearest = np.argpartition(-similarities, count - 1)[:count]
         return nearest[np.argsort(-similarities[nearest])]
 
-    def _neighbour_vote(self, similarities: np.ndarray, nearest: np.ndarray | None = None) -> np.ndarray:
+    def _neighbour_vote(self, similarities: np.ndarray, nearest: np.ndarray) -> np.ndarray:
         """Class distribution of the message's nearest training examples, each voting with its
         cosine similarity: a paraphrase of one particular training example pulls towards its
         label even where the linear model's weights, shared by the whole class, hesitate
         (CLINC150 in-scope +0.2 points at the same fallback threshold, README "Benchmarks")."""
-        nearest = self._nearest(similarities) if nearest is None else nearest
         votes = np.bincount(self._model["vector_labels"][nearest], weights=np.maximum(similarities[nearest], 0.0),
                             minlength=len(self._model["labels"]))
         total = votes.sum()
         return votes / total if total > 0 else votes
 
-    def _record_nearest(self, message: Message, similarities: np.ndarray, nearest: np.ndarray | None = None) -> None:
+    def _record_nearest(self, message: Message, similarities: np.ndarray, nearest: np.ndarray) -> None:
         """Keeps the message's nearest training examples (similarity, label) for the components
         after this one (:data:`NEAREST_KEY`)."""
-        nearest = self._nearest(similarities) if nearest is None else nearest
         labels = self._model["labels"]
         message.set(NEAREST_KEY, {"similarity": [float(similarities[i]) for i in nearest],
                                   "label": [labels[self._model["vector_labels"][i]] for i in nearest]})
