@@ -18,7 +18,7 @@ from sqlalchemy import select
 from analytics.events import without_fresh_gaps
 from analytics.sessions import NOT_QUESTIONS
 from kefu.db import session_scope
-from kefu.events import EXTERNAL_PREFIX, ConversationEvent
+from kefu.events import EXTERNAL_PREFIX, MESSAGE_COLUMNS, ConversationEvent
 
 #: Agent replies read at most (the newest), for the suggestions' index.
 MAX_PAIRS = 5000
@@ -84,10 +84,6 @@ def pairs_of(events: Iterable[Any]) -> list[Pair]:
     return [pair for pair in map(pairing.feed, events) if pair is not None]
 
 
-#: The columns the pairs are made of (not Rasa's whole event, ``data``).
-COLUMNS = (ConversationEvent.id, ConversationEvent.sender_id, ConversationEvent.type, ConversationEvent.timestamp,
-           ConversationEvent.text, ConversationEvent.intent, ConversationEvent.event_metadata)
-
 
 class PairReader:
     """The newest ``limit`` agent replies with their questions (:attr:`pairs`, oldest first), read
@@ -112,7 +108,7 @@ class PairReader:
         """Reads the events after the last read; returns whether new pairs were found."""
         with session_scope(self.database_url) as db:
             after = self.after if self.after is not None else self._window_start(db)
-            rows = db.execute(select(*COLUMNS).where(ConversationEvent.id > after)
+            rows = db.execute(select(*MESSAGE_COLUMNS).where(ConversationEvent.id > after)
                               .order_by(ConversationEvent.id)).all()
         self.rows_read = len(rows)
         usable = without_fresh_gaps(rows, after, dt.datetime.now(dt.timezone.utc))  # type: ignore[arg-type]
