@@ -142,7 +142,8 @@ class Care:
         for customer_id, found in own.items():
             if not found and customer_id not in refunded:
                 continue
-            signals = with_refunds(found, self.shop, customer_id, since=since)
+            # the shop's orders are read only for those it may have refunded (all, without its lookup)
+            signals = with_refunds(found, self.shop, customer_id, since=since) if customer_id in refunded else found
             if not signals:
                 continue
             customer = self.shop.get_customer(customer_id=customer_id)
