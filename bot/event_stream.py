@@ -18,7 +18,9 @@ JSON exactly as Rasa writes it) with these changes, each for a fault measured on
   message with a ``message_id`` that stays the same when it is sent again, so a consumer can
   drop the rare duplicate (an event RabbitMQ took whose confirmation the outage lost);
 * a failure is logged once per outage, without the event: Rasa logs every failed event with the
-  customer's words;
+  customer's words. A failure is also a publish whose confirmation aio-pika cancelled (it closes
+  channels with ``CancelledError``: such events were lost without a trace) and one RabbitMQ returned
+  because no queue is bound to the exchange (Rasa counts those as published);
 * the tracker store waits (:meth:`KefuPikaEventBroker.settle`, :data:`SETTLE_SECONDS` at most,
   not during an outage) until RabbitMQ confirmed a turn's events before the turn ends, so the
   next turn of that conversation, on whichever replica, publishes after them; and aio-pika's
@@ -42,6 +44,7 @@ from urllib.parse import unquote, urlsplit
 
 import aio_pika
 import rasa.shared.core.events  # noqa: F401 - Rasa's _publish reads it through the package
+from pamqp import commands as amqp
 from rasa.core.brokers.pika import DEFAULT_QUEUE_NAME, RABBITMQ_EXCHANGE, PikaEventBroker
 
 logger = logging.getLogger(__name__)
@@ -168,8 +171,12 @@ class KefuPikaEventBroker(PikaEventBroker):
             self._keep(item)
             return
         try:
-            await self._publish_now(self._exchange, self._message_of(item))
-        except Exception as error:  # noqa: BLE001 - any failure to publish: kept, sent when it is back
+            confirmation = await self._publish_now(self._exchange, self._message_of(item))
+            if confirmation is not None and not isinstance(confirmation, amqp.Basic.Ack):
+                raise _Returned(f"returned by RabbitMQ: no queue is bound to exchange {self.exchange_name!r}")
+        except (Exception, asyncio.CancelledError) as error:  # noqa: BLE001 - any failure to publish: kept,
+            # sent when it is back. CancelledError too: aio-pika closes a channel (and aiormq fails its
+            # unconfirmed publishes) with it, and an event that fell through here was lost unnoticed
             self._keep(item)
             if not self._failing:
                 self._failing = True
@@ -186,16 +193,17 @@ class KefuPikaEventBroker(PikaEventBroker):
             self._publish_unpublished_messages()
 
     @staticmethod
-    async def _publish_now(exchange: aio_pika.Exchange, message: aio_pika.Message) -> None:
+    async def _publish_now(exchange: aio_pika.Exchange, message: aio_pika.Message) -> Any:
         """What ``exchange.publish(message, "")`` does, without holding the channel while the
         frames are written: aio-pika waits for the socket's drain under the channel's lock, so
         every event took several turns of a busy event loop one after the other, and a loaded
         replica published seconds late (measured: 31 of 95 conversations out of order over two
-        replicas). Queued under the lock (so in order), the confirmation awaited after."""
+        replicas). Queued under the lock (so in order), the confirmation awaited after: RabbitMQ's
+        ``Basic.Ack``, or the message itself when RabbitMQ returned it (``mandatory``: no queue took it)."""
         channel = exchange.channel  # aiormq's, replaced by aio-pika's robust exchange on a reconnect
-        await channel.basic_publish(message.body, exchange=exchange.name, routing_key="",
-                                    properties=message.properties, mandatory=True,
-                                    wait=False)  # type: ignore[call-arg] # aiormq 6.4's Channel has it, its ABC not
+        return await channel.basic_publish(message.body, exchange=exchange.name, routing_key="",
+                                           properties=message.properties, mandatory=True,
+                                           wait=False)  # type: ignore[call-arg] # aiormq 6.4's Channel has it, its ABC not
 
     def _message_of(self, item: _Pending) -> aio_pika.Message:
         """Rasa's message (the event's JSON, persistent, ``app_id`` RASA_ENVIRONMENT) with a
@@ -244,6 +252,11 @@ class KefuPikaEventBroker(PikaEventBroker):
                 await asyncio.wait_for(self._connection.close(), 5.0)
             except (asyncio.TimeoutError, OSError, RuntimeError) as error:
                 logger.warning("RabbitMQ event stream: the connection did not close cleanly (%s)", _reason(error))
+
+
+class _Returned(Exception):
+    """RabbitMQ returned an event (published ``mandatory``) because no queue is bound to the exchange:
+    it is kept like any other that could not be published, and the failure logged once."""
 
 
 def _reason(error: BaseException) -> str:
