@@ -246,3 +246,25 @@ def test_helm_ingress_publishes_only_the_channels_on_the_chat_host():
     assert sorted(re.findall(r"- path: (\S+)", chat)) == ["/socket.io/", "/webhooks/"]
     assert all(kind == "Prefix" for kind in re.findall(r"pathType: (\S+)", chat))
     assert "-rasa," in chat and "-web," in web
+
+
+@pytest.mark.parametrize("retrain_is_newer", [True, False])
+def test_a_restarted_rasa_container_runs_the_published_retrain_unless_the_image_is_newer(tmp_path, retrain_is_newer):
+    import os
+
+    home, var, bin_dir = tmp_path / "app", tmp_path / "var", tmp_path / "bin"
+    for folder in (home / "models", var / "models", bin_dir):
+        folder.mkdir(parents=True)
+    image_model, retrain = home / "models" / "kefu-image.tar.gz", var / "models" / "kefu-retrain.tar.gz"
+    for model in (image_model, retrain):
+        model.write_bytes(b"model")
+    os.utime(image_model, (1_000, 1_000) if retrain_is_newer else (3_000, 3_000))
+    os.utime(retrain, (2_000, 2_000))
+    (var / "models" / "current").write_text(f"{retrain}\n")
+    python = bin_dir / "python"  # stands for the image's interpreter: says what it was asked to run
+    python.write_text('#!/bin/sh\necho "$@"\n')
+    python.chmod(0o755)
+    ran = subprocess.run(["sh", str(DEPLOY / "entrypoint.sh"), "rasa"], capture_output=True, text=True, check=True,
+                         env={"PATH": f"{bin_dir}:/usr/bin:/bin", "KEFU_HOME": str(home), "KEFU_VAR_DIR": str(var)})
+    expected = retrain if retrain_is_newer else image_model
+    assert ran.stdout.split() == ["-m", "bot.server", "--model", str(expected), "--port", "5005"]
