@@ -15,6 +15,10 @@ app's statements (analytics ingest, its upkeep) are its background work and depe
 duration, not on the turns. Sequential turns: CPU a turn, not latency under load.
 
     .venv/bin/python -m bench.turn_queries [--rounds 20] [--tree /path/to/other/checkout] [--json out.json]
+        [--database postgresql --database sqlite] [--repeat 2]
+
+``--database sqlite`` runs the same shape on SQLite (with Redis and the replicas: the load test's
+``sqlite`` shape) for the CPU side by side; it has no statement counts.
 
 For a before/after comparison run it once per checkout (the other checkout needs ``models/`` and
 ``.venv``: a symlink to this one's will do) and alternate the two a few times.
@@ -141,11 +145,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from tests.conftest import POSTGRES_ADMIN_URL, create_postgres_database, drop_postgres_database
 
     tree = Path(args.tree).resolve()
-    database_url = create_postgres_database(POSTGRES_ADMIN_URL)
-    database = database_url.rsplit("/", 1)[1]
+    postgres = args.database == "postgresql"
+    database_url = create_postgres_database(POSTGRES_ADMIN_URL) if postgres else None
+    database = database_url.rsplit("/", 1)[1] if database_url else ""
     log = Path(args.postgres_log)
-    statement_log = breakdown.StatementLog(POSTGRES_ADMIN_URL, database, log)
-    if not statement_log.enable():
+    if postgres and not breakdown.StatementLog(POSTGRES_ADMIN_URL, database, log).enable():
         raise SystemExit(f"the PostgreSQL log {log} cannot be read")
     work = Path(tempfile.mkdtemp(prefix="kefu-turnq-"))
     stack = make_stack(work / "var", database_url=database_url, replicas=args.replicas,
@@ -159,8 +163,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             conversation(stack, script, f"warm{index}-{os.getpid()}", counter)
             conversation(stack, script, f"warm{index}b-{os.getpid()}", counter)
         time.sleep(2)
-        offset = log.stat().st_size
-        backends_before = breakdown.postgres_backends(POSTGRES_ADMIN_URL, database)
+        offset = log.stat().st_size if postgres else 0
+        backends_before = breakdown.postgres_backends(POSTGRES_ADMIN_URL, database) if postgres else {}
         cpu_before = breakdown.cpu_by_role(by_role)
         started = time.monotonic()
         counter[0] = 0
@@ -170,13 +174,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         elapsed = time.monotonic() - started
         time.sleep(1)  # the trackers' saves and the broker's batches after the last replies
         cpu_after = breakdown.cpu_by_role(by_role)
-        backends_after = breakdown.postgres_backends(POSTGRES_ADMIN_URL, database)
-        owners = client_processes(database)
+        backends_after = breakdown.postgres_backends(POSTGRES_ADMIN_URL, database) if postgres else {}
+        owners = client_processes(database) if postgres else {}
         texts: dict[int, collections.Counter[str]] = collections.defaultdict(collections.Counter)
-        counts = statements_by_backend(log, offset, database, texts)
+        counts = statements_by_backend(log, offset, database, texts) if postgres else {}
     finally:
         stack.stop()
-        drop_postgres_database(POSTGRES_ADMIN_URL, database_url)
+        if database_url:
+            drop_postgres_database(POSTGRES_ADMIN_URL, database_url)
     turns = counter[0]
     role_of_pid = {pid: role for role, pids in by_role.items() for pid in pids}
     by_process: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
@@ -188,7 +193,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cpu = {role: round(1000 * (cpu_after[role] - cpu_before.get(role, 0.0)) / turns, 2) for role in cpu_after}
     replicas_cpu = round(sum(value for role, value in cpu.items() if role.startswith("rasa")), 2)
     return {
-        "tree": str(tree), "turns": turns, "seconds": round(elapsed, 1),
+        "tree": str(tree), "database": args.database, "turns": turns, "seconds": round(elapsed, 1),
         "cpu_ms_per_turn": {**cpu, "rasa replicas": replicas_cpu,
                             "postgresql backends": round(1000 * breakdown.backends_cpu_delta(
                                 backends_before, backends_after) / turns, 2)},
@@ -208,7 +213,7 @@ def _descendants(root: int) -> set[int]:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    names = [Path(r["tree"]).name + f" #{i + 1}" for i, r in enumerate(results)]
+    names = [f"{Path(r['tree']).name} {r['database']} #{i + 1}" for i, r in enumerate(results)]
     lines = ["| per turn | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     rows: list[tuple[str, list[Any]]] = [("turns", [r["turns"] for r in results])]
     for role in ("rasa replicas", "rasa", "rasa2", "actions", "web", "postgresql backends"):
@@ -236,6 +241,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="run the trees in turn this many times")
     parser.add_argument("--rounds", type=int, default=20, help="rounds of the script mix (6 scripts, 15 turns)")
     parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--database", action="append", choices=("postgresql", "sqlite"),
+                        help="the app database and tracker store (default postgresql; given twice, each in turn; "
+                             "SQLite: CPU only)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--postgres-log", default=str(breakdown.POSTGRES_LOG))
     parser.add_argument("--json", help="write the results there")
@@ -243,12 +251,14 @@ def main() -> int:
     args = parser.parse_args()
     trees = args.tree or [str(ROOT)]
     results = []
+    databases = args.database or ["postgresql"]
     for _ in range(args.repeat):
-        for tree in trees:
-            print(f"==> {tree}", flush=True)
-            args.tree = tree
-            results.append(run(args))
-            print(json.dumps(results[-1], indent=1), flush=True)
+        for database in databases:
+            for tree in trees:
+                print(f"==> {tree} on {database}", flush=True)
+                args.tree, args.database = tree, database
+                results.append(run(args))
+                print(json.dumps(results[-1], indent=1), flush=True)
     print(table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
