@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from customers.models import LINKED_BY, CustomerIdentity
 from kefu.clock import as_utc, utcnow
-from kefu.db import rowcount, session_scope
+from kefu.db import read_scope, rowcount, session_scope
 from kefu.events import ConversationEvent
 
 
@@ -86,8 +86,8 @@ class CustomerLinks:
             return True
 
     def customer_of(self, sender_id: str) -> str | None:
-        """The customer this conversation is linked to, or ``None``."""
-        with session_scope(self.database_url) as session:
+        """The customer this conversation is linked to, or ``None`` (one read, no transaction)."""
+        with read_scope(self.database_url) as session:
             return session.execute(
                 select(CustomerIdentity.customer_id).where(CustomerIdentity.sender_id == sender_id)
             ).scalar_one_or_none()

@@ -27,6 +27,7 @@ from handoff.states import HandoffError, Status, check_transition
 from kefu.clock import as_utc
 from kefu.db import get_engine, reader, rowcount, session_scope
 from kefu.events import ConversationEvent
+from kefu.outbox import outbox_waiting
 
 #: How long a process sending a rating question keeps it to itself (then another may try again).
 RATING_REQUEST_LEASE = dt.timedelta(minutes=1)
@@ -70,6 +71,9 @@ class Hold:
     status: str | None = None
     #: an older Kefu paused Rasa's tracker for a handoff of this conversation (migration 0007)
     tracker_paused: bool = False
+    #: messages wait in the REST outbox for this conversation (asked with ``outbox=True`` only;
+    #: True also when the record could not be read: then the outbox is asked on its own)
+    outbox: bool = False
 
     @property
     def by_human(self) -> bool:
@@ -81,6 +85,15 @@ _HOLD_QUERY = (
     select(Handoff.status, Handoff.tracker_paused)
     .where(Handoff.sender_id == sa.bindparam("sender_id"),
            sa.or_(Handoff.status.in_(OPEN_STATUSES), Handoff.tracker_paused.is_(True)))
+)
+#: The same rows, and one more (status NULL, ``outbox`` true) when the REST outbox holds a message
+#: for the conversation: the REST channel's two looks of every turn in one round trip.
+_HOLD_AND_OUTBOX_QUERY = sa.union_all(
+    select(Handoff.status, Handoff.tracker_paused, sa.false().label("outbox"))
+    .where(Handoff.sender_id == sa.bindparam("sender_id"),
+           sa.or_(Handoff.status.in_(OPEN_STATUSES), Handoff.tracker_paused.is_(True))),
+    select(sa.cast(sa.null(), Handoff.status.type), sa.false(), sa.true())
+    .where(outbox_waiting(sa.bindparam("sender_id"))),
 )
 
 
@@ -100,14 +113,19 @@ class HandoffStore:
         return cls(settings.database_url)
 
     # ------------------------------------------------------------------ who holds a conversation
-    def hold_of(self, sender_id: str) -> Hold:
+    def hold_of(self, sender_id: str, *, outbox: bool = False) -> Hold:
         """Whether a human holds the conversation, in one indexed query (every customer message
         asks: a plain connection and a statement built once, no ORM session; autocommit on a
-        database server: one round trip)."""
+        database server: one round trip).
+
+        ``outbox``: also whether the REST outbox (:mod:`kefu.outbox`, in the same database) holds
+        a message for the conversation, in the same statement (:attr:`Hold.outbox`)."""
         with reader(self.database_url).connect() as connection:
-            rows = connection.execute(_HOLD_QUERY, {"sender_id": sender_id}).all()
+            rows = connection.execute(_HOLD_AND_OUTBOX_QUERY if outbox else _HOLD_QUERY,
+                                      {"sender_id": sender_id}).all()
         status = next((row.status for row in rows if row.status in OPEN_STATUSES), None)
-        return Hold(status, any(row.tracker_paused for row in rows))
+        return Hold(status, any(row.tracker_paused for row in rows),
+                    outbox=outbox and any(row.outbox for row in rows))
 
     def tracker_resumed(self, sender_id: str) -> None:
         """Clears the mark of an older Kefu's pause on the conversation's ended handoffs (an open

@@ -167,6 +167,40 @@ def reader(url: str) -> Engine:
     return server_engine(url, isolation_level="AUTOCOMMIT")
 
 
+@contextmanager
+def one_statement(url: str) -> Iterator[sa.engine.Connection]:
+    """A connection for one statement that is atomic by itself (an ``INSERT`` of many rows, a
+    conditional ``UPDATE``), committed when the block ends: on a database server :func:`reader`'s
+    autocommit connection (no ``BEGIN`` and ``COMMIT`` round trips: the statement's own implicit
+    transaction is the one), on SQLite a transaction of :func:`get_engine`'s (there is no round
+    trip to save). Only for a single statement: two in this block are two transactions on a server."""
+    if make_url(url).get_backend_name() == "sqlite":
+        with get_engine(url).begin() as connection:
+            yield connection
+    else:
+        with reader(url).connect() as connection:
+            yield connection
+
+
+@functools.cache
+def _read_session_factory(url: str) -> sessionmaker[Session]:
+    return sessionmaker(bind=reader(url), future=True, expire_on_commit=False, autoflush=False)
+
+
+@contextmanager
+def read_scope(url: str) -> Iterator[Session]:
+    """An ORM session for reads only, on :func:`reader`'s engine: on a database server no
+    ``BEGIN``/``COMMIT`` round trips around its ``SELECT`` s (each statement is its own snapshot:
+    for reads of rows that another statement of the same block need not see as of one instant).
+    Writes belong in :func:`session_scope` (here a flush would commit at once on a server, and
+    be rolled back on SQLite)."""
+    session: Session = _read_session_factory(url)()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 def server_engine(url: str | sa.engine.URL, **kwargs: Any) -> Engine:
     """An engine for a database server: pooled (the connection given back last reused first),
     connections pinged before use unless given back a moment ago (:func:`ping_when_idle`)."""

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Mapped, Session
 
 from kefu.clock import as_utc, utcnow
-from kefu.db import Base, column, get_engine
+from kefu.db import Base, column, get_engine, one_statement
 
 #: Text kept per event; longer texts are cut (the tracker store keeps the original).
 MAX_EVENT_TEXT = 10_000
@@ -134,7 +134,11 @@ def event_row(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_events(database_url: str, events: Iterable[dict[str, Any]]) -> int:
-    """Stores Rasa events (as published by an event broker) in one transaction; returns how many."""
+    """Stores Rasa events (as published by an event broker) all or none; returns how many.
+
+    A batch the driver sends as one multi-row ``INSERT`` (psycopg2's ``execute_values``: up to its
+    page of 1000 rows) is that statement alone in autocommit, atomic by itself (one round trip
+    instead of ``BEGIN``, ``INSERT``, ``COMMIT``); a larger one is sent in one transaction."""
     rows = [event_row(event) for event in events]
     if not rows:
         return 0
@@ -142,9 +146,21 @@ def record_events(database_url: str, events: Iterable[dict[str, Any]]) -> int:
         row["metadata"] = row.pop("event_metadata")
     # a plain connection and a statement built once: the writer thread shares the Rasa server's
     # interpreter (and its lock) with the turns; an ORM session cost it several times the INSERT
-    with get_engine(database_url).begin() as connection:
-        connection.execute(_INSERT_EVENTS, rows)
+    if _one_insert(get_engine(database_url).dialect, len(rows)):
+        with one_statement(database_url) as connection:
+            connection.execute(_INSERT_EVENTS, rows)
+    else:
+        with get_engine(database_url).begin() as connection:
+            connection.execute(_INSERT_EVENTS, rows)
     return len(rows)
+
+
+def _one_insert(dialect: sa.engine.Dialect, rows: int) -> bool:
+    """Whether the driver sends ``rows`` rows of an executemany ``INSERT`` as one statement."""
+    if dialect.name != "postgresql":
+        return dialect.name == "sqlite"  # one transaction either way (kefu.db.one_statement)
+    mode = str(getattr(dialect, "executemany_mode", ""))
+    return "values" in mode and rows <= int(getattr(dialect, "executemany_values_page_size", 0) or 0)
 
 
 _INSERT_EVENTS = sa.insert(ConversationEvent.__table__)

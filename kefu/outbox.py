@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import select, update
 from sqlalchemy.orm import Mapped
+from sqlalchemy.sql.selectable import Exists
 
 from kefu.clock import utcnow
 from kefu.db import Base, column, reader, rowcount, session_scope
@@ -64,6 +65,14 @@ def take_outbox(database_url: str, sender_id: str) -> list[dict[str, Any]]:
 
 
 _outbox = OutboxMessage.__table__
+
+
+def outbox_waiting(sender_id: Any) -> Exists:
+    """``EXISTS`` (a pending message for ``sender_id``, a value or a bound parameter): for a
+    statement that asks it beside something else in one round trip (the channels' gate)."""
+    return sa.exists().where(sa.and_(_outbox.c.sender_id == sender_id, _outbox.c.delivered_at.is_(None)))
+
+
 _PENDING = (select(_outbox.c.id, _outbox.c.payload)
             .where(_outbox.c.sender_id == sa.bindparam("sender_id"), _outbox.c.delivered_at.is_(None))
             .order_by(_outbox.c.id))

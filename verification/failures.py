@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kefu.clock import utcnow
-from kefu.db import session_scope
+from kefu.db import one_statement, session_scope
 from verification.models import UTCDateTime, VerificationFailure
 
 logger = logging.getLogger(__name__)
@@ -138,8 +138,9 @@ class FailureCounter:
     def _count(self, scope: str, key: str) -> int:
         table = VerificationFailure.__table__
         cutoff = self.clock() - self.window
-        with session_scope(self.database_url) as session:
-            value = session.execute(
+        # every order turn asks (often twice): one autocommit SELECT on a database server
+        with one_statement(self.database_url) as connection:
+            value = connection.execute(
                 sa.select(table.c.failures).where(table.c.scope == scope, table.c.subject == self._key(key),
                                                   table.c.first_failed_at > cutoff)
             ).scalar_one_or_none()

@@ -40,6 +40,7 @@ KINDS = [
     ("tracker: fetch events", r"^SELECT .*\bFROM events\b"),
     ("tracker: save events", r"^INSERT INTO events\b"),
     ("event broker (conversation_events)", r"^INSERT INTO conversation_events\b"),
+    ("handoff hold + outbox check (one statement)", r"\bhandoffs\b.*\boutbox_messages\b"),
     ("outbox check", r"\boutbox_messages\b"),
     ("handoff hold check", r"\bhandoffs\b"),
     ("FAQ live check", r"\bfaq_publications\b"),

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -96,13 +97,16 @@ class Gate:
         return decision
 
     # ------------------------------------------------------------------ 2. who answers
-    async def hand_over(self, message: UserMessage, on_new_message: OnNewMessage, app: Any) -> bool:
+    async def hand_over(self, message: UserMessage, on_new_message: OnNewMessage, app: Any, *,
+                        hold: Hold | None = None) -> bool:
         """Gives an admitted message to the bot, or records it silently while a human holds the
         conversation.
 
         Args:
             on_new_message: what Rasa handed the channel (``agent.handle_message``).
             app: the Rasa server's Sanic app (``app.ctx.agent``).
+            hold: what :meth:`hold_of` said for this message a moment ago (the REST channel asks
+                it together with its outbox); else the record is asked here.
 
         Returns:
             True when the bot had the message, False when it was recorded for the agent.
@@ -113,7 +117,8 @@ class Gate:
             await on_new_message(message)
             return True
         sender = message.sender_id
-        hold = await self.hold_of(sender)
+        if hold is None:
+            hold = await self.hold_of(sender)
         if hold.by_human or hold.tracker_paused or self._turn_under_way(lock_store, sender):
             async with contextlib.AsyncExitStack() as locked:
                 try:
@@ -130,15 +135,20 @@ class Gate:
         await on_new_message(message)
         return True
 
-    async def hold_of(self, sender_id: str) -> Hold:
-        """What the record says; when it cannot be read, the bot answers (logged)."""
+    async def hold_of(self, sender_id: str, *, outbox: bool = False) -> Hold:
+        """What the record says; when it cannot be read, the bot answers (logged).
+
+        ``outbox``: also whether the REST outbox holds a message for the conversation, in the same
+        statement (:meth:`handoff.store.HandoffStore.hold_of`); unknown (the record could not be
+        read) counts as yes, so the outbox is then asked on its own."""
         try:
             if self._inline:
-                return self.store.hold_of(sender_id)
-            return await asyncio.get_running_loop().run_in_executor(None, self.store.hold_of, sender_id)
+                return self.store.hold_of(sender_id, outbox=outbox)
+            return await asyncio.get_running_loop().run_in_executor(
+                None, functools.partial(self.store.hold_of, sender_id, outbox=outbox))
         except Exception as error:  # noqa: BLE001 - the bot's answer (or its apology) beats silence
             logger.warning("gate: the handoff record could not be read (%s); the bot answers", type(error).__name__)
-            return Hold()
+            return Hold(outbox=outbox)
 
     @staticmethod
     def _turn_under_way(lock_store: Any, sender_id: str) -> bool:

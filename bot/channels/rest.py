@@ -221,14 +221,21 @@ class KefuRestInput(GatedChannel, RestInput):
 
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=body["metadata"])
+            # who holds the conversation and whether anything waits in its outbox, in one statement
+            # when both are in one database (they are, but for tests that give the gate its own)
+            together = self.gate.store.database_url == self.database_url
+            hold = await self.gate.hold_of(sender, outbox=together)
             try:
-                await self.gate.hand_over(message, on_new_message, request.app)
+                await self.gate.hand_over(message, on_new_message, request.app, hold=hold)
             except asyncio.CancelledError:
                 logger.error("rest: the reply to a message timed out")
             except Exception:  # the customer gets an apology, the log gets the trace
                 logger.exception("rest: processing a message failed")
                 return response.json([{"recipient_id": sender, "text": system_reply("failed", text=text)}],
                                      status=500)
-            return response.json(await self.pending_messages(sender) + collector.messages)
+            # What waited when the message came, first. A message put in the outbox while this turn
+            # ran (an agent's, from the web app) is the next call's: as if it came a moment later.
+            pending = await self.pending_messages(sender) if hold.outbox or not together else []
+            return response.json(pending + collector.messages)
 
         return webhook

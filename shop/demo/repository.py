@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from kefu.db import rowcount, session_scope
+from kefu.db import read_scope, rowcount, session_scope
 from kefu.settings import Settings
 from shop import policy
 from shop.demo.catalogue import DemoCatalogue
@@ -100,10 +100,14 @@ class DemoShop(DemoCatalogue):
         return cls(settings.database_url)
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
-        """A transaction on the app database; a database that does not answer is :class:`ShopUnavailable`."""
+    def _session(self, *, read: bool = False) -> Iterator[Session]:
+        """A transaction on the app database; a database that does not answer is :class:`ShopUnavailable`.
+
+        ``read``: a session for reads only (:func:`kefu.db.read_scope`: on a database server no
+        ``BEGIN``/``COMMIT`` round trips around the ``SELECT``); an order and its items are read
+        by two statements then, which is fine: the items of an order never change."""
         try:
-            with session_scope(self.database_url) as session:
+            with (read_scope if read else session_scope)(self.database_url) as session:
                 yield session
         except (OperationalError, InterfaceError) as error:
             raise ShopUnavailable(f"the demo shop's database did not answer ({type(error.orig).__name__})") \
@@ -112,13 +116,13 @@ class DemoShop(DemoCatalogue):
     # ------------------------------------------------------------------ reads
     def get_customer(self, *, customer_id: str) -> CustomerView | None:
         """The customer with this number, or ``None`` (for staff screens; the bot never shows it)."""
-        with self._session() as session:
+        with self._session(read=True) as session:
             customer = session.get(Customer, customer_id)
             return _customer(customer) if customer is not None else None
 
     def list_customers(self) -> list[CustomerView]:
         """Every customer, by number (the demo storefront's login picker)."""
-        with self._session() as session:
+        with self._session(read=True) as session:
             rows = session.execute(select(Customer).order_by(Customer.customer_id)).scalars().all()
             return [_customer(customer) for customer in rows]
 
@@ -126,13 +130,13 @@ class DemoShop(DemoCatalogue):
         """The order with this number, or ``None``. Callers check ownership first."""
         if not is_order_id(order_id):
             return None
-        with self._session() as session:
+        with self._session(read=True) as session:
             order = session.get(Order, order_id)
             return _view(order) if order else None
 
     def list_customer_orders(self, *, customer_id: str, limit: int = 5) -> list[OrderView]:
         """A customer's most recent orders, newest first."""
-        with self._session() as session:
+        with self._session(read=True) as session:
             orders = session.execute(
                 select(Order).where(Order.customer_id == customer_id)
                 .order_by(Order.created_at.desc(), Order.order_id.desc()).limit(limit)
@@ -150,7 +154,7 @@ class DemoShop(DemoCatalogue):
         if not is_order_id(order_id):
             return False
         candidate = phone_last4 if isinstance(phone_last4, str) and PHONE_LAST4.match(phone_last4) else "----"
-        with self._session() as session:
+        with self._session(read=True) as session:
             phone = session.execute(
                 select(Customer.phone).join(Order, Order.customer_id == Customer.customer_id)
                 .where(Order.order_id == order_id)
@@ -162,7 +166,7 @@ class DemoShop(DemoCatalogue):
         """True when the order exists and belongs to this customer (the signed-in shopper)."""
         if not is_order_id(order_id) or not customer_id:
             return False
-        with self._session() as session:
+        with self._session(read=True) as session:
             owner = session.execute(
                 select(Order.customer_id).where(Order.order_id == order_id)
             ).scalar_one_or_none()
@@ -170,7 +174,7 @@ class DemoShop(DemoCatalogue):
 
     def get_after_sales_request(self, *, order_id: str) -> AfterSalesView | None:
         """The after-sales request of an order, if one was filed."""
-        with self._session() as session:
+        with self._session(read=True) as session:
             row = session.execute(
                 select(AfterSalesRequest).where(AfterSalesRequest.order_id == order_id)
             ).scalar_one_or_none()
@@ -183,7 +187,7 @@ class DemoShop(DemoCatalogue):
             Order.status.in_(policy.AFTER_SALES), sa.or_(Order.created_at >= since, Order.delivered_at >= since))
         filed = (select(Order.customer_id).join(AfterSalesRequest, AfterSalesRequest.order_id == Order.order_id)
                  .where(AfterSalesRequest.created_at >= since))
-        with self._session() as session:
+        with self._session(read=True) as session:
             return sorted(set(session.execute(refunding.union(filed)).scalars()))
 
     # ------------------------------------------------------------------ writes

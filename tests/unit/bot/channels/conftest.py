@@ -33,16 +33,18 @@ def empty_handoff_record() -> str:
 
 
 @contextlib.asynccontextmanager
-async def serving(channel: Any, on_new_message, prefix: str):
+async def serving(channel: Any, on_new_message, prefix: str, *, gate: Any = None, agent: Any = None):
     """Serves ``channel.blueprint(on_new_message)`` under ``prefix``; yields the base URL. The
-    channel's gate asks an empty handoff record, so every message goes to ``on_new_message``."""
+    channel's gate (default: one asking an empty handoff record, so every message goes to
+    ``on_new_message``) and what the channel sees of Rasa's agent (default: :class:`ReadyAgent`,
+    which has no lock store: the gate then hands every message over without asking) can be given."""
     from bot.channels.gate import Gate
     from handoff.store import HandoffStore
 
-    channel.gate = Gate(HandoffStore(empty_handoff_record()))
+    channel.gate = gate or Gate(HandoffStore(empty_handoff_record()))
     Sanic.test_mode = True  # several apps in one process (as sanic-testing does)
     app = Sanic(f"kefu_test_{uuid.uuid4().hex[:8]}")
-    app.ctx.agent = ReadyAgent()
+    app.ctx.agent = agent or ReadyAgent()
     app.blueprint(channel.blueprint(on_new_message), url_prefix=prefix)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
