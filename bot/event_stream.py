@@ -19,8 +19,12 @@ JSON exactly as Rasa writes it) with these changes, each for a fault measured on
   drop the rare duplicate (an event RabbitMQ took whose confirmation the outage lost);
 * a failure is logged once per outage, without the event: Rasa logs every failed event with the
   customer's words. A failure is also a publish whose confirmation aio-pika cancelled (it closes
-  channels with ``CancelledError``: such events were lost without a trace) and one RabbitMQ returned
-  because no queue is bound to the exchange (Rasa counts those as published);
+  channels with ``CancelledError``: such events were lost without a trace), one not confirmed
+  within :data:`CONFIRM_SECONDS` (a publish caught at a connection's break could wait for ever:
+  :meth:`KefuPikaEventBroker._watch`)
+  and one RabbitMQ returned because no queue is bound to the exchange (Rasa counts those as
+  published). Kept events go again on the reconnect, with the next event taken, or after a pause
+  (:data:`RETRY_PAUSES`) while the channel is open;
 * the tracker store waits (:meth:`KefuPikaEventBroker.settle`, :data:`SETTLE_SECONDS` at most,
   not during an outage) until RabbitMQ confirmed a turn's events before the turn ends, so the
   next turn of that conversation, on whichever replica, publishes after them; and aio-pika's
@@ -55,6 +59,13 @@ CONNECT_WAIT = 10.0
 CONNECT_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)
 #: Seconds a turn waits at most for RabbitMQ's confirmation of its events (:meth:`KefuPikaEventBroker.settle`).
 SETTLE_SECONDS = 5.0
+#: Seconds a publish waits at most for RabbitMQ's confirmation; then it counts as failed: the event
+#: is kept and sent again (with its message id: at least once). A publish caught at a connection's
+#: break could wait for ever (seen in the stack test under load: the event never arrived).
+CONFIRM_SECONDS = 30.0
+#: Pauses before the kept events are sent again while the channel is open (a failure that did not
+#: break the connection: no reconnect sends them), doubling up to the last, until one is taken.
+RETRY_PAUSES = (2.0, 5.0, 10.0, 30.0, 60.0)
 #: Events kept in memory while RabbitMQ is away. Measured under bench-load: 8.7 events a turn,
 #: 600 bytes of JSON each on average; kept as dicts about 3 KB each, so some 150 MB at most:
 #: about 1.5 hours of a shop at one turn a second.
@@ -78,7 +89,8 @@ class KefuPikaEventBroker(PikaEventBroker):
 
     def __init__(self, url: str, *, queues: Iterable[str] = (DEFAULT_QUEUE_NAME,),
                  exchange_name: str = RABBITMQ_EXCHANGE, buffer_events: int = BUFFER_EVENTS,
-                 event_loop: asyncio.AbstractEventLoop | None = None) -> None:
+                 event_loop: asyncio.AbstractEventLoop | None = None, confirm_seconds: float = CONFIRM_SECONDS,
+                 retry_pauses: tuple[float, ...] = RETRY_PAUSES) -> None:
         parts = urlsplit(url)
         super().__init__(
             parts.hostname or "", unquote(parts.username or "guest"), unquote(parts.password or "guest"),
@@ -87,6 +99,12 @@ class KefuPikaEventBroker(PikaEventBroker):
         )
         self._url = url
         self.buffer_events = buffer_events
+        self.confirm_seconds = confirm_seconds
+        self.retry_pauses = retry_pauses
+        self._retry: asyncio.TimerHandle | None = None
+        self._retries = 0
+        self._started: dict[asyncio.Task[None], float] = {}  # publishes in flight: when each began
+        self._watching: asyncio.TimerHandle | None = None
         self._unpublished_events: deque[_Pending] = deque()  # type: ignore[assignment]
         self._sequence = 0
         self._latest: dict[str, asyncio.Task[None]] = {}  # each conversation's last event in flight
@@ -100,10 +118,11 @@ class KefuPikaEventBroker(PikaEventBroker):
 
     @classmethod
     async def started(cls, url: str, *, queues: Iterable[str], exchange_name: str,
-                      wait: float = CONNECT_WAIT) -> KefuPikaEventBroker:
+                      wait: float = CONNECT_WAIT, **options: Any) -> KefuPikaEventBroker:
         """A broker connected to RabbitMQ, or (when it does not answer within ``wait`` seconds)
         one that keeps what it is given and connects in the background."""
-        broker = cls(url, queues=queues, exchange_name=exchange_name, event_loop=asyncio.get_running_loop())
+        broker = cls(url, queues=queues, exchange_name=exchange_name, event_loop=asyncio.get_running_loop(),
+                     **options)
         broker._connecting = broker._loop.create_task(broker._keep_connecting())
         try:
             await asyncio.wait_for(asyncio.shield(broker._connecting), wait)
@@ -146,6 +165,10 @@ class KefuPikaEventBroker(PikaEventBroker):
         task = self._loop.create_task(self._publish_item(item))
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
+        self._started[task] = self._loop.time()
+        task.add_done_callback(self._forget_start)
+        if self._watching is None:
+            self._watching = self._loop.call_later(self.confirm_seconds / 2, self._watch)
         sender = str(item.event.get("sender_id"))
         self._latest[sender] = task
         task.add_done_callback(lambda done: self._latest.pop(sender, None) if self._latest.get(sender) is done
@@ -178,6 +201,7 @@ class KefuPikaEventBroker(PikaEventBroker):
             # sent when it is back. CancelledError too: aio-pika closes a channel (and aiormq fails its
             # unconfirmed publishes) with it, and an event that fell through here was lost unnoticed
             self._keep(item)
+            self._retry_later()
             if not self._failing:
                 self._failing = True
                 logger.warning("RabbitMQ event stream: publishing to %s:%s failed (%s); events are kept in memory "
@@ -186,6 +210,7 @@ class KefuPikaEventBroker(PikaEventBroker):
             return
         self.published += 1
         self._slow = False
+        self._retries = 0
         if self._failing:
             self._failing = False
             logger.info("RabbitMQ event stream: %s:%s is back; the kept events are being sent", self.host, self.port)
@@ -199,7 +224,8 @@ class KefuPikaEventBroker(PikaEventBroker):
         every event took several turns of a busy event loop one after the other, and a loaded
         replica published seconds late (measured: 31 of 95 conversations out of order over two
         replicas). Queued under the lock (so in order), the confirmation awaited after: RabbitMQ's
-        ``Basic.Ack``, or the message itself when RabbitMQ returned it (``mandatory``: no queue took it)."""
+        ``Basic.Ack``, or the message itself when RabbitMQ returned it (``mandatory``: no queue took
+        it). Never more than :data:`CONFIRM_SECONDS` (:meth:`_watch` cancels it then)."""
         channel = exchange.channel  # aiormq's, replaced by aio-pika's robust exchange on a reconnect
         return await channel.basic_publish(message.body, exchange=exchange.name, routing_key="",
                                            properties=message.properties, mandatory=True,
@@ -219,6 +245,43 @@ class KefuPikaEventBroker(PikaEventBroker):
         self._unpublished_events.clear()
         for item in kept:
             self._send(item)
+
+    def _forget_start(self, task: asyncio.Task[None]) -> None:
+        self._started.pop(task, None)
+
+    def _watch(self) -> None:
+        """Cancels the publishes waiting longer than :data:`CONFIRM_SECONDS` for RabbitMQ's
+        confirmation (each is then kept and sent again: :meth:`_publish_item`), every half of that
+        while any is in flight. A timer, not a timeout per publish: ``asyncio.wait_for`` would
+        cost a task more for each of some nine events a turn."""
+        self._watching = None
+        too_old = self._loop.time() - self.confirm_seconds
+        for task, started in list(self._started.items()):
+            if started <= too_old:
+                task.cancel()
+        if self._started:
+            self._watching = self._loop.call_later(self.confirm_seconds / 2, self._watch)
+
+    def _retry_later(self) -> None:
+        """Sends the kept events again after a pause (:data:`RETRY_PAUSES`), when the channel is
+        open by then: a failure that leaves the connection up (a confirmation that never came, a
+        returned event, a channel aio-pika reopened) gets no reconnect to send them, and without
+        this they waited for the next event, which a quiet shop may not have for hours."""
+        if self._retry is not None or self._loop.is_closed():
+            return
+        pause = self.retry_pauses[min(self._retries, len(self.retry_pauses) - 1)]
+        self._retries += 1
+        self._retry = self._loop.call_later(pause, self._retry_kept)
+
+    def _retry_kept(self) -> None:
+        self._retry = None
+        if not self._unpublished_events:
+            return
+        channel = getattr(self._exchange, "channel", None) if self._exchange is not None else None
+        if channel is None or channel.is_closed:  # RabbitMQ away: the reconnect sends them
+            self._retry_later()
+            return
+        self._publish_unpublished_messages()
 
     def _keep(self, item: _Pending) -> None:
         if len(self._unpublished_events) >= self.buffer_events:
@@ -245,6 +308,10 @@ class KefuPikaEventBroker(PikaEventBroker):
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
         await self.flush(timeout=5.0)
+        for timer in (self._retry, self._watching):
+            if timer is not None:
+                timer.cancel()
+        self._retry = self._watching = None
         if self._unpublished_events:
             logger.warning("RabbitMQ event stream: closing with %d events not published", self.waiting)
         if self._connection is not None and not self._connection.is_closed:

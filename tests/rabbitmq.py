@@ -129,6 +129,8 @@ class Outage:
         self._thread.start()
         self._server: asyncio.AbstractServer | None = None
         self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._answering = asyncio.Event()  # cleared: RabbitMQ's answers held back (used on the relay's loop)
+        self._answering.set()
 
     def _call(self, coroutine: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=10)
@@ -140,6 +142,15 @@ class Outage:
     def cut(self) -> None:
         """Drops every connection and refuses new ones: RabbitMQ is gone."""
         self._call(self._cut())
+
+    def stall(self) -> None:
+        """Holds back what RabbitMQ sends (its confirmations among it), connections kept open: a
+        server that takes the messages and does not answer."""
+        self._loop.call_soon_threadsafe(self._answering.clear)
+
+    def resume(self) -> None:
+        """Lets RabbitMQ's answers through again (those held back first)."""
+        self._loop.call_soon_threadsafe(self._answering.set)
 
     def close(self) -> None:
         self._call(self._cut())
@@ -168,9 +179,13 @@ class Outage:
         pair = (writer, up_writer)
         self._pairs.add(pair)
 
-        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        answering = self._answering
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, *, answers: bool = False) -> None:
             try:
                 while data := await source.read(65536):
+                    if answers:
+                        await answering.wait()
                     sink.write(data)
                     await sink.drain()
             except (OSError, ConnectionError):
@@ -178,5 +193,5 @@ class Outage:
             finally:
                 sink.transport.abort()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer, answers=True))
         self._pairs.discard(pair)

@@ -250,7 +250,8 @@ async def test_events_whose_channel_aio_pika_closes_before_rabbitmq_confirms_are
     # aio-pika closes a channel with CancelledError, and aiormq fails the publishes it has not had
     # confirmed with it: those events were neither published nor kept (lost without a log line)
     exchange, queue = stream
-    broker = await KefuPikaEventBroker.started(rabbitmq.RABBITMQ_URL, queues=[queue], exchange_name=exchange)
+    broker = await KefuPikaEventBroker.started(rabbitmq.RABBITMQ_URL, queues=[queue], exchange_name=exchange,
+                                               retry_pauses=(0.5,))
     try:
         for n in range(5):
             broker.publish({"sender_id": "s", "event": "user", "text": f"第{n}句", "timestamp": float(n)})
@@ -260,14 +261,14 @@ async def test_events_whose_channel_aio_pika_closes_before_rabbitmq_confirms_are
         await channel.close()  # as aio-pika's Channel.close does
         await broker.flush()
         assert broker.waiting == 5 and broker.published == 0
-        await wait_until(lambda: not broker._exchange.channel.is_closed)  # the robust channel reopens
-        broker.publish({"sender_id": "s", "event": "user", "text": "第5句", "timestamp": 5.0})
-        await wait_until(lambda: broker.published == 6 and broker.waiting == 0)
+        # the robust channel reopens (no reconnect: the connection stayed up) and they go, with
+        # no later event to take them along
+        await wait_until(lambda: broker.published == 5 and broker.waiting == 0)
     finally:
         await broker.close()
     # RabbitMQ may have taken them before the channel closed: sent again, with the same message ids
-    received = rabbitmq.first_of_each(rabbitmq.consume_with_ids(queue, expect=6))
-    assert [m["text"] for m in received] == [f"第{n}句" for n in range(6)]
+    received = rabbitmq.first_of_each(rabbitmq.consume_with_ids(queue, expect=5))
+    assert [m["text"] for m in received] == [f"第{n}句" for n in range(5)]
 
 
 async def test_an_event_rabbitmq_returns_because_no_queue_is_bound_is_kept_and_said(stream, caplog):
@@ -294,3 +295,26 @@ async def test_an_event_rabbitmq_returns_because_no_queue_is_bound_is_kept_and_s
     assert "no queue is bound to exchange" in logged and "運費" not in logged
     # none lost (the kept one goes once a later one is taken: after it, its timestamp tells)
     assert sorted(m["text"] for m in rabbitmq.consume(queue, expect=2)) == sorted(["運費幾錢", "唔該"])
+
+
+async def test_events_rabbitmq_takes_but_does_not_confirm_are_sent_again_without_waiting_for_another(stream):
+    # a publish caught at a connection's break waited for ever for its confirmation: the event was
+    # neither published nor kept (the stack test lost one in about 1 run in 10 under load)
+    exchange, queue = stream
+    outage = rabbitmq.Outage()
+    outage.restore()
+    broker = await KefuPikaEventBroker.started(outage.url, queues=[queue], exchange_name=exchange,
+                                               confirm_seconds=1.0, retry_pauses=(0.5,))
+    try:
+        outage.stall()  # RabbitMQ takes the messages; its confirmations are held back
+        for n in range(3):
+            broker.publish({"sender_id": "s", "event": "user", "text": f"第{n}句", "timestamp": float(n)})
+        await wait_until(lambda: broker.waiting == 3)  # counted as failed after 1 s, kept
+        assert broker.published == 0
+        outage.resume()
+        await wait_until(lambda: broker.published == 3 and broker.waiting == 0)  # no later event needed
+    finally:
+        await broker.close()
+        outage.close()
+    received = rabbitmq.first_of_each(rabbitmq.consume_with_ids(queue, expect=3))
+    assert [m["text"] for m in received] == ["第0句", "第1句", "第2句"]
