@@ -236,6 +236,7 @@ def table(shapes: dict[str, dict[str, Any]]) -> str:
         lines.append(f"| {label} | " + " | ".join("" if v is None else str(v) for v in values) + " |")
 
     for key, label in [("turns", "turns"), ("turns_per_s", "turns/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
+                       ("p99_ms_steady", "p99 ms after the first 5 s"),
                        ("load_before", "load average before")]:
         row(label, [s.get(key) for s in shapes.values()])
     cpu_roles: list[str] = []
