@@ -64,7 +64,7 @@ SETTLE_SECONDS = 5.0
 #: break could wait for ever (seen in the stack test under load: the event never arrived).
 CONFIRM_SECONDS = 30.0
 #: Pauses before the kept events are sent again while the channel is open (a failure that did not
-#: break the connection: no reconnect sends them), doubling up to the last, until one is taken.
+#: break the connection: no reconnect sends them), longer each time up to the last, until one is taken.
 RETRY_PAUSES = (2.0, 5.0, 10.0, 30.0, 60.0)
 #: Events kept in memory while RabbitMQ is away. Measured under bench-load: 8.7 events a turn,
 #: 600 bytes of JSON each on average; kept as dicts about 3 KB each, so some 150 MB at most:

@@ -146,12 +146,9 @@ def record_events(database_url: str, events: Iterable[dict[str, Any]]) -> int:
         row["metadata"] = row.pop("event_metadata")
     # a plain connection and a statement built once: the writer thread shares the Rasa server's
     # interpreter (and its lock) with the turns; an ORM session cost it several times the INSERT
-    if _one_insert(get_engine(database_url).dialect, len(rows)):
-        with one_statement(database_url) as connection:
-            connection.execute(_INSERT_EVENTS, rows)
-    else:
-        with get_engine(database_url).begin() as connection:
-            connection.execute(_INSERT_EVENTS, rows)
+    engine = get_engine(database_url)
+    with one_statement(database_url) if _one_insert(engine.dialect, len(rows)) else engine.begin() as connection:
+        connection.execute(_INSERT_EVENTS, rows)
     return len(rows)
 
 
