@@ -9,50 +9,58 @@ for one conversation at the same moment could both get the same number.
 
 Here, installed on ``RedisLockStore``:
 
-* issuing a ticket is one Lua script (:data:`ISSUE`): the lock read, its expired tickets dropped,
-  the next number appended and the lock written, atomically; it also says whether the new ticket
-  is the only live one, in which case the turn has the lock at once (no acquire ``GET``);
+* every step of :mod:`bot.patches.lock_tickets`' lease (take a ticket, renew it while waiting or
+  holding, "am I first?") is one Lua script (:data:`TAKE`): the lock read, its expired tickets
+  dropped, the ticket renewed (or appended) and the lock written, atomically; taking a ticket also
+  says whether it is first in line, in which case the turn has the lock at once (no poll);
 * finishing a turn is one script (:data:`RELEASE`): its ticket and expired ones dropped, the lock
   deleted when no ticket is left, else written;
 * the lock keeps Rasa's format and Rasa's clock (ticket expiry in the caller's ``time.time()``),
-  so a turn that must wait polls it with Rasa's own ``get_lock`` (and the ``lock_tickets``
-  patch's rule for dead holders), and the gate's "is a turn under way?" reads it as before.
+  so the gate's "is a turn under way?" (``is_someone_waiting``) reads it as before.
 
 Measured under ``make bench-load`` (docs/operators/benchmarks.md): 9 → 4 Redis round trips a turn.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-from rasa.core.lock import Ticket, TicketLock
+from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 
-from bot.patches import registry
+from bot.patches import lock_tickets, registry
 
-#: KEYS[1] the lock; ARGV now, lifetime, conversation id → {ticket number, 1 when it is the only live ticket}
-ISSUE = """
+#: KEYS[1] the lock; ARGV now, lifetime, conversation id, ticket number (-1: none yet) → {ticket
+#: number, 1 when no live ticket older than it is left}: :func:`bot.patches.lock_tickets.take` in one step
+TAKE = """
 local raw = redis.call('GET', KEYS[1])
-local now = tonumber(ARGV[1])
-local kept, last = {}, -1
+local now, lifetime, number = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
+local kept, numbers, mine = {}, {}, false
 if raw then
   for _, encoded in ipairs(cjson.decode(raw)['tickets'] or {}) do
     local ticket = cjson.decode(encoded)
     if ticket['expires'] >= now then
+      if ticket['number'] == number then
+        mine = true
+        encoded = cjson.encode({number = number, expires = now + lifetime})
+      end
       table.insert(kept, encoded)
-      last = ticket['number']
+      table.insert(numbers, ticket['number'])
     end
   end
 end
-local number = last + 1
-local alone = #kept == 0 and 1 or 0
-table.insert(kept, cjson.encode({number = number, expires = now + tonumber(ARGV[2])}))
+if not mine then
+  number = (numbers[#numbers] or -1) + 1
+  table.insert(kept, cjson.encode({number = number, expires = now + lifetime}))
+end
+local first = 1
+for _, other in ipairs(numbers) do
+  if other < number then first = 0 end
+end
 redis.call('SET', KEYS[1], cjson.encode({conversation_id = ARGV[3], tickets = kept}))
-return {number, alone}
+return {number, first}
 """
 
 #: KEYS[1] the lock; ARGV now, ticket number → how many tickets are left
@@ -83,19 +91,20 @@ def _script(store: Any, name: str, source: str) -> Any:
     return scripts[name]
 
 
-def issue(store: Any, conversation_id: str, lock_lifetime: float) -> tuple[int, bool]:
-    """A new ticket for the conversation, and whether it is the only live one (the lock is ours)."""
+def take(store: Any, conversation_id: str, number: int, lifetime: float) -> tuple[int, bool]:
+    """:func:`bot.patches.lock_tickets.take` as one atomic script (another replica may take a
+    ticket for the same conversation between any two calls)."""
     try:
-        number, alone = _script(store, "issue", ISSUE)(
-            keys=[store.key_prefix + conversation_id], args=[time.time(), lock_lifetime, conversation_id])
+        taken, first = _script(store, "take", TAKE)(
+            keys=[store.key_prefix + conversation_id], args=[time.time(), lifetime, conversation_id, number])
     except Exception as error:  # as Rasa's issue_ticket: the turn's fault handling sees a LockError
         raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
-    return int(number), bool(alone)
+    return int(taken), bool(first)
 
 
 def issue_ticket(self: Any, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
     """Rasa's ``issue_ticket`` in one atomic script."""
-    return issue(self, conversation_id, lock_lifetime)[0]
+    return take(self, conversation_id, lock_tickets.NO_TICKET, lock_lifetime)[0]
 
 
 def cleanup(self: Any, conversation_id: str, ticket_number: int) -> None:
@@ -103,18 +112,10 @@ def cleanup(self: Any, conversation_id: str, ticket_number: int) -> None:
     _script(self, "release", RELEASE)(keys=[self.key_prefix + conversation_id], args=[time.time(), ticket_number])
 
 
-@contextlib.asynccontextmanager
-async def lock(self: Any, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
-               wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
-    """Rasa's ``LockStore.lock``: the ticket's own script says when the lock is free at once."""
-    number, alone = issue(self, conversation_id, lock_lifetime)
-    try:
-        if alone:
-            yield TicketLock(conversation_id, collections.deque([Ticket(number, time.time() + lock_lifetime)]))
-        else:
-            yield await self._acquire_lock(conversation_id, number, wait_time_in_seconds)
-    finally:
-        self.cleanup(conversation_id, number)
+def lock(self: Any, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
+         wait_time_in_seconds: float = 1) -> contextlib.AbstractAsyncContextManager[TicketLock]:
+    """Rasa's ``LockStore.lock`` as :mod:`bot.patches.lock_tickets`' lease, each step one script."""
+    return lock_tickets.holding(self, conversation_id, lock_lifetime, wait_time_in_seconds, take)
 
 
 def install() -> None:

@@ -39,7 +39,7 @@ TARGETS = [
     ("bot.stores", "KefuTrackerStore", "domain"),
     ("bot.stores", "KefuTrackerStore", "retrieve"),
     ("bot.stores", "KefuTrackerStore", "save"),
-    ("rasa.core.lock_store", "LockStore", "_acquire_lock"),
+    ("rasa.core.lock_store", "LockStore", "lock"),
     ("rasa.core.lock_store", "RedisLockStore", "issue_ticket"),
     ("rasa.core.lock_store", "RedisLockStore", "cleanup"),
     ("rasa.core.lock_store", "RedisLockStore", "lock"),

@@ -5,6 +5,7 @@ per conversation across replicas, a dead holder still given up, nothing left beh
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 
 import pytest
@@ -92,3 +93,37 @@ async def test_a_dead_holders_ticket_expires_and_the_next_turn_goes_ahead(replic
 
     await asyncio.wait_for(next_turn(), timeout=30)
     assert store.get_lock(conversation) is None
+
+
+def test_turns_on_two_replicas_at_once_never_overlap(replicas):
+    """Two replicas (a thread and a store each) serving one conversation's turns as fast as they come:
+    a waiter's poll must not write over a ticket the other replica took meanwhile (Rasa's poll was a
+    ``GET`` then a ``SET``), nor may two turns be inside at once."""
+    conversation = f"busy-{uuid.uuid4().hex}"
+    inside: list[int] = []
+    most = [0]
+    guard = threading.Lock()
+
+    async def turns(store: RedisLockStore) -> None:
+        async def turn() -> None:
+            async with store.lock(conversation, lock_lifetime=30, wait_time_in_seconds=0.001):
+                with guard:
+                    inside.append(1)
+                    most[0] = max(most[0], len(inside))
+                await asyncio.sleep(0.002)
+                with guard:
+                    inside.pop()
+
+        for _ in range(15):
+            await asyncio.gather(*(turn() for _ in range(4)))
+
+    def replica(store: RedisLockStore) -> None:
+        asyncio.run(turns(store))
+
+    threads = [threading.Thread(target=replica, args=(store,)) for store in replicas]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert most[0] == 1
+    assert replicas[0].get_lock(conversation) is None

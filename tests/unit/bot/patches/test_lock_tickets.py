@@ -10,13 +10,14 @@ import uuid
 import pytest
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
-from bot.patches import lock_tickets
+from bot.patches import lock_scripts, lock_tickets
 from tests.security.test_security_stack import _redis_up
 
 
 @pytest.fixture(params=["memory", "redis"])
 def lock_store(request, restored):
     lock_tickets.install()
+    lock_scripts.install()  # as bot.patches.install does
     if request.param == "memory":
         return InMemoryLockStore()
     if not _redis_up():
@@ -53,3 +54,43 @@ async def test_a_live_holder_still_goes_first(lock_store):
     await asyncio.sleep(0.1)
     await asyncio.gather(first, turn("second", 0))
     assert order == ["first in", "first out", "second in", "second out"]
+
+
+async def test_a_turn_longer_than_the_lifetime_keeps_the_lock(lock_store):
+    """The lifetime is for a holder that died: a live turn that runs past it still has the lock."""
+    conversation = f"long-{uuid.uuid4().hex}"
+    order: list[str] = []
+
+    async def turn(name: str, hold: float) -> None:
+        async with lock_store.lock(conversation, lock_lifetime=1, wait_time_in_seconds=0.05):
+            order.append(f"{name} in")
+            await asyncio.sleep(hold)
+            order.append(f"{name} out")
+
+    first = asyncio.create_task(turn("first", 2.5))
+    await asyncio.sleep(0.1)
+    await asyncio.gather(first, turn("second", 0))
+    assert order == ["first in", "first out", "second in", "second out"]
+    assert lock_store.get_lock(conversation) is None
+
+
+async def test_a_queue_that_waits_longer_than_the_lifetime_keeps_its_order(lock_store):
+    """A flood of one sender: the last turn waits longer than the lifetime, still one turn at a time."""
+    conversation = f"queue-{uuid.uuid4().hex}"
+    order: list[str] = []
+    inside: list[str] = []
+
+    async def turn(name: str) -> None:
+        async with lock_store.lock(conversation, lock_lifetime=1, wait_time_in_seconds=0.05):
+            inside.append(name)
+            order.append(f"{name} in ({len(inside)} inside)")
+            await asyncio.sleep(0.4)
+            inside.remove(name)
+
+    async def arriving(number: int) -> None:
+        await asyncio.sleep(0.01 * number)  # tickets taken in this order
+        await turn(str(number))
+
+    await asyncio.gather(*(arriving(n) for n in range(6)))  # the last waits ~2 s, its ticket lives 1 s
+    assert order == [f"{n} in (1 inside)" for n in range(6)]
+    assert lock_store.get_lock(conversation) is None
