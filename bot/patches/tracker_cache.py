@@ -6,8 +6,9 @@ an ORM session, and re-reads the whole conversation once more to publish them to
 Installed on :class:`bot.stores.KefuTrackerStore`:
 
 * the tracker a turn leaves behind is kept in a per-process cache and handed to the next turn of
-  that conversation when the newest event id in the database is still the one it saved — one
-  indexed lookup instead of reading and replaying the session;
+  that conversation when the newest event id in the database is still the one it saved and it
+  holds no event that was not stored (a turn cancelled before its save) — one indexed lookup
+  instead of reading and replaying the session;
 * when another writer (the other replica, the HTTP API) moved that id, the retrieve reads only the
   rows after the cached tracker's, in one autocommit statement, and applies their events to it
   (:func:`_caught_up`): the tracker a fresh read gives, without reading and replaying the rest. It
@@ -190,9 +191,13 @@ async def retrieve(self: Any, sender_id: str) -> Any:
     with state.reader.connect() as connection:
         last_id = connection.execute(state.last_event_id, {"sender_id": sender_id}).scalar()
     known = state.known.get(sender_id)
-    if known is not None and last_id is not None and known.last_id == last_id:
+    if (known is not None and last_id is not None and known.last_id == last_id
+            and len(known.tracker.events) == known.stored):
         state.known.move_to_end(sender_id)
         return known.tracker
+    # (a cached tracker with more events than were stored: a turn that stopped before its save —
+    # cancelled, or failed — left them in memory only; the next turn would have saved them, a
+    # reply the shopper never received among them: the conversation is read as stored instead)
     if last_id is None:  # a new conversation: nothing to read, and the save needs no check
         state.known.pop(sender_id, None)
         _remember(state.absent, sender_id, time.monotonic())

@@ -313,6 +313,20 @@ async def test_events_a_replica_never_stored_are_not_kept(url):
     await assert_as_read_afresh(again, url, "s5")
 
 
+async def test_a_turn_that_stopped_before_its_save_leaves_nothing_for_the_next_turn_of_the_same_replica(url):
+    a = replica(url)
+    tracker = await turn(a, "s7", "你好")
+    for event in (user("我要退货"), ActionExecuted("utter_ask_order", timestamp=now()),
+                  BotUttered("请提供订单号", timestamp=now())):
+        tracker.update(event)  # the turn was cancelled (the shopper's request timed out) before its save
+    again = await a.retrieve("s7")
+    assert texts(again) == ["你好"]  # not the reply the shopper never got
+    assert "请提供订单号" not in [e.as_dict().get("text") for e in again.events]
+    await assert_as_read_afresh(again, url, "s7")
+    await turn(a, "s7", "运费怎么算")  # and the next turn stores only its own events
+    assert texts(await replica(url).retrieve("s7")) == ["你好", "运费怎么算"]
+
+
 async def test_a_new_model_reads_the_conversation_afresh(url):
     a, b = replica(url), replica(url)
     await turn(a, "s6", "你好")
