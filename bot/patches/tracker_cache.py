@@ -18,13 +18,14 @@ Installed on :class:`bot.stores.KefuTrackerStore`:
   the statement finds the session start unchanged, the rows up to the cached one as many and as
   new as they were (an erased conversation, rows deleted, ids reused) and no new row outside the
   session or starting one. Unreadable rows are skipped and logged as a read does. Anything else
-  reads the database as Rasa does. The events this process made itself stay the objects its turn
-  left (credentials in metadata, tuples where the stored JSON has lists), as on any cached turn;
+  reads the rows Rasa's query reads, in one autocommit Core statement (no ORM objects, no
+  transaction). Events this process made stay the objects its turn left, as on any cached turn;
 * a save inserts the events added since the tracker was loaded or last saved, with statements
   built once on a plain connection, instead of first counting the stored events: on PostgreSQL
   one ``INSERT … RETURNING id`` in autocommit (one round trip, atomic by itself; before: ``BEGIN``,
   ``INSERT``, the newest id, ``COMMIT``), on SQLite the ``INSERT`` and the newest id in one
-  transaction; the newest-id lookup of a retrieve is one autocommit ``SELECT`` likewise; a conversation a retrieve just found empty is not asked again; new events are
+  transaction; a retrieve's newest-id lookup is one such ``SELECT``; a conversation a retrieve
+  just found empty is not asked again; new events are
   published to the event broker from that same list, each serialised once, without credentials
   (:func:`kefu.events.without_secrets`), as the store's own path does, and only once they are
   stored (Rasa publishes first: a save that then failed left transcripts with a reply the
@@ -64,10 +65,9 @@ CACHE_SIZE = 5000
 @dataclass(frozen=True)
 class _Basis:
     """What a fresh read of the conversation returns up to a cached tracker's ``last_id``, when
-    the tracker's events from ``skip`` on are exactly that read's events (:func:`_caught_up`).
-
-    Rasa's read returns the rows whose timestamp is at least the newest ``session_started`` row's
-    (all rows if there is none), in id order."""
+    the tracker's events from ``skip`` on are exactly that read's events (:func:`_caught_up`);
+    that read returns the rows from the newest ``session_started`` row's timestamp on (all rows
+    if there is none), in id order."""
 
     domain: Any
     #: the newest ``session_started`` row's timestamp (None: no session start, every row is read)
@@ -105,6 +105,7 @@ class _State:
     insert_returning: Any
     #: the rows after a cached tracker's, with what proves the rows before it unchanged (_caught_up)
     newer_rows: Any
+    session_rows: Any  #: Rasa's read (``SQLTrackerStore._event_query``) as one Core statement
     #: that INSERT's SQL for n rows, compiled once per n (a multi-row ``values()`` has no cache
     #: key: SQLAlchemy compiled it anew on every save, 0.64 → 0.15 ms a 6-row save)
     insert_sql: dict[int, str | None] = field(default_factory=dict)
@@ -126,8 +127,17 @@ def _state(store: Any) -> _State:
             last_event_id=sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id")),
             reader=_autocommit_engine(store) if server else store.engine,
             insert_returning=table.insert().returning(table.c.id) if server else None,
-            newer_rows=_newer_rows(table))
+            newer_rows=_newer_rows(table), session_rows=_session_rows(table))
     return state
+
+
+def _session_rows(table: Any) -> Any:
+    """The rows Rasa's read returns (from the newest ``session_started`` on, all without one), by id."""
+    c, sender = table.c, sa.bindparam("sender_id")
+    start = sa.select(sa.func.max(c.timestamp)).where(c.sender_id == sender, c.type_name == SessionStarted.type_name)
+    start = start.scalar_subquery()
+    return sa.select(c.id, c.type_name, c.timestamp, c.data).where(
+        c.sender_id == sender, sa.or_(c.timestamp >= start, start.is_(None))).order_by(c.id)
 
 
 def _newer_rows(table: Any) -> Any:
@@ -206,8 +216,8 @@ async def retrieve(self: Any, sender_id: str) -> Any:
         caught_up = _caught_up(self, state, sender_id, known)
         if caught_up is not None:
             return caught_up
-    with self.session_scope() as session:
-        rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+    with state.reader.connect() as connection:
+        rows = connection.execute(state.session_rows, {"sender_id": sender_id}).all()
     if not rows or not self.domain:
         state.known.pop(sender_id, None)
         return None

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 
+from bot.patches import registry
 from bot.stores import KefuTrackerStore
 from tests.unit.bot.test_stores import DOMAIN, RecordingBroker, dump, store, turn
 
@@ -124,3 +125,21 @@ async def test_saves_of_every_size_store_every_event_as_written(url, store_mode)
         assert dump(await store(url).retrieve("c7")) == dump(tracker)
     if store_mode == "patched":  # the newest id the save returned is the newest stored: the cache holds
         assert await replica.retrieve("c7") is tracker
+
+
+async def test_a_replica_that_never_saw_the_conversation_reads_what_rasas_query_reads(url, store_mode):
+    """The full read (a replica without the conversation cached) returns the rows of Rasa's own
+    query: the newest session's, or every row of a conversation without a session start."""
+    writer = store(url)
+    await turn(writer, "c9", "no session start")
+    await turn(writer, "c9", "still none")
+    tracker = await turn(writer, "c10", "old session")
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    await writer.save(tracker)
+    await turn(writer, "c10", "new session")
+    rasa_read = registry.original(KefuTrackerStore, "retrieve")  # stock mode: the same function
+    for sender, texts in (("c9", ["no session start", "still none"]), ("c10", ["new session"])):
+        fresh = await store(url).retrieve(sender)
+        assert [e.text for e in fresh.events if isinstance(e, UserUttered)] == texts
+        assert dump(fresh) == dump(await rasa_read(store(url), sender))
