@@ -19,7 +19,8 @@ Installed on :class:`bot.stores.KefuTrackerStore`:
   new as they were (an erased conversation, rows deleted, ids reused) and no new row outside the
   session or starting one. Unreadable rows are skipped and logged as a read does. Anything else
   reads the rows Rasa's query reads, in one autocommit Core statement (no ORM objects, no
-  transaction). Events this process made stay the objects its turn left, as on any cached turn;
+  transaction), and a replica without the conversation cached (a new conversation, another
+  replica's) sends that statement alone. Events this process made stay the objects its turn left;
 * a save inserts the events added since the tracker was loaded or last saved, with statements
   built once on a plain connection, instead of first counting the stored events: on PostgreSQL
   one ``INSERT … RETURNING id`` in autocommit (one round trip, atomic by itself; before: ``BEGIN``,
@@ -53,7 +54,7 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.brokers import settle
-from bot.patches import registry
+from bot.patches import registry, tracker_rows
 from kefu.events import without_secrets
 
 #: How long a retrieve's "no such conversation" is trusted by the save that follows it.
@@ -126,35 +127,8 @@ def _state(store: Any) -> _State:
             last_event_id=sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id")),
             reader=_autocommit_engine(store) if server else store.engine,
             insert_returning=table.insert().returning(table.c.id) if server else None,
-            newer_rows=_newer_rows(table), session_rows=_session_rows(table))
+            newer_rows=tracker_rows.newer_rows(table), session_rows=tracker_rows.session_rows(table))
     return state
-
-
-def _session_rows(table: Any) -> Any:
-    """The rows Rasa's read returns (from the newest ``session_started`` on, all without one), by id."""
-    c, sender = table.c, sa.bindparam("sender_id")
-    start = sa.select(sa.func.max(c.timestamp)).where(c.sender_id == sender, c.type_name == SessionStarted.type_name)
-    start = start.scalar_subquery()
-    return sa.select(c.id, c.type_name, c.timestamp, c.data).where(
-        c.sender_id == sender, sa.or_(c.timestamp >= start, start.is_(None))).order_by(c.id)
-
-
-def _newer_rows(table: Any) -> Any:
-    """The conversation's rows after ``last_id`` (id order), each with the count and newest
-    timestamp of the rows up to ``last_id`` that Rasa's read returns while the session starts at
-    ``session_start`` (``kept``, ``newest``) and the newest ``session_started`` row's timestamp
-    (``start``): one statement on the ``sender_id`` index, one snapshot."""
-    c = table.c
-    sender, last_id = sa.bindparam("sender_id"), sa.bindparam("last_id")
-    start = sa.bindparam("session_start", type_=sa.Float)
-    kept = (sa.select(sa.func.count().label("kept"), sa.func.max(c.timestamp).label("newest"))
-            .where(c.sender_id == sender, c.id <= last_id, sa.or_(start.is_(None), c.timestamp >= start))
-            .subquery("kept"))
-    session = (sa.select(sa.func.max(c.timestamp).label("start"))
-               .where(c.sender_id == sender, c.type_name == SessionStarted.type_name).subquery("session"))
-    return (sa.select(c.id, c.type_name, c.timestamp, c.data, kept.c.kept, kept.c.newest, session.c.start)
-            .select_from(table.join(kept, sa.true()).join(session, sa.true()))
-            .where(c.sender_id == sender, c.id > last_id).order_by(c.id))
 
 
 def _autocommit_engine(store: Any) -> Any:
@@ -197,33 +171,39 @@ async def retrieve(self: Any, sender_id: str) -> Any:
     from bot.stores import tracker_from_rows
 
     state = _state(self)
-    with state.reader.connect() as connection:
-        last_id = connection.execute(state.last_event_id, {"sender_id": sender_id}).scalar()
     known = state.known.get(sender_id)
-    if (known is not None and last_id is not None and known.last_id == last_id
-            and len(known.tracker.events) == known.stored):
-        state.known.move_to_end(sender_id)
-        return known.tracker
-    # (a cached tracker with more events than were stored: a turn that stopped before its save —
-    # cancelled, or failed — left them in memory only; the next turn would have saved them, a
-    # reply the shopper never received among them: the conversation is read as stored instead)
-    if last_id is None:  # a new conversation: nothing to read, and the save needs no check
+    if known is not None:
+        with state.reader.connect() as connection:
+            last_id = connection.execute(state.last_event_id, {"sender_id": sender_id}).scalar()
+        if last_id is not None and known.last_id == last_id and len(known.tracker.events) == known.stored:
+            state.known.move_to_end(sender_id)
+            return known.tracker
+        # (a cached tracker with more events than were stored: a turn that stopped before its save —
+        # cancelled, or failed — left them in memory only; the next turn would have saved them, a
+        # reply the shopper never received among them: the conversation is read as stored instead)
+        if last_id is not None and last_id > known.last_id:  # another replica wrote since: its rows only
+            caught_up = _caught_up(self, state, sender_id, known)
+            if caught_up is not None:
+                return caught_up
+    # Read as Rasa reads it, in one statement: without the conversation cached here (a new one, or
+    # another replica's) no newest-id lookup first; its rows tell both.
+    rows = [] if known is not None and last_id is None else _session_read(state, sender_id)
+    if not rows:  # a new conversation (or an erased one): nothing to read, and the save needs no check
         state.known.pop(sender_id, None)
         _remember(state.absent, sender_id, time.monotonic())
         return None
-    if known is not None and last_id > known.last_id:  # another replica wrote since: its rows only
-        caught_up = _caught_up(self, state, sender_id, known)
-        if caught_up is not None:
-            return caught_up
-    with state.reader.connect() as connection:
-        rows = connection.execute(state.session_rows, {"sender_id": sender_id}).all()
-    if not rows or not self.domain:
+    if not self.domain:
         state.known.pop(sender_id, None)
         return None
     tracker = tracker_from_rows(sender_id, rows, self.domain.slots)
     _remember(state.known, sender_id, _Known(tracker, last_id=rows[-1].id, stored=len(tracker.events),
                                              basis=_read_basis(self.domain, rows)))
     return tracker
+
+
+def _session_read(state: _State, sender_id: str) -> list[Any]:
+    with state.reader.connect() as connection:
+        return connection.execute(state.session_rows, {"sender_id": sender_id}).all()
 
 
 def _read_basis(domain: Any, rows: list[Any]) -> _Basis:
