@@ -13,8 +13,8 @@ from rasa.shared.core.events import SessionStarted
 def session_rows(table: Any) -> Any:
     """The rows Rasa's read returns (from the newest ``session_started`` on, all without one), by id."""
     c, sender = table.c, sa.bindparam("sender_id")
-    start = sa.select(sa.func.max(c.timestamp)).where(c.sender_id == sender, c.type_name == SessionStarted.type_name)
-    start = start.scalar_subquery()
+    start = (sa.select(sa.func.max(c.timestamp))
+             .where(c.sender_id == sender, c.type_name == SessionStarted.type_name).scalar_subquery())
     return sa.select(c.id, c.type_name, c.timestamp, c.data).where(
         c.sender_id == sender, sa.or_(c.timestamp >= start, start.is_(None))).order_by(c.id)
 

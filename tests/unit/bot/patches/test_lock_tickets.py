@@ -40,34 +40,20 @@ async def test_a_dead_holders_ticket_expires_and_the_next_turn_goes_ahead(lock_s
     assert lock_store.get_lock(conversation) is None  # nothing left behind
 
 
-async def test_a_live_holder_still_goes_first(lock_store):
+@pytest.mark.parametrize(("lifetime", "hold"), [(30, 0.5), (1, 2.5)],
+                         ids=["a live holder still goes first", "a turn longer than the lifetime keeps the lock"])
+async def test_a_live_holder_keeps_the_lock_until_it_is_done(lock_store, lifetime, hold):
+    """The lifetime is for a holder that died: a live turn, even one that runs past it, keeps the lock."""
     conversation = f"live-{uuid.uuid4().hex}"
     order: list[str] = []
 
     async def turn(name: str, hold: float) -> None:
-        async with lock_store.lock(conversation, lock_lifetime=30, wait_time_in_seconds=0.05):
+        async with lock_store.lock(conversation, lock_lifetime=lifetime, wait_time_in_seconds=0.05):
             order.append(f"{name} in")
             await asyncio.sleep(hold)
             order.append(f"{name} out")
 
-    first = asyncio.create_task(turn("first", 0.5))
-    await asyncio.sleep(0.1)
-    await asyncio.gather(first, turn("second", 0))
-    assert order == ["first in", "first out", "second in", "second out"]
-
-
-async def test_a_turn_longer_than_the_lifetime_keeps_the_lock(lock_store):
-    """The lifetime is for a holder that died: a live turn that runs past it still has the lock."""
-    conversation = f"long-{uuid.uuid4().hex}"
-    order: list[str] = []
-
-    async def turn(name: str, hold: float) -> None:
-        async with lock_store.lock(conversation, lock_lifetime=1, wait_time_in_seconds=0.05):
-            order.append(f"{name} in")
-            await asyncio.sleep(hold)
-            order.append(f"{name} out")
-
-    first = asyncio.create_task(turn("first", 2.5))
+    first = asyncio.create_task(turn("first", hold))
     await asyncio.sleep(0.1)
     await asyncio.gather(first, turn("second", 0))
     assert order == ["first in", "first out", "second in", "second out"]
